@@ -1,0 +1,78 @@
+import { Hono } from 'hono';
+import { blocks } from './blocks';
+import { descriptor } from './blocks/descriptor';
+import { toForm } from './blocks/form';
+import type { BlockInput } from './blocks/schema';
+import { type Config, readConfig, twilioBaseUrl } from './config';
+import { resolveAuth } from './credentials';
+import { failure, success, toGatewayError } from './envelope';
+import { badRequest } from './errors';
+import { requestLog, type TwilioTrace } from './log';
+import { sandboxUpstream } from './sandbox';
+import { createRecord, type Upstream } from './twilio/client';
+import { validateBlock } from './validate';
+
+/** Hono's typing of this app: the Worker's bindings and what middleware leaves for handlers. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: { config: Config; input: BlockInput; twilio: TwilioTrace };
+}
+
+/** `/api/Twilio`, with `Twilio` matched case-insensitively. */
+const SERVICE = '/api/:service{[Tt][Ww][Ii][Ll][Ii][Oo]}';
+
+const waitUntilOf = (c: { executionCtx: { waitUntil(promise: Promise<unknown>): void } }) => {
+  try {
+    const ctx = c.executionCtx;
+    return (p: Promise<unknown>) => ctx.waitUntil(p);
+  } catch {
+    return (p: Promise<unknown>) => void p.catch(() => {});
+  }
+};
+
+/** The HTTP room: routes only. Blocks, the Twilio client and the error mapping do the work. */
+export const app = new Hono<AppEnv>();
+
+app.use('*', requestLog);
+app.use('/api/*', async (c, next) => {
+  c.set('config', readConfig(c.env ?? {}));
+  await next();
+});
+
+app.get(SERVICE, (c) => c.json(descriptor));
+
+for (const block of blocks) {
+  app.post(`${SERVICE}/${block.name}`, validateBlock(block), async (c) => {
+    const { config, input } = c.var;
+    const auth = resolveAuth(input, config, block.resource);
+    const upstream: Upstream =
+      config.TWILIO_MODE === 'sandbox'
+        ? sandboxUpstream({ callbacks: config.SANDBOX_CALLBACKS, waitUntil: waitUntilOf(c) })
+        : (request) => fetch(request);
+    const continent = (c.req.raw.cf as { continent?: string } | undefined)?.continent;
+    const result = await createRecord(
+      { baseUrl: twilioBaseUrl(config, continent), upstream, timeoutMs: config.TWILIO_TIMEOUT_MS },
+      block.resource,
+      auth,
+      toForm(block, input),
+    );
+    c.set('twilio', { status: result.status, requestId: result.requestId, attempts: result.attempts });
+    return success(c, result.resource);
+  });
+}
+
+app.notFound((c) =>
+  failure(c, badRequest(`No route for ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 128)}`, 404)),
+);
+
+app.onError((err, c) => {
+  const error = toGatewayError(err);
+  const { twilioStatus, code, requestId, attempts } = error.detail;
+  c.set('twilio', { status: twilioStatus, code, requestId, attempts });
+  if (error.status >= 500 && !(err instanceof Error && err.name === 'GatewayError')) console.error('unhandled', err);
+  let always200 = false;
+  try {
+    always200 = readConfig(c.env ?? {}).ERROR_STATUS === 'always-200';
+  } catch {}
+  return failure(c, error, always200);
+});

@@ -1,0 +1,81 @@
+import * as v from 'valibot';
+import { configError } from './errors';
+
+const text = v.pipe(v.string(), v.trim(), v.maxLength(512));
+const optionalText = v.optional(text);
+const whole = (min: number, max: number, fallback: number) =>
+  v.optional(
+    v.pipe(
+      v.union([v.number(), v.pipe(v.string(), v.regex(/^\d+$/), v.transform(Number))]),
+      v.integer(),
+      v.minValue(min),
+      v.maxValue(max),
+    ),
+    fallback,
+  );
+
+/**
+ * The Worker's settings, decoded once per environment with valibot. Empty strings count as unset.
+ * Secrets (TWILIO_AUTH_TOKEN, TWILIO_API_KEY_SECRET) are read here and never printed.
+ */
+const ConfigSchema = v.object({
+  TWILIO_MODE: v.optional(v.picklist(['live', 'sandbox']), 'live'),
+  TWILIO_API_BASE_URL: v.optional(v.pipe(v.string(), v.url(), v.regex(/^https?:\/\//))),
+  TWILIO_REGION: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2}\d$/))),
+  TWILIO_EDGE: v.optional(v.pipe(v.string(), v.regex(/^[a-z][a-z-]{1,30}$/))),
+  TWILIO_TIMEOUT_MS: whole(1, 120_000, 10_000),
+  ERROR_STATUS: v.optional(v.picklist(['mirror', 'always-200']), 'mirror'),
+  SANDBOX_CALLBACKS: v.optional(
+    v.pipe(
+      v.picklist(['true', 'false']),
+      v.transform((s) => s === 'true'),
+    ),
+    'false',
+  ),
+  TWILIO_ACCOUNT_SID: optionalText,
+  TWILIO_AUTH_TOKEN: optionalText,
+  TWILIO_API_KEY_SID: optionalText,
+  TWILIO_API_KEY_SECRET: optionalText,
+});
+
+/** The decoded configuration. */
+export type Config = v.InferOutput<typeof ConfigSchema>;
+
+const cache = new WeakMap<object, Config>();
+
+/** Decodes the Worker's env once (cached per env object); a bad setting throws a configuration error naming it. */
+export function readConfig(env: object): Config {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([name, value]) => name in ConfigSchema.entries && value !== '' && value !== null),
+  );
+  const result = v.safeParse(ConfigSchema, present);
+  if (!result.success) {
+    throw configError([...new Set(result.issues.map((issue) => v.getDotPath(issue) ?? '?'))]);
+  }
+  cache.set(env, result.output);
+  return result.output;
+}
+
+/** Twilio edge nearest each Cloudflare continent code, for TWILIO_EDGE=auto. */
+const EDGE_BY_CONTINENT: Readonly<Record<string, string>> = {
+  NA: 'ashburn',
+  SA: 'sao-paulo',
+  EU: 'dublin',
+  AF: 'frankfurt',
+  AS: 'singapore',
+  OC: 'sydney',
+};
+
+/**
+ * The Twilio API base URL: TWILIO_API_BASE_URL, else `https://api.{edge}.{region}.twilio.com` (region
+ * us1 when only an edge is set), else `https://api.twilio.com`. `auto` picks the edge from `request.cf`.
+ */
+export function twilioBaseUrl(config: Config, continent?: string): string {
+  if (config.TWILIO_API_BASE_URL) return config.TWILIO_API_BASE_URL.replace(/\/+$/, '');
+  const edge =
+    config.TWILIO_EDGE === 'auto' ? (continent ? EDGE_BY_CONTINENT[continent] : undefined) : config.TWILIO_EDGE;
+  const region = config.TWILIO_REGION ?? (edge ? 'us1' : undefined);
+  return `https://${['api', edge, region].filter(Boolean).join('.')}.twilio.com`;
+}

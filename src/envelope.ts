@@ -1,0 +1,42 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { badRequest, GatewayError } from './errors';
+
+/** `contextWrites.to` of the documented answer. */
+export type Envelope =
+  | { callback: 'success'; contextWrites: { to: unknown } }
+  | {
+      callback: 'error';
+      contextWrites: { to: string };
+      error: { status: number; code: number | null; moreInfo: string | null; retryable: boolean };
+    };
+
+/** The success envelope, HTTP 200. */
+export function success(c: Context, resource: unknown) {
+  return c.json({ callback: 'success', contextWrites: { to: resource } } satisfies Envelope, 200);
+}
+
+/** Any failure as a GatewayError: typed ones pass, Hono's body errors keep their 4xx, the rest are 500. */
+export function toGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  if (err instanceof HTTPException && err.status < 500) return badRequest(err.message, err.status);
+  return new GatewayError(500, 'Internal error', { code: null, retryable: true });
+}
+
+/**
+ * The error envelope: the documented string in `contextWrites.to`, and an additive `error` sibling.
+ * With `always200`, the HTTP status is 200 as the original block answered.
+ */
+export function failure(c: Context, err: GatewayError, always200 = false) {
+  const body: Envelope = {
+    callback: 'error',
+    contextWrites: { to: err.text },
+    error: {
+      status: err.detail.twilioStatus ?? err.status,
+      code: err.detail.code ?? null,
+      moreInfo: err.detail.moreInfo ?? null,
+      retryable: err.detail.retryable ?? false,
+    },
+  };
+  return c.json(body, always200 ? 200 : (err.status as 400));
+}

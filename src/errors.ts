@@ -1,0 +1,75 @@
+/**
+ * Typed failures, thrown anywhere below the routes and turned into the documented envelope in one place
+ * (envelope.ts). `text` is exactly what the caller reads in `contextWrites.to`; it never holds a secret.
+ */
+export class GatewayError extends Error {
+  constructor(
+    /** The HTTP status the gateway answers with (before ERROR_STATUS=always-200). */
+    readonly status: number,
+    /** The documented string, e.g. `[HTTP 401] Unable to create record: Authenticate`. */
+    readonly text: string,
+    readonly detail: {
+      readonly code?: number | null;
+      readonly moreInfo?: string | null;
+      /** The status Twilio answered with, when Twilio answered. */
+      readonly twilioStatus?: number;
+      /** True when the same request may be sent again safely. */
+      readonly retryable?: boolean;
+      /** Twilio's request id and how many POSTs were made, for the log line only. */
+      readonly requestId?: string | null;
+      readonly attempts?: number;
+    } = {},
+  ) {
+    super(text);
+    this.name = 'GatewayError';
+  }
+
+  /** The same error, with the facts of the Twilio exchange added for the log line. */
+  traced(requestId: string | null, attempts: number): GatewayError {
+    return new GatewayError(this.status, this.text, { ...this.detail, requestId, attempts });
+  }
+}
+
+const record = (status: number, message: string) => `[HTTP ${status}] Unable to create record: ${message}`;
+const moreInfo = (code: number) => `https://www.twilio.com/docs/errors/${code}`;
+
+/** An error as Twilio states it (or would, for a locally caught one). Twilio 5xx become 502. */
+export function twilioError(status: number, code: number | null, message: string, info?: string | null) {
+  return new GatewayError(status >= 500 ? 502 : status, record(status, message), {
+    code,
+    moreInfo: info ?? (code === null ? null : moreInfo(code)),
+    twilioStatus: status,
+    retryable: status === 429 || status >= 500,
+  });
+}
+
+/** A request the gateway refuses before Twilio is involved (bad body, unknown field). */
+export function badRequest(message: string, status = 400) {
+  return new GatewayError(status, record(status, message), { code: null, retryable: false });
+}
+
+/** No credentials in the request nor in the Worker's secrets: the block doc's bare string. */
+export function credentialsMissing() {
+  return new GatewayError(400, 'Credentials are required to create a Client', { code: null, retryable: false });
+}
+
+/** The documented 404 for an account SID that is not `AC` + 32 hex; it never reaches a URL. */
+export function accountNotFound(accountSid: string, resource: string) {
+  const shown = accountSid.length > 64 ? `${accountSid.slice(0, 64)}…` : accountSid;
+  return twilioError(404, 20404, `The requested resource /2010-04-01/Accounts/${shown}/${resource}.json was not found`);
+}
+
+/** Twilio could not be reached, or answered something that is not a Twilio answer. */
+export function badGateway(message: string) {
+  return new GatewayError(502, record(502, message), { code: null, retryable: true });
+}
+
+/** Twilio did not answer in time. The request may still have been processed: not safe to retry blindly. */
+export function gatewayTimeout(ms: number) {
+  return new GatewayError(504, record(504, `Twilio did not answer within ${ms} ms`), { code: null, retryable: false });
+}
+
+/** The Worker's own configuration is invalid; names the setting, never its value. */
+export function configError(names: readonly string[]) {
+  return new GatewayError(500, `Gateway configuration error: invalid ${names.join(', ')}`, { code: null });
+}

@@ -1,0 +1,30 @@
+import { createMiddleware } from 'hono/factory';
+
+/** What the handler or the error mapping learned from Twilio, for the log line. */
+export interface TwilioTrace {
+  status?: number | undefined;
+  code?: number | null | undefined;
+  requestId?: string | null | undefined;
+  attempts?: number | undefined;
+}
+
+/**
+ * One structured JSON log line per request: route, status, Twilio's status, code and request id,
+ * attempts and duration. Never a credential, token, phone number or message body.
+ */
+export const requestLog = createMiddleware<{ Variables: { twilio: TwilioTrace } }>(async (c, next) => {
+  const started = Date.now();
+  await next();
+  const trace = c.get('twilio');
+  console.log(
+    JSON.stringify({
+      route: `${c.req.method} ${new URL(c.req.url).pathname.slice(0, 128)}`,
+      status: c.res.status,
+      twilioStatus: trace?.status ?? null,
+      twilioCode: trace?.code ?? null,
+      twilioRequestId: trace?.requestId ?? null,
+      attempts: trace?.attempts ?? 0,
+      durationMs: Date.now() - started,
+    }),
+  );
+});

@@ -1,0 +1,142 @@
+import { badGateway, type GatewayError, gatewayTimeout, twilioError } from '../errors';
+import { decodeError, decodeResource } from './decode';
+
+/** Anything that answers a Request like `fetch` does: the network in live mode, the emulator in sandbox mode. */
+export type Upstream = (request: Request) => Promise<Response>;
+
+/** Who is calling Twilio: the account in the path and the Basic-auth pair (account or API key). */
+export interface TwilioAuth {
+  readonly accountSid: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface ClientOptions {
+  readonly baseUrl: string;
+  readonly upstream: Upstream;
+  /** The whole budget, retries included. */
+  readonly timeoutMs: number;
+  /** Retries of a 429 (which Twilio did not process). No other failure is ever retried. */
+  readonly maxRetries?: number;
+  readonly sleep?: (ms: number) => Promise<unknown>;
+  readonly random?: () => number;
+}
+
+/** What Twilio answered, for the caller and the log line. */
+export interface TwilioResult {
+  readonly resource: Record<string, unknown>;
+  readonly status: number;
+  readonly requestId: string | null;
+  readonly attempts: number;
+}
+
+export const USER_AGENT = 'twilio-edge-gateway/0.1 (Cloudflare Workers; +https://github.com/)';
+const BASE_BACKOFF_MS = 250;
+
+/** Basic auth over UTF-8, since btoa alone throws on non-Latin-1 text. */
+function basic(username: string, password: string): string {
+  const bytes = new TextEncoder().encode(`${username}:${password}`);
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return `Basic ${btoa(binary)}`;
+}
+
+/** Retry-After in ms (seconds or an HTTP date), or undefined. */
+function retryAfter(header: string | null): number | undefined {
+  if (!header) return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+class Timeout extends Error {}
+
+/** Resolves as `work` does, or rejects with Timeout at `deadline`, whether or not the upstream honours its signal. */
+async function before<T>(deadline: number, work: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expiry = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Timeout()), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([work, expiry]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
+/** Maps one Twilio answer: 2xx to the decoded resource, anything else to the error Twilio stated. */
+function interpret(kind: 'Messages' | 'Calls', response: Response, text: string) {
+  const body = parseJson(text);
+  if (response.status >= 200 && response.status < 300) {
+    const resource = decodeResource(kind, body);
+    if (resource) return resource;
+    return badGateway(`Twilio answered ${response.status} with a body that is not a ${kind.slice(0, -1)} resource`);
+  }
+  const error = decodeError(body);
+  if (response.status >= 400 && error) {
+    return twilioError(response.status, error.code ?? null, error.message, error.more_info ?? null);
+  }
+  if (response.status >= 400) {
+    return twilioError(response.status, null, `Twilio answered HTTP ${response.status} with a body that is not JSON`);
+  }
+  return badGateway(`Twilio answered an unexpected HTTP ${response.status}`);
+}
+
+/**
+ * Creates a Message or Call: one form-encoded POST with Basic auth, bounded by the timeout. A 429 is
+ * retried with jittered backoff honouring Retry-After while the budget allows; nothing else is retried,
+ * since Twilio may have processed it. Throws a GatewayError on any failure.
+ */
+export async function createRecord(
+  options: ClientOptions,
+  kind: 'Messages' | 'Calls',
+  auth: TwilioAuth,
+  form: URLSearchParams,
+): Promise<TwilioResult> {
+  const { upstream, timeoutMs, maxRetries = 3, sleep = scheduler, random = Math.random } = options;
+  const deadline = Date.now() + timeoutMs;
+  const url = `${options.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(auth.accountSid)}/${kind}.json`;
+  const headers = {
+    Authorization: basic(auth.username, auth.password),
+    'Content-Type': 'application/x-www-form-urlencoded',
+    Accept: 'application/json',
+    'User-Agent': USER_AGENT,
+  };
+  const body = form.toString();
+  let requestId: string | null = null;
+  for (let attempt = 1; ; attempt++) {
+    const fail = (error: GatewayError) => error.traced(requestId, attempt);
+    let response: Response;
+    let text: string;
+    try {
+      const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
+      response = await before(deadline, upstream(new Request(url, { method: 'POST', headers, body, signal })));
+      requestId = response.headers.get('Twilio-Request-Id');
+      text = await before(deadline, response.text());
+    } catch (err) {
+      const timedOut = err instanceof Timeout || (err instanceof Error && err.name === 'TimeoutError');
+      throw fail(timedOut ? gatewayTimeout(timeoutMs) : badGateway('Twilio could not be reached'));
+    }
+    if (response.status === 429 && attempt <= maxRetries) {
+      const backoff = random() * BASE_BACKOFF_MS * 2 ** (attempt - 1);
+      const wait = Math.max(retryAfter(response.headers.get('Retry-After')) ?? 0, backoff);
+      if (Date.now() + wait < deadline) {
+        await sleep(wait);
+        continue;
+      }
+    }
+    const outcome = interpret(kind, response, text);
+    if (outcome instanceof Error) throw fail(outcome);
+    return { resource: outcome, status: response.status, requestId, attempts: attempt };
+  }
+}
+
+const scheduler = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

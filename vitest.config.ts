@@ -1,0 +1,18 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: './wrangler.toml' },
+      // Fake secrets for the tests only; the real ones come from `wrangler secret put`.
+      miniflare: {
+        bindings: {
+          TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000001',
+          TWILIO_AUTH_TOKEN: 'env-secret-token-never-echoed',
+        },
+      },
+    }),
+  ],
+  test: { include: ['test/**/*.test.ts'] },
+});

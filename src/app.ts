@@ -69,7 +69,8 @@ app.onError((err, c) => {
   const error = toGatewayError(err);
   const { twilioStatus, code, requestId, attempts } = error.detail;
   c.set('twilio', { status: twilioStatus, code, requestId, attempts });
-  if (error.status >= 500 && !(err instanceof Error && err.name === 'GatewayError')) console.error('unhandled', err);
+  // An unexpected failure: log its kind only; its message could carry input.
+  if (!(err instanceof Error && err.name === 'GatewayError') && error.status >= 500) console.error('unhandled', String((err as Error)?.name));
   let always200 = false;
   try {
     always200 = readConfig(c.env ?? {}).ERROR_STATUS === 'always-200';

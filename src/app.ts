@@ -6,7 +6,7 @@ import type { BlockInput } from './blocks/schema';
 import { type Config, readConfig, twilioBaseUrl } from './config';
 import { resolveAuth } from './credentials';
 import { failure, success, toGatewayError } from './envelope';
-import { badRequest } from './errors';
+import { badRequest, GatewayError } from './errors';
 import { requestLog, type TwilioTrace } from './log';
 import { sandboxUpstream } from './sandbox';
 import { createRecord, type Upstream } from './twilio/client';
@@ -70,7 +70,9 @@ app.onError((err, c) => {
   const { twilioStatus, code, requestId, attempts } = error.detail;
   c.set('twilio', { status: twilioStatus, code, requestId, attempts });
   // An unexpected failure: log its kind only; its message could carry input.
-  if (!(err instanceof Error && err.name === 'GatewayError') && error.status >= 500) console.error('unhandled', String((err as Error)?.name));
+  if (!(err instanceof GatewayError) && error.status >= 500) {
+    console.error(JSON.stringify({ unhandled: err instanceof Error ? err.name : typeof err }));
+  }
   let always200 = false;
   try {
     always200 = readConfig(c.env ?? {}).ERROR_STATUS === 'always-200';

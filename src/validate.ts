@@ -57,7 +57,7 @@ export function issueToError(block: Block, issues: readonly Issue[]): GatewayErr
   if (group !== undefined) return twilioError(400, group, issue.message);
   const field = block.fields[name];
   if (!field) return badRequest(`Unknown parameter: ${clip(name)}`);
-  const rule = issue.code === 'too_big' && issue.path.length === 1 && field.tooMany ? field.tooMany : field.invalid;
+  const rule = (issue.code === 'too_big' && issue.path.length === 1 && field.tooBig) || field.invalid;
   if (rule && issue.input !== undefined) return twilioError(400, rule.code, rule.message(clip(String(issue.input))));
   return badRequest(`Invalid value for parameter '${field.key ?? name}': expected ${expectation(field)}`);
 }

@@ -43,10 +43,10 @@ export interface Field {
   readonly pattern?: RegExp;
   /** What the items of a `list` are: absolute URLs or plain text. */
   readonly items?: 'url' | 'text';
-  /** Twilio's answer when the value is invalid. */
+  /** Twilio's answer when the value is invalid (of the right type but not acceptable, or unreadable). */
   readonly invalid?: TwilioRule;
-  /** Twilio's answer when a list has more than `max` items. */
-  readonly tooMany?: TwilioRule;
+  /** Twilio's answer when the value is over `max` (a text's length, a list's items); else `invalid` applies. */
+  readonly tooBig?: TwilioRule;
 }
 
 /** A required group: at least one of `anyOf` must be present, else Twilio's `code` and `message`. */

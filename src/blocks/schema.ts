@@ -14,7 +14,8 @@ export function normalizeInput(raw: unknown): unknown {
   if (!isObject(raw)) return raw;
   const { args, ...rest } = raw;
   const flat = isObject(args) ? { ...rest, ...args } : raw;
-  const out: Record<string, unknown> = {};
+  // No prototype: a `__proto__` key stays an own (unknown, so rejected) field instead of a prototype.
+  const out: Record<string, unknown> = Object.create(null);
   for (const [name, value] of Object.entries(flat)) if (value !== '' && value !== null) out[name] = value;
   return out;
 }

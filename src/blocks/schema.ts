@@ -101,7 +101,8 @@ function fieldSchema(field: Field): z.ZodMiniType {
           z.regex(ISO_DATETIME),
           z.refine((v) => !Number.isNaN(Date.parse(v))),
         ),
-        z.transform((v) => new Date(v).toISOString()),
+        // twilio-node sends date-times as YYYY-MM-DDTHH:mm:ssZ (UTC, whole seconds).
+        z.transform((v) => `${new Date(v).toISOString().slice(0, 19)}Z`),
       );
   }
 }

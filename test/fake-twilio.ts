@@ -7,6 +7,8 @@ export interface Seen {
   method: string;
   headers: Record<string, string>;
   form: URLSearchParams;
+  /** The raw form body, exactly as sent. */
+  body: string;
 }
 
 const hex = (n: number) => n.toString(16).padStart(32, '0');
@@ -72,17 +74,20 @@ export function callResource(form: URLSearchParams, accountSid: string) {
 /**
  * A tiny fake Twilio (a Hono app) installed as the Worker's outbound `fetch`. By default it answers 201
  * with a realistic resource; `answer` overrides that per test. Every request is recorded in `seen`.
+ * If `answer` throws, the outbound `fetch` rejects with that error, as it does when the network fails.
  */
 export function installFakeTwilio(answer?: (seen: Seen, attempt: number) => Response | Promise<Response>) {
   const seen: Seen[] = [];
   const fake = new Hono();
   fake.post('/2010-04-01/Accounts/:sid/:resource', async (c) => {
-    const form = new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer()));
+    const body = new TextDecoder().decode(await c.req.arrayBuffer());
+    const form = new URLSearchParams(body);
     const entry: Seen = {
       url: c.req.url,
       method: c.req.method,
       headers: Object.fromEntries(c.req.raw.headers),
       form,
+      body,
     };
     seen.push(entry);
     if (answer) return answer(entry, seen.length);
@@ -90,10 +95,44 @@ export function installFakeTwilio(answer?: (seen: Seen, attempt: number) => Resp
     const resource = c.req.param('resource') === 'Calls.json' ? callResource(form, sid) : messageResource(form, sid);
     return c.json(resource, 201, { 'Twilio-Request-Id': 'RQ00000000000000000000000000000001' });
   });
+  fake.onError((err) => {
+    throw err;
+  });
   const spy = vi
     .spyOn(globalThis, 'fetch')
     .mockImplementation((input: RequestInfo | URL, init?: RequestInit) =>
       Promise.resolve(fake.fetch(new Request(input, init))),
     );
   return { seen, spy };
+}
+
+/** Twilio's JSON error body `{code, message, more_info, status}` with that HTTP status. */
+export function twilioErrorResponse(
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+) {
+  return new Response(
+    JSON.stringify({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }),
+    { status, headers: { 'Content-Type': 'application/json', ...headers } },
+  );
+}
+
+/** A proxy's HTML page, as a load balancer in front of Twilio may answer. */
+export function htmlResponse(status: number) {
+  return new Response('<html><body><h1>Service Unavailable</h1></body></html>', {
+    status,
+    headers: { 'Content-Type': 'text/html' },
+  });
+}
+
+/** The default 201 answer for a request the fake saw: a realistic Message or Call resource. */
+export function createdResponse(seen: Seen, headers: Record<string, string> = {}) {
+  const [, sid = '', resource = ''] = /\/Accounts\/([^/]+)\/([^/]+)$/.exec(new URL(seen.url).pathname) ?? [];
+  const body = resource === 'Calls.json' ? callResource(seen.form, sid) : messageResource(seen.form, sid);
+  return new Response(JSON.stringify(body), {
+    status: 201,
+    headers: { 'Content-Type': 'application/json', ...headers },
+  });
 }

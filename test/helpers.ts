@@ -1,4 +1,5 @@
 import { env } from 'cloudflare:workers';
+import { vi } from 'vitest';
 import { app } from '../src/app';
 
 export const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
@@ -31,3 +32,54 @@ export const call = {
   to: '+14155550100',
   url: 'http://demo.twilio.com/docs/voice.xml',
 };
+
+/** The fake auth token of the test Worker env (vitest.config.ts); it must never be echoed. */
+export const ENV_TOKEN = 'env-secret-token-never-echoed';
+/** The account SID of the test Worker env. */
+export const ENV_ACCOUNT = 'AC00000000000000000000000000000001';
+
+/** Any request through the real app; returns status, the raw text, the parsed JSON (if any) and the response. */
+export async function send(path: string, init: RequestInit = {}, overrides: Record<string, string | undefined> = {}) {
+  const res = await app.request(path, init, envWith(overrides));
+  const text = await res.text();
+  let json: Record<string, any> | undefined;
+  try {
+    json = JSON.parse(text) as Record<string, any>;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, text, json: json as Record<string, any>, res };
+}
+
+/** POSTs a form (urlencoded from URLSearchParams, multipart from FormData) to a block. */
+export function postForm(
+  block: string,
+  form: URLSearchParams | FormData,
+  overrides: Record<string, string | undefined> = {},
+) {
+  const headers: Record<string, string> =
+    form instanceof URLSearchParams ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {};
+  return send(`/api/Twilio/${block}`, { method: 'POST', headers, body: form }, overrides);
+}
+
+const show = (a: unknown): string => {
+  if (typeof a === 'string') return a;
+  if (a instanceof Error) return `${a.name}: ${a.message} ${a.stack ?? ''} ${String(a.cause ?? '')}`;
+  try {
+    return JSON.stringify(a) ?? String(a);
+  } catch {
+    return String(a);
+  }
+};
+
+/** Captures console.log and console.error (without printing) and returns the lines written. */
+export function captureLogs() {
+  const lines: string[] = [];
+  const write = (...args: unknown[]) => {
+    lines.push(args.map(show).join(' '));
+  };
+  vi.spyOn(console, 'log').mockImplementation(write);
+  vi.spyOn(console, 'error').mockImplementation(write);
+  vi.spyOn(console, 'warn').mockImplementation(write);
+  return lines;
+}

@@ -1,0 +1,289 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type Block, blocks, type Field } from '../src/blocks';
+import { makeCall } from '../src/blocks/make-call';
+import { sendMms, sendSms } from '../src/blocks/messages';
+import { installFakeTwilio } from './fake-twilio';
+import { ACCOUNT, call, post, sms, TOKEN } from './helpers';
+
+afterEach(() => vi.restoreAllMocks());
+
+/**
+ * Twilio's form keys, written out by hand from its OpenAPI spec (CreateMessage: 25, CreateCall: 36), under
+ * the caller's camelCase name. The block tables must say exactly this, so a typo in a table is caught.
+ */
+// biome-ignore format: one pair a line reads best
+const MESSAGE_KEYS: Record<string, string> = {
+  to: 'To', statusCallback: 'StatusCallback', applicationSid: 'ApplicationSid', maxPrice: 'MaxPrice',
+  provideFeedback: 'ProvideFeedback', attempt: 'Attempt', validityPeriod: 'ValidityPeriod',
+  forceDelivery: 'ForceDelivery', contentRetention: 'ContentRetention', addressRetention: 'AddressRetention',
+  smartEncoded: 'SmartEncoded', persistentAction: 'PersistentAction', trafficType: 'TrafficType',
+  shortenUrls: 'ShortenUrls', scheduleType: 'ScheduleType', sendAt: 'SendAt', sendAsMms: 'SendAsMms',
+  contentVariables: 'ContentVariables', riskCheck: 'RiskCheck', from: 'From', fallbackFrom: 'FallbackFrom',
+  messagingServiceSid: 'MessagingServiceSid', body: 'Body', mediaUrl: 'MediaUrl', contentSid: 'ContentSid',
+};
+// biome-ignore format: one pair a line reads best
+const CALL_KEYS: Record<string, string> = {
+  to: 'To', from: 'From', method: 'Method', fallbackUrl: 'FallbackUrl', fallbackMethod: 'FallbackMethod',
+  statusCallback: 'StatusCallback', statusCallbackEvent: 'StatusCallbackEvent',
+  statusCallbackMethod: 'StatusCallbackMethod', sendDigits: 'SendDigits', timeout: 'Timeout', record: 'Record',
+  recordingChannels: 'RecordingChannels', recordingStatusCallback: 'RecordingStatusCallback',
+  recordingStatusCallbackMethod: 'RecordingStatusCallbackMethod', sipAuthUsername: 'SipAuthUsername',
+  sipAuthPassword: 'SipAuthPassword', machineDetection: 'MachineDetection',
+  machineDetectionTimeout: 'MachineDetectionTimeout', recordingStatusCallbackEvent: 'RecordingStatusCallbackEvent',
+  trim: 'Trim', callerId: 'CallerId', machineDetectionSpeechThreshold: 'MachineDetectionSpeechThreshold',
+  machineDetectionSpeechEndThreshold: 'MachineDetectionSpeechEndThreshold',
+  machineDetectionSilenceTimeout: 'MachineDetectionSilenceTimeout', asyncAmd: 'AsyncAmd',
+  asyncAmdStatusCallback: 'AsyncAmdStatusCallback', asyncAmdStatusCallbackMethod: 'AsyncAmdStatusCallbackMethod',
+  byoc: 'Byoc', callReason: 'CallReason', callToken: 'CallToken', recordingTrack: 'RecordingTrack',
+  timeLimit: 'TimeLimit', clientNotificationUrl: 'ClientNotificationUrl', url: 'Url', twiml: 'Twiml',
+  applicationSid: 'ApplicationSid',
+};
+
+const base: Record<string, Record<string, unknown>> = {
+  makeCall: call,
+  sendSms: sms,
+  sendMms: { ...sms, body: undefined, mediaUrl: 'https://example.com/a.png' },
+};
+const keysOf: Record<string, Record<string, string>> = {
+  makeCall: CALL_KEYS,
+  sendSms: MESSAGE_KEYS,
+  sendMms: MESSAGE_KEYS,
+};
+
+/** A valid caller value for a field and the form values Twilio must then receive, by the field's kind. */
+function sample(name: string, field: Field): { value: unknown; sent: string[] } {
+  const hex = '0123456789abcdef0123456789abcdef';
+  switch (field.kind) {
+    case 'text':
+      return name === 'sendDigits'
+        ? { value: 'ww1234#', sent: ['ww1234#'] }
+        : { value: 'ü & = + %', sent: ['ü & = + %'] };
+    case 'address':
+      return { value: '+14155550123', sent: ['+14155550123'] };
+    case 'url':
+      return { value: 'https://example.com/hook?a=1&b=2', sent: ['https://example.com/hook?a=1&b=2'] };
+    case 'sid':
+      return { value: `${field.prefix}${hex}`, sent: [`${field.prefix}${hex}`] };
+    case 'integer': {
+      const n = (field.min ?? 0) + 1;
+      return { value: String(n), sent: [String(n)] };
+    }
+    case 'number':
+      return { value: 0.75, sent: ['0.75'] };
+    case 'boolean':
+      return { value: 'false', sent: ['false'] };
+    case 'enum': {
+      const last = field.options?.at(-1) ?? '';
+      return { value: last, sent: [last] };
+    }
+    case 'method':
+      return { value: 'get', sent: ['GET'] };
+    case 'list': {
+      if (field.options) return { value: field.options.slice(0, 2), sent: field.options.slice(0, 2) };
+      if (field.items === 'url')
+        return {
+          value: ['https://e.com/1.png', 'https://e.com/2.png'],
+          sent: ['https://e.com/1.png', 'https://e.com/2.png'],
+        };
+      return { value: ['one', 'two'], sent: ['one', 'two'] };
+    }
+    case 'datetime':
+      return { value: '2026-12-01T10:30:00+02:00', sent: ['2026-12-01T08:30:00Z'] };
+    case 'credential':
+      throw new Error('credentials have no form key');
+  }
+}
+
+/** The form pairs a base request must produce, from the hand-written key map. */
+const expectedBase = (block: Block) =>
+  Object.entries(base[block.name] ?? {}).filter(([name, value]) => value !== undefined && !name.startsWith('account'));
+
+describe('block tables agree with Twilio', () => {
+  it('sendSms and sendMms name every CreateMessage parameter with its exact form key', () => {
+    for (const block of [sendSms, sendMms]) {
+      const keys = Object.fromEntries(
+        Object.entries(block.fields).flatMap(([name, f]) => (f.key ? [[name, f.key]] : [])),
+      );
+      expect(keys).toEqual(MESSAGE_KEYS);
+    }
+  });
+  it('makeCall names every CreateCall parameter with its exact form key', () => {
+    const keys = Object.fromEntries(
+      Object.entries(makeCall.fields).flatMap(([name, f]) => (f.key ? [[name, f.key]] : [])),
+    );
+    expect(keys).toEqual(CALL_KEYS);
+  });
+  it('each block takes the two credentials of the block doc, which have no form key', () => {
+    for (const block of blocks) {
+      expect(block.fields.accountSid).toMatchObject({ kind: 'credential' });
+      expect(block.fields.accountToken).toMatchObject({ kind: 'credential' });
+      expect(block.fields.accountSid?.key).toBeUndefined();
+      expect(block.fields.accountToken?.key).toBeUndefined();
+    }
+  });
+});
+
+describe.each(blocks.map((b) => [b.name, b] as const))('%s: every field reaches Twilio', (_, block) => {
+  const named = Object.entries(block.fields).filter(([, f]) => f.kind !== 'credential');
+  it.each(named.map(([name, field]) => [name, field] as const))('%s', async (name, field) => {
+    const { seen } = installFakeTwilio();
+    const { value, sent } = sample(name, field);
+    const { status, json } = await post(block.name, { ...base[block.name], [name]: value });
+    expect(json.callback, JSON.stringify(json)).toBe('success');
+    expect(status).toBe(200);
+    expect(seen).toHaveLength(1);
+    const form = seen[0]!.form;
+    const key = keysOf[block.name]![name]!;
+    expect(form.getAll(key)).toEqual(sent);
+    // Nothing else changed: the base pairs are there, and no other key appeared.
+    const expectedKeys = new Set([...expectedBase(block).map(([n]) => keysOf[block.name]![n]!), key]);
+    expect(new Set(form.keys())).toEqual(expectedKeys);
+    expect(form.has('AccountSid')).toBe(false);
+    expect(seen[0]!.body).not.toContain(TOKEN);
+  });
+});
+
+describe('exact form bodies (hand-written)', () => {
+  it('sendSms from the block doc example', async () => {
+    const { seen } = installFakeTwilio();
+    await post('sendSms', {
+      accountSid: ACCOUNT,
+      accountToken: TOKEN,
+      from: '+15005550006',
+      to: '+15005550009',
+      body: 'text',
+    });
+    expect(seen[0]!.body).toBe('From=%2B15005550006&To=%2B15005550009&Body=text');
+  });
+  it('sendSms with a messaging service, feedback and scheduling', async () => {
+    const { seen } = installFakeTwilio();
+    await post('sendSms', {
+      ...sms,
+      from: undefined,
+      messagingServiceSid: 'MG0123456789abcdef0123456789abcdef',
+      body: 'Hi there & bye',
+      provideFeedback: true,
+      scheduleType: 'fixed',
+      sendAt: '2026-12-24T18:00:00-05:00',
+      validityPeriod: 600,
+    });
+    expect(seen[0]!.body).toBe(
+      'MessagingServiceSid=MG0123456789abcdef0123456789abcdef&To=%2B15005550009&Body=Hi+there+%26+bye' +
+        '&ProvideFeedback=true&ValidityPeriod=600&ScheduleType=fixed&SendAt=2026-12-24T23%3A00%3A00Z',
+    );
+  });
+  it('sendMms with two media urls and a body', async () => {
+    const { seen } = installFakeTwilio();
+    await post('sendMms', { ...sms, body: 'look', mediaUrl: ['https://e.com/a.png', 'https://e.com/b.jpg'] });
+    expect(seen[0]!.body).toBe(
+      'From=%2B15005550006&To=%2B15005550009&Body=look&MediaUrl=https%3A%2F%2Fe.com%2Fa.png&MediaUrl=https%3A%2F%2Fe.com%2Fb.jpg',
+    );
+  });
+  it('makeCall from the block doc example, with events, method, timeout and record', async () => {
+    const { seen } = installFakeTwilio();
+    await post('makeCall', {
+      ...call,
+      method: 'get',
+      statusCallback: 'https://e.com/cb',
+      statusCallbackEvent: 'initiated ringing',
+      timeout: '30',
+      record: 'true',
+      recordingChannels: 'dual',
+    });
+    expect(seen[0]!.body).toBe(
+      'From=%2B15005550006&To=%2B14155550100&Url=http%3A%2F%2Fdemo.twilio.com%2Fdocs%2Fvoice.xml&Method=GET' +
+        '&StatusCallback=https%3A%2F%2Fe.com%2Fcb&StatusCallbackEvent=initiated&StatusCallbackEvent=ringing' +
+        '&Timeout=30&Record=true&RecordingChannels=dual',
+    );
+  });
+  it('makeCall with inline TwiML and no url', async () => {
+    const { seen } = installFakeTwilio();
+    await post('makeCall', { ...call, url: undefined, twiml: '<Response><Say>Hi</Say></Response>' });
+    expect(seen[0]!.body).toBe(
+      'From=%2B15005550006&To=%2B14155550100&Twiml=%3CResponse%3E%3CSay%3EHi%3C%2FSay%3E%3C%2FResponse%3E',
+    );
+  });
+});
+
+describe('value shapes', () => {
+  const sent = async (block: string, body: Record<string, unknown>, key: string) => {
+    const { seen } = installFakeTwilio();
+    const { json } = await post(block, body);
+    expect(json.callback, JSON.stringify(json)).toBe('success');
+    return seen[0]!.form.getAll(key);
+  };
+
+  it('mediaUrl: a string is one item, an array repeats the key', async () => {
+    expect(await sent('sendMms', { ...base.sendMms, mediaUrl: 'https://e.com/a.png' }, 'MediaUrl')).toEqual([
+      'https://e.com/a.png',
+    ]);
+    const ten = Array.from({ length: 10 }, (_, i) => `https://e.com/${i}.png`);
+    expect(await sent('sendMms', { ...base.sendMms, mediaUrl: ten }, 'MediaUrl')).toEqual(ten);
+  });
+  it('mediaUrl: a string with a comma or space stays one URL', async () => {
+    const url = 'https://e.com/a.png?x=1,2';
+    expect(await sent('sendSms', { ...sms, mediaUrl: url }, 'MediaUrl')).toEqual([url]);
+  });
+  it.each([
+    ['an array', ['initiated', 'ringing']],
+    ['a space-separated string', 'initiated ringing'],
+    ['a comma-separated string', 'initiated,ringing'],
+    ['a comma-and-space string', ' initiated, ringing '],
+  ])('statusCallbackEvent as %s', async (_, value) => {
+    expect(await sent('makeCall', { ...call, statusCallbackEvent: value }, 'StatusCallbackEvent')).toEqual([
+      'initiated',
+      'ringing',
+    ]);
+  });
+  it('recordingStatusCallbackEvent repeats the key too', async () => {
+    expect(
+      await sent(
+        'makeCall',
+        { ...call, recordingStatusCallbackEvent: 'in-progress completed' },
+        'RecordingStatusCallbackEvent',
+      ),
+    ).toEqual(['in-progress', 'completed']);
+  });
+  it.each([
+    [true, 'true'],
+    [false, 'false'],
+    ['true', 'true'],
+    ['false', 'false'],
+  ])('boolean %j is sent as %s', async (value, expected) => {
+    expect(await sent('makeCall', { ...call, record: value }, 'Record')).toEqual([expected]);
+    expect(await sent('sendSms', { ...sms, provideFeedback: value }, 'ProvideFeedback')).toEqual([expected]);
+  });
+  it.each([
+    [45, '45'],
+    ['45', '45'],
+    [600, '600'],
+  ])('integer %j is sent as %s', async (value, expected) => {
+    expect(await sent('makeCall', { ...call, timeout: value }, 'Timeout')).toEqual([expected]);
+  });
+  it.each([
+    ['2026-12-01T10:30:00Z', '2026-12-01T10:30:00Z'],
+    ['2026-12-01T10:30:00+02:00', '2026-12-01T08:30:00Z'],
+    ['2026-12-01T10:30:00.000-0130', '2026-12-01T12:00:00Z'],
+    ['2026-12-31T23:30+01:00', '2026-12-31T22:30:00Z'],
+  ])('sendAt %s is sent in UTC as %s', async (value, expected) => {
+    expect(await sent('sendSms', { ...sms, scheduleType: 'fixed', sendAt: value }, 'SendAt')).toEqual([expected]);
+  });
+  it('maxPrice as a number or a numeric string', async () => {
+    expect(await sent('sendSms', { ...sms, maxPrice: 0.5 }, 'MaxPrice')).toEqual(['0.5']);
+    expect(await sent('sendSms', { ...sms, maxPrice: '1.25' }, 'MaxPrice')).toEqual(['1.25']);
+  });
+  it('whatsapp: addresses pass through unchanged', async () => {
+    const { seen } = installFakeTwilio();
+    await post('sendSms', { ...sms, from: 'whatsapp:+15005550006', to: 'whatsapp:+14155550100' });
+    expect(seen[0]!.form.get('From')).toBe('whatsapp:+15005550006');
+    expect(seen[0]!.form.get('To')).toBe('whatsapp:+14155550100');
+  });
+  it('a unicode body is sent as UTF-8, untouched', async () => {
+    const body = 'Grüße 👋 — 你好';
+    expect(await sent('sendSms', { ...sms, body }, 'Body')).toEqual([body]);
+  });
+  it('a body of exactly 1600 characters is accepted', async () => {
+    const body = 'x'.repeat(1600);
+    expect(await sent('sendSms', { ...sms, body }, 'Body')).toEqual([body]);
+  });
+});

@@ -1,0 +1,279 @@
+/**
+ * Fault injection (issue #4): a fake Twilio that fails in the ways a real upstream does. For each fault:
+ * the exact envelope string and HTTP status, an answer within the timeout plus a margin (a correctness
+ * bound, not a speed goal), the exact number of POSTs Twilio saw, and a normal success right after.
+ */
+import { exports } from 'cloudflare:workers';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { app } from '../src/app';
+import { createdResponse, htmlResponse, installFakeTwilio, type Seen, twilioErrorResponse } from './fake-twilio';
+import { call, captureLogs, ENV_TOKEN, envWith, sms, TOKEN } from './helpers';
+
+afterEach(() => vi.restoreAllMocks());
+
+/** The small Twilio budget of these tests (TWILIO_TIMEOUT_MS). */
+const TIMEOUT_MS = 250;
+/** Slack for scheduling on a shared 2-core machine; the bound proves "no hang", not speed. */
+const MARGIN_MS = 1000;
+
+type Answer = (seen: Seen, attempt: number) => Response | Promise<Response>;
+type Via = 'app' | 'worker';
+
+interface Outcome {
+  status: number;
+  json: Record<string, any>;
+  text: string;
+  ms: number;
+}
+
+/**
+ * POSTs a block request either through `app.request` with a test env (TWILIO_TIMEOUT_MS set), or through
+ * the Worker's entry point `exports.default.fetch` with the Worker's own env.
+ */
+async function hit(via: Via, block: string, body: unknown, timeoutMs = TIMEOUT_MS): Promise<Outcome> {
+  const init = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+  const started = Date.now();
+  const res =
+    via === 'app'
+      ? await app.request(`/api/Twilio/${block}`, init, envWith({ TWILIO_TIMEOUT_MS: String(timeoutMs) }))
+      : await exports.default.fetch(new Request(`https://gateway.test/api/Twilio/${block}`, init));
+  const text = await res.text();
+  const ms = Date.now() - started;
+  return { status: res.status, json: JSON.parse(text) as Record<string, any>, text, ms };
+}
+
+/** Installs a fake Twilio that answers with `answer`, and captures the log lines. */
+function fault(answer: Answer) {
+  const logs = captureLogs();
+  const { seen } = installFakeTwilio(answer);
+  return { seen, logs };
+}
+
+/** Asserts the error envelope exactly, and that no secret shows in it or in the log lines. */
+function expectError(out: Outcome, status: number, to: string, logs: readonly string[]) {
+  expect(out.status).toBe(status);
+  expect(out.json.callback).toBe('error');
+  expect(out.json.contextWrites).toEqual({ to });
+  for (const secret of [TOKEN, ENV_TOKEN]) {
+    expect(out.text).not.toContain(secret);
+    for (const line of logs) expect(line).not.toContain(secret);
+  }
+}
+
+/** The log line of the one request: its status and how many POSTs it says it made. */
+function logLine(logs: readonly string[]) {
+  const lines = logs.filter((line) => line.startsWith('{"route"'));
+  expect(lines).toHaveLength(1);
+  return JSON.parse(lines[0]!) as { status: number; attempts: number };
+}
+
+/** After a fault, a healthy Twilio again: the next request is served normally (one POST, a 200 success). */
+async function expectRecovers(via: Via, block = 'sendSms', body: unknown = sms) {
+  vi.restoreAllMocks();
+  const { seen } = fault((entry) => createdResponse(entry));
+  const out = await hit(via, block, body);
+  expect(out.status).toBe(200);
+  expect(out.json.callback).toBe('success');
+  expect(out.json.contextWrites.to.sid).toMatch(/^(SM|CA)[0-9a-f]{32}$/);
+  expect(seen).toHaveLength(1);
+}
+
+/** A 201 whose body starts (headers sent) and then never finishes. */
+function stalledBody(): Response {
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"sid":"SM'));
+    },
+  });
+  return new Response(stream, { status: 201, headers: { 'Content-Type': 'application/json' } });
+}
+
+/** A 201 whose connection resets halfway through the body. */
+function resetBody(): Response {
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"sid":"SM'));
+      controller.error(new TypeError('Network connection lost.'));
+    },
+  });
+  return new Response(stream, { status: 201, headers: { 'Content-Type': 'application/json' } });
+}
+
+const notJson = (status: number) =>
+  `[HTTP ${status}] Unable to create record: Twilio answered HTTP ${status} with a body that is not JSON`;
+const UNREACHABLE = '[HTTP 502] Unable to create record: Twilio could not be reached';
+const TIMED_OUT = `[HTTP 504] Unable to create record: Twilio did not answer within ${TIMEOUT_MS} ms`;
+const TOO_MANY = '[HTTP 429] Unable to create record: Too many requests';
+
+describe('Twilio answers 5xx', () => {
+  it('500 with a Twilio error body: 502 with Twilio status and message, one POST (Worker entry)', async () => {
+    const { seen, logs } = fault(() => twilioErrorResponse(500, 20500, 'Internal Server Error'));
+    const out = await hit('worker', 'sendSms', sms);
+    expectError(out, 502, '[HTTP 500] Unable to create record: Internal Server Error', logs);
+    expect(out.json.error).toEqual({
+      status: 500,
+      code: 20500,
+      moreInfo: 'https://www.twilio.com/docs/errors/20500',
+      retryable: true,
+    });
+    expect(out.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    expect(seen).toHaveLength(1);
+    expect(logLine(logs)).toMatchObject({ status: 502, attempts: 1 });
+    await expectRecovers('worker');
+  });
+
+  it('500 with an empty body: 502, one POST', async () => {
+    const { seen, logs } = fault(() => new Response(null, { status: 500 }));
+    const out = await hit('app', 'makeCall', call);
+    expectError(out, 502, notJson(500), logs);
+    expect(out.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    expect(seen).toHaveLength(1);
+    await expectRecovers('app', 'makeCall', call);
+  });
+});
+
+describe('Twilio answers an HTML page', () => {
+  it('503 HTML from a proxy: 502 naming the status, one POST, never retried', async () => {
+    const { seen, logs } = fault(() => htmlResponse(503));
+    const out = await hit('app', 'sendSms', sms);
+    expectError(out, 502, notJson(503), logs);
+    expect(out.json.error).toMatchObject({ status: 503, code: null, retryable: true });
+    expect(out.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    expect(seen).toHaveLength(1);
+    await expectRecovers('app');
+  });
+
+  it('200 HTML (a captive portal or misrouted base URL): 502, one POST (Worker entry)', async () => {
+    const { seen, logs } = fault(() => htmlResponse(200));
+    const out = await hit('worker', 'makeCall', call);
+    expectError(
+      out,
+      502,
+      '[HTTP 502] Unable to create record: Twilio answered 200 with a body that is not a Call resource',
+      logs,
+    );
+    expect(out.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    expect(seen).toHaveLength(1);
+    await expectRecovers('worker', 'makeCall', call);
+  });
+});
+
+describe('Twilio answers 429', () => {
+  const tooMany = (retryAfter?: string) =>
+    twilioErrorResponse(429, 20429, 'Too many requests', retryAfter === undefined ? {} : { 'Retry-After': retryAfter });
+
+  it('Retry-After: 0, then success: retried once with the same form, 200', async () => {
+    const { seen, logs } = fault((entry, attempt) => (attempt === 1 ? tooMany('0') : createdResponse(entry)));
+    const out = await hit('app', 'sendSms', sms);
+    expect(out.status).toBe(200);
+    expect(out.json.callback).toBe('success');
+    expect(out.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    expect(seen).toHaveLength(2);
+    expect(seen[1]!.body).toBe(seen[0]!.body);
+    expect(logLine(logs)).toMatchObject({ status: 200, attempts: 2 });
+    await expectRecovers('app');
+  });
+
+  it('Retry-After: 1 within the budget: waits about a second, then success, two POSTs', async () => {
+    const budget = 3000;
+    const { seen } = fault((entry, attempt) => (attempt === 1 ? tooMany('1') : createdResponse(entry)));
+    const out = await hit('app', 'sendSms', sms, budget);
+    expect(out.status).toBe(200);
+    expect(out.ms).toBeGreaterThanOrEqual(900);
+    expect(out.ms).toBeLessThan(budget + MARGIN_MS);
+    expect(seen).toHaveLength(2);
+    await expectRecovers('app');
+  });
+
+  it('Retry-After: 1 beyond the budget: not retried, 429 at once, one POST', async () => {
+    const { seen, logs } = fault(() => tooMany('1'));
+    const out = await hit('app', 'sendSms', sms);
+    expectError(out, 429, TOO_MANY, logs);
+    expect(out.json.error).toMatchObject({ status: 429, code: 20429, retryable: true });
+    expect(out.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    expect(seen).toHaveLength(1);
+    await expectRecovers('app');
+  });
+
+  it('always 429: retries are bounded (1 POST + 3 retries), then 429', async () => {
+    // 5 s is more than the largest total backoff (250 + 500 + 1000 ms), so the retry bound, not the
+    // budget, decides how many POSTs are made: exactly 4.
+    const budget = 5000;
+    const { seen, logs } = fault(() => tooMany('0'));
+    const out = await hit('app', 'makeCall', call, budget);
+    expectError(out, 429, TOO_MANY, logs);
+    expect(out.ms).toBeLessThan(budget + MARGIN_MS);
+    expect(seen).toHaveLength(4);
+    expect(logLine(logs)).toMatchObject({ status: 429, attempts: 4 });
+    await expectRecovers('app', 'makeCall', call);
+  });
+
+  it('always 429 without Retry-After and a small budget: at most 4 POSTs, answered within the budget', async () => {
+    const { seen, logs } = fault(() => tooMany());
+    const out = await hit('app', 'sendSms', sms);
+    expectError(out, 429, TOO_MANY, logs);
+    expect(out.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    expect(seen.length).toBeGreaterThanOrEqual(1);
+    expect(seen.length).toBeLessThanOrEqual(4);
+    expect(logLine(logs).attempts).toBe(seen.length);
+    await expectRecovers('app');
+  });
+});
+
+describe('Twilio hangs', () => {
+  it('never answers: 504 at the timeout, one POST, not retried', async () => {
+    const { seen, logs } = fault(() => new Promise<Response>(() => {}));
+    const out = await hit('app', 'sendSms', sms);
+    expectError(out, 504, TIMED_OUT, logs);
+    expect(out.json.error).toMatchObject({ status: 504, retryable: false });
+    expect(out.ms).toBeGreaterThanOrEqual(TIMEOUT_MS * 0.8);
+    expect(out.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    expect(seen).toHaveLength(1);
+    await expectRecovers('app');
+  });
+
+  it('sends headers, then never finishes the body: 504 at the timeout, one POST', async () => {
+    const { seen, logs } = fault(stalledBody);
+    const out = await hit('app', 'makeCall', call);
+    expectError(out, 504, TIMED_OUT, logs);
+    expect(out.ms).toBeGreaterThanOrEqual(TIMEOUT_MS * 0.8);
+    expect(out.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    expect(seen).toHaveLength(1);
+    await expectRecovers('app', 'makeCall', call);
+  });
+
+  it('answers only after the timeout: 504, one POST, and the late answer changes nothing', async () => {
+    const { seen, logs } = fault(
+      (entry) => new Promise<Response>((resolve) => setTimeout(() => resolve(createdResponse(entry)), TIMEOUT_MS * 2)),
+    );
+    const out = await hit('app', 'sendSms', sms);
+    expectError(out, 504, TIMED_OUT, logs);
+    expect(out.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    await new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS * 2));
+    expect(seen).toHaveLength(1);
+    await expectRecovers('app');
+  });
+});
+
+describe('the connection resets', () => {
+  it('before any answer (fetch rejects with a TypeError): 502, one POST, not retried (Worker entry)', async () => {
+    const { seen, logs } = fault(() => {
+      throw new TypeError('Network connection lost.');
+    });
+    const out = await hit('worker', 'sendSms', sms);
+    expectError(out, 502, UNREACHABLE, logs);
+    expect(out.json.error).toMatchObject({ status: 502, code: null, retryable: true });
+    expect(out.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    expect(seen).toHaveLength(1);
+    await expectRecovers('worker');
+  });
+
+  it('halfway through the body: 502, one POST', async () => {
+    const { seen, logs } = fault(resetBody);
+    const out = await hit('app', 'sendSms', sms);
+    expectError(out, 502, UNREACHABLE, logs);
+    expect(out.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    expect(seen).toHaveLength(1);
+    await expectRecovers('app');
+  });
+});

@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers';
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import { app } from '../src/app';
 
 export const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
@@ -82,4 +82,38 @@ export function captureLogs() {
   vi.spyOn(console, 'error').mockImplementation(write);
   vi.spyOn(console, 'warn').mockImplementation(write);
   return lines;
+}
+
+/** The `error` sibling of an error envelope. */
+export interface ErrorSibling {
+  status: number;
+  code: number | null;
+  moreInfo: string | null;
+  retryable: boolean;
+}
+
+/** Asserts an answer is exactly the documented error envelope: status, string and the `error` sibling. */
+export function expectError(
+  answer: { status: number; json: Record<string, any> },
+  status: number,
+  text: string,
+  error: Partial<ErrorSibling> = {},
+) {
+  const code = error.code ?? null;
+  expect(answer.json).toEqual({
+    callback: 'error',
+    contextWrites: { to: text },
+    error: {
+      status: error.status ?? status,
+      code,
+      moreInfo:
+        error.moreInfo !== undefined
+          ? error.moreInfo
+          : code === null
+            ? null
+            : `https://www.twilio.com/docs/errors/${code}`,
+      retryable: error.retryable ?? false,
+    },
+  });
+  expect(answer.status).toBe(status);
 }

@@ -1,4 +1,5 @@
 import type { Upstream } from '../twilio/client';
+import { emulator } from './app';
 
 /** Options of the in-process emulator. */
 export interface SandboxOptions {
@@ -8,7 +9,13 @@ export interface SandboxOptions {
   readonly waitUntil: (promise: Promise<unknown>) => void;
 }
 
-/** The Twilio emulator as an Upstream: it stands in for `fetch` in sandbox mode. */
-export function sandboxUpstream(_options: SandboxOptions): Upstream {
-  throw new Error('sandbox: not built yet (issue #3)');
+/**
+ * The Twilio emulator as an Upstream: it stands in for `fetch` in sandbox mode. The request the Twilio
+ * client built (form body, Basic auth, URL) is answered in-process by the emulator app; no network.
+ */
+export function sandboxUpstream(options: SandboxOptions): Upstream {
+  const bindings = { callbacks: options.callbacks, waitUntil: options.waitUntil };
+  return async (request) => emulator.fetch(request, bindings);
 }
+
+export { type EmulatorBindings, emulator } from './app';

@@ -1,0 +1,57 @@
+import type { Block } from '../blocks';
+import { type BlockInput, blockSchema } from '../blocks/schema';
+import { issueToError } from '../validate';
+import type { Refusal } from './numbers';
+
+/** Twilio's generic code for a parameter value it cannot use, where the block table names no code of its own. */
+const INVALID_PARAMETER = 20001;
+const RECORD_PREFIX = /^\[HTTP \d+\] Unable to create record: /;
+
+interface Reader {
+  readonly schema: ReturnType<typeof blockSchema>;
+  /** Form key (PascalCase) to the caller name and whether the field repeats. */
+  readonly keys: ReadonlyMap<string, { readonly name: string; readonly repeats: boolean }>;
+}
+
+const readers = new WeakMap<Block, Reader>();
+
+/** The schema and key map of a block, derived once from its table. */
+function readerOf(block: Block): Reader {
+  let reader = readers.get(block);
+  if (!reader) {
+    const keys = new Map<string, { name: string; repeats: boolean }>();
+    for (const [name, field] of Object.entries(block.fields)) {
+      if (field.key !== undefined) keys.set(field.key, { name, repeats: field.kind === 'list' });
+    }
+    reader = { schema: blockSchema(block), keys };
+    readers.set(block, reader);
+  }
+  return reader;
+}
+
+/**
+ * Reads a Twilio form body with the block table the gateway validates with: PascalCase keys back to caller
+ * names, repeated keys gathered for list fields (the first value wins otherwise), unknown keys ignored as
+ * Twilio does. The block's own schema then checks it, and its first issue becomes Twilio's code and message.
+ */
+export function readForm(block: Block, form: URLSearchParams): { input: BlockInput } | { refusal: Refusal } {
+  const { schema, keys } = readerOf(block);
+  const raw: Record<string, string | string[]> = {};
+  for (const [key, value] of form) {
+    const target = keys.get(key);
+    if (!target) continue;
+    const seen = raw[target.name];
+    if (target.repeats) raw[target.name] = Array.isArray(seen) ? [...seen, value] : [value];
+    else if (seen === undefined) raw[target.name] = value;
+  }
+  const result = schema.safeParse(raw, { reportInput: true });
+  if (result.success) return { input: result.data };
+  const error = issueToError(block, result.error.issues);
+  return {
+    refusal: {
+      code: error.detail.code ?? INVALID_PARAMETER,
+      message: error.text.replace(RECORD_PREFIX, ''),
+      status: error.detail.twilioStatus ?? error.status,
+    },
+  };
+}

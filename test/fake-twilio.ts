@@ -79,7 +79,9 @@ export function callResource(form: URLSearchParams, accountSid: string) {
 export function installFakeTwilio(answer?: (seen: Seen, attempt: number) => Response | Promise<Response>) {
   const seen: Seen[] = [];
   const fake = new Hono();
-  fake.post('/2010-04-01/Accounts/:sid/:resource', async (c) => {
+  // Any path prefix, so a TWILIO_API_BASE_URL with a path is served too.
+  const paths = ['/2010-04-01/Accounts/:sid/:resource', '/:prefix{.+}/2010-04-01/Accounts/:sid/:resource'];
+  fake.on('POST', paths, async (c) => {
     const body = new TextDecoder().decode(await c.req.arrayBuffer());
     const form = new URLSearchParams(body);
     const entry: Seen = {
@@ -91,9 +93,7 @@ export function installFakeTwilio(answer?: (seen: Seen, attempt: number) => Resp
     };
     seen.push(entry);
     if (answer) return answer(entry, seen.length);
-    const sid = c.req.param('sid');
-    const resource = c.req.param('resource') === 'Calls.json' ? callResource(form, sid) : messageResource(form, sid);
-    return c.json(resource, 201, { 'Twilio-Request-Id': 'RQ00000000000000000000000000000001' });
+    return createdResponse(entry, { 'Twilio-Request-Id': 'RQ00000000000000000000000000000001' });
   });
   fake.onError((err) => {
     throw err;

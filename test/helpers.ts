@@ -72,16 +72,20 @@ const show = (a: unknown): string => {
   }
 };
 
-/** Captures console.log and console.error (without printing) and returns the lines written. */
+/** Captures console.log (into `log`) and console.error/warn (into `error`), without printing them. */
 export function captureLogs() {
-  const lines: string[] = [];
-  const write = (...args: unknown[]) => {
-    lines.push(args.map(show).join(' '));
-  };
-  vi.spyOn(console, 'log').mockImplementation(write);
-  vi.spyOn(console, 'error').mockImplementation(write);
-  vi.spyOn(console, 'warn').mockImplementation(write);
-  return lines;
+  const log: string[] = [];
+  const error: string[] = [];
+  const into =
+    (lines: string[]) =>
+    (...args: unknown[]) => {
+      lines.push(args.map(show).join(' '));
+    };
+  vi.spyOn(console, 'log').mockImplementation(into(log));
+  vi.spyOn(console, 'info').mockImplementation(into(log));
+  vi.spyOn(console, 'error').mockImplementation(into(error));
+  vi.spyOn(console, 'warn').mockImplementation(into(error));
+  return { log, error };
 }
 
 /** The `error` sibling of an error envelope. */

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createdResponse, htmlResponse, installFakeTwilio, type Seen, twilioErrorResponse } from './fake-twilio';
-import { ACCOUNT, call, captureLogs, ENV_ACCOUNT, ENV_TOKEN, expectError, post, send, sms, TOKEN } from './helpers';
+import { ACCOUNT, call, captureConsole, ENV_ACCOUNT, ENV_TOKEN, expectError, post, send, sms, TOKEN } from './helpers';
 
 beforeEach(() => {
   vi.spyOn(Math, 'random').mockReturnValue(0);
@@ -187,10 +187,10 @@ const CASES: [string, () => ReturnType<typeof send>, ((s: Seen, n: number) => Re
 describe('no secret in any response or log line', () => {
   it.each(CASES)('%s', async (_, request, answer) => {
     installFakeTwilio(answer);
-    const logs = captureLogs();
+    const logs = captureConsole();
     const res = await request();
     const headers = JSON.stringify([...res.res.headers]);
-    expect(leaks(JSON.stringify(res.json))).toEqual([]);
+    expect(leaks(res.text)).toEqual([]);
     expect(leaks(headers)).toEqual([]);
     expect(leaks([...logs.log, ...logs.error].join('\n'))).toEqual([]);
   });
@@ -199,7 +199,7 @@ describe('no secret in any response or log line', () => {
 describe('the log line', () => {
   it.each(CASES)('%s: one JSON line, its facts, no phone number nor body', async (_, request, answer) => {
     installFakeTwilio(answer);
-    const logs = captureLogs();
+    const logs = captureConsole();
     const res = await request();
     const lines = logs.log.filter((l) => l.startsWith('{"route"'));
     expect(lines, logs.log.join('\n')).toHaveLength(1);
@@ -215,7 +215,7 @@ describe('the log line', () => {
   });
   it('a success carries Twilio’s status, request id and one attempt', async () => {
     installFakeTwilio(ok);
-    const logs = captureLogs();
+    const logs = captureConsole();
     await post('sendSms', wideSms);
     expect(JSON.parse(logs.log[0]!)).toMatchObject({
       route: 'POST /api/Twilio/sendSms',
@@ -230,7 +230,7 @@ describe('the log line', () => {
     installFakeTwilio(() =>
       twilioErrorResponse(401, 20003, 'Authenticate', { 'Twilio-Request-Id': 'RQ00000000000000000000000000000009' }),
     );
-    const logs = captureLogs();
+    const logs = captureConsole();
     await post('sendSms', wideSms);
     expect(JSON.parse(logs.log[0]!)).toMatchObject({
       route: 'POST /api/Twilio/sendSms',
@@ -243,13 +243,13 @@ describe('the log line', () => {
   });
   it('429 retries are counted', async () => {
     installFakeTwilio((s, n) => (n < 3 ? twilioErrorResponse(429, 20429, 'Too many requests') : ok(s)));
-    const logs = captureLogs();
+    const logs = captureConsole();
     await post('sendSms', wideSms);
     expect(JSON.parse(logs.log[0]!)).toMatchObject({ status: 200, twilioStatus: 201, attempts: 3 });
   });
   it('a local error has no Twilio status and no attempt', async () => {
     const { seen } = installFakeTwilio();
-    const logs = captureLogs();
+    const logs = captureConsole();
     await post('sendSms', { ...wideSms, to: undefined });
     expect(JSON.parse(logs.log[0]!)).toMatchObject({
       status: 400,

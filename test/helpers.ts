@@ -15,7 +15,8 @@ export async function post(block: string, body: unknown, overrides: Record<strin
     { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) },
     envWith(overrides),
   );
-  return { status: res.status, json: (await res.json()) as Record<string, any>, res };
+  const text = await res.text();
+  return { status: res.status, text, json: JSON.parse(text) as Record<string, any>, res };
 }
 
 /** The `contextWrites.to` of an error envelope. */
@@ -72,21 +73,30 @@ const show = (a: unknown): string => {
   }
 };
 
-/** Captures console.log (into `log`) and console.error/warn (into `error`), without printing them. */
-export function captureLogs() {
+/**
+ * Captures the console without printing it: console.log/info into `log`, console.error/warn into `error`,
+ * and every line, in order, into `all`.
+ */
+export function captureConsole() {
   const log: string[] = [];
   const error: string[] = [];
+  const all: string[] = [];
   const into =
     (lines: string[]) =>
     (...args: unknown[]) => {
-      lines.push(args.map(show).join(' '));
+      const line = args.map(show).join(' ');
+      lines.push(line);
+      all.push(line);
     };
   vi.spyOn(console, 'log').mockImplementation(into(log));
   vi.spyOn(console, 'info').mockImplementation(into(log));
   vi.spyOn(console, 'error').mockImplementation(into(error));
   vi.spyOn(console, 'warn').mockImplementation(into(error));
-  return { log, error };
+  return { log, error, all };
 }
+
+/** Captures console.log, info, warn and error (without printing) and returns every line written. */
+export const captureLogs = () => captureConsole().all;
 
 /** The `error` sibling of an error envelope. */
 export interface ErrorSibling {

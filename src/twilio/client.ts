@@ -85,7 +85,8 @@ function interpret(kind: 'Messages' | 'Calls', response: Response, text: string)
     return twilioError(response.status, error.code ?? null, error.message, error.more_info ?? null);
   }
   if (response.status >= 400) {
-    return twilioError(response.status, null, `Twilio answered HTTP ${response.status} with a body that is not JSON`);
+    const what = body === undefined ? 'not JSON' : 'not a Twilio error';
+    return twilioError(response.status, null, `Twilio answered HTTP ${response.status} with a body that is ${what}`);
   }
   return badGateway(`Twilio answered an unexpected HTTP ${response.status}`);
 }

@@ -143,12 +143,25 @@ describe('Twilio error statuses', () => {
       '[HTTP 403] Unable to create record: Twilio answered HTTP 403 with a body that is not JSON',
     );
   });
-  it('a JSON error body without a message is treated as not Twilio’s', async () => {
-    installFakeTwilio(() => json({ error: 'nope' }, 400));
+  it.each([
+    ['without a message', { error: 'nope' }],
+    ['with a string code', { code: '21211', message: 'bad' }],
+    ['that is an array', [{ code: 21211, message: 'bad' }]],
+  ])('a JSON error body %s is said to be not Twilio’s', async (_, body) => {
+    installFakeTwilio(() => json(body, 400));
     expectError(
       await post('sendSms', sms),
       400,
-      '[HTTP 400] Unable to create record: Twilio answered HTTP 400 with a body that is not JSON',
+      '[HTTP 400] Unable to create record: Twilio answered HTTP 400 with a body that is not a Twilio error',
+    );
+  });
+  it('an empty error body is not JSON', async () => {
+    installFakeTwilio(() => new Response(null, { status: 500 }));
+    expectError(
+      await post('sendSms', sms),
+      502,
+      '[HTTP 500] Unable to create record: Twilio answered HTTP 500 with a body that is not JSON',
+      { status: 500, retryable: true },
     );
   });
 });

@@ -1,3 +1,4 @@
+import { exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { installFakeTwilio } from './fake-twilio';
 import { ACCOUNT, call, expectError, post, postForm, send, sms, TOKEN } from './helpers';
@@ -20,6 +21,23 @@ describe('JSON input', () => {
     expect(seen).toHaveLength(2);
     expect(seen[1]!.body).toBe(seen[0]!.body);
     expect(seen[1]!.headers.authorization).toBe(seen[0]!.headers.authorization);
+  });
+  it('credentials at the top level and the rest in args', async () => {
+    const { seen } = installFakeTwilio();
+    const { accountSid, accountToken, ...rest } = sms;
+    const answer = await post('sendSms', { accountSid, accountToken, args: rest });
+    expect(answer.json.callback).toBe('success');
+    expect(seen[0]!.body).toBe('From=%2B15005550006&To=%2B15005550009&Body=hi');
+    expect(new URL(seen[0]!.url).pathname).toContain(ACCOUNT);
+  });
+  it('args that is not an object is an unknown field', async () => {
+    const { seen } = installFakeTwilio();
+    expectError(
+      await post('sendSms', { args: 'x' }),
+      400,
+      '[HTTP 400] Unable to create record: Unknown parameter: args',
+    );
+    expect(seen).toHaveLength(0);
   });
   it('an unknown field inside args is still refused', async () => {
     const { seen } = installFakeTwilio();
@@ -237,6 +255,34 @@ describe('routes', () => {
     if (method !== 'GET') init.method = method;
     const answer = await send(path, init);
     expectError(answer, 404, `[HTTP 404] Unable to create record: No route for ${method} ${path}`);
+    expect(seen).toHaveLength(0);
+  });
+});
+
+describe('the Worker entry point', () => {
+  it('exports.default.fetch serves a block with the Worker’s own env', async () => {
+    const { seen } = installFakeTwilio();
+    const res = await exports.default.fetch(
+      new Request('https://gateway.test/api/twilio/sendSms', json(JSON.stringify(sms))),
+    );
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Record<string, any>).contextWrites.to.sid).toMatch(/^SM/);
+    expect(seen).toHaveLength(1);
+  });
+  it('exports.default.fetch serves a form post and the documented errors', async () => {
+    const { seen } = installFakeTwilio();
+    const form = await exports.default.fetch(
+      new Request('https://gateway.test/api/Twilio/makeCall', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ...call, method: 'test' }),
+      }),
+    );
+    expect(form.status).toBe(400);
+    expect(await form.json()).toMatchObject({
+      callback: 'error',
+      contextWrites: { to: '[HTTP 400] Unable to create record: Method is not valid: TEST' },
+    });
     expect(seen).toHaveLength(0);
   });
 });

@@ -9,6 +9,19 @@ type Issue = z.core.$ZodIssue;
 
 const clip = (s: string) => (s.length > 64 ? `${s.slice(0, 64)}…` : s);
 
+const isScalar = (v: unknown) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
+/**
+ * A value as Twilio would echo it: a scalar, or a flat list as its items joined by commas. Undefined for
+ * anything else (objects, nested arrays): String() on those can throw (`{"toString": 0}`) or overflow the
+ * stack (deep nesting), and Twilio's rule does not apply to a value of the wrong shape anyway.
+ */
+function shown(input: unknown): string | undefined {
+  if (isScalar(input)) return String(input);
+  if (Array.isArray(input) && input.every(isScalar)) return input.join(',');
+  return undefined;
+}
+
 /** What a field expects, in words; used where Twilio has no message of its own. Never shows the value. */
 function expectation(field: Field): string {
   const range =
@@ -58,7 +71,8 @@ export function issueToError(block: Block, issues: readonly Issue[]): GatewayErr
   const field = block.fields[name];
   if (!field) return badRequest(`Unknown parameter: ${clip(name)}`);
   const rule = (issue.code === 'too_big' && issue.path.length === 1 && field.tooBig) || field.invalid;
-  if (rule && issue.input !== undefined) return twilioError(400, rule.code, rule.message(clip(String(issue.input))));
+  const value = shown(issue.input);
+  if (rule && value !== undefined) return twilioError(400, rule.code, rule.message(clip(value)));
   return badRequest(`Invalid value for parameter '${field.key ?? name}': expected ${expectation(field)}`);
 }
 

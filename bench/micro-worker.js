@@ -1,0 +1,31 @@
+// In-process microbenchmark, run inside workerd: loops N requests through a Worker's `fetch` (this
+// Worker's built bundle or the bare proxy's) with `fetch` to Twilio stubbed by a canned 201. workerd
+// freezes its clocks during pure CPU work, so this module does not time anything: the Node driver reads
+// the workerd process's CPU time (/proc schedstat) around each loop.
+import bare from './bare/bare-worker.js';
+import { SMS, stubFetch } from './canned.js';
+import worker from './worker/index.js';
+
+const upstream = stubFetch();
+globalThis.fetch = upstream;
+
+const handlers = { worker, bare };
+const BODY = JSON.stringify(SMS);
+
+export default {
+  async fetch(request, env, ctx) {
+    const params = new URL(request.url).searchParams;
+    const handler = handlers[params.get('target') ?? ''];
+    const n = Number(params.get('n') ?? '1000');
+    if (!handler) return new Response('unknown target', { status: 400 });
+    const before = upstream.calls;
+    let ok = 0;
+    for (let i = 0; i < n; i++) {
+      const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY };
+      const response = await handler.fetch(new Request('http://gateway.bench/api/Twilio/sendSms', init), env, ctx);
+      const text = await response.text();
+      if (response.status === 200 && text.includes('"callback":"success"')) ok++;
+    }
+    return Response.json({ n, ok, upstreamCalls: upstream.calls - before });
+  },
+};

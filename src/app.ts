@@ -68,7 +68,8 @@ app.notFound((c) =>
 app.onError((err, c) => {
   const error = toGatewayError(err);
   const { twilioStatus, code, requestId, attempts } = error.detail;
-  c.set('twilio', { status: twilioStatus, code, requestId, attempts });
+  // Twilio's status is logged only when Twilio answered; a locally caught error made no attempt.
+  c.set('twilio', { status: attempts ? twilioStatus : undefined, code, requestId, attempts });
   // An unexpected failure: log its kind only; its message could carry input.
   if (!(err instanceof GatewayError) && error.status >= 500) {
     console.error(JSON.stringify({ unhandled: err instanceof Error ? err.name : typeof err }));

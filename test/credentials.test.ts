@@ -253,6 +253,7 @@ describe('the log line', () => {
     await post('sendSms', { ...wideSms, to: undefined });
     expect(JSON.parse(logs.log[0]!)).toMatchObject({
       status: 400,
+      twilioStatus: null,
       twilioCode: 21604,
       twilioRequestId: null,
       attempts: 0,

@@ -31,6 +31,12 @@ export function isAbsoluteHttpUrl(value: string): boolean {
 }
 
 const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+/** True if the date part is a real calendar day: Date.parse rolls 2026-02-30 over to March 2 instead of failing. */
+const realDay = (v: string) => {
+  const [y = 0, m = 0, d = 0] = v.slice(0, 10).split('-').map(Number);
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+};
 const INTEGER = /^-?\d{1,15}$/;
 const DECIMAL = /^-?\d{1,15}(\.\d{1,15})?$/;
 const toBoolean = (v: boolean | 'true' | 'false') => v === true || v === 'true';
@@ -99,7 +105,7 @@ function fieldSchema(field: Field): z.ZodMiniType {
       return z.pipe(
         z.string().check(
           z.regex(ISO_DATETIME),
-          z.refine((v) => !Number.isNaN(Date.parse(v))),
+          z.refine((v) => realDay(v) && !Number.isNaN(Date.parse(v))),
         ),
         // twilio-node sends date-times as YYYY-MM-DDTHH:mm:ssZ (UTC, whole seconds).
         z.transform((v) => `${new Date(v).toISOString().slice(0, 19)}Z`),

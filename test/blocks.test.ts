@@ -265,6 +265,7 @@ describe('value shapes', () => {
     ['2026-12-01T10:30:00+02:00', '2026-12-01T08:30:00Z'],
     ['2026-12-01T10:30:00.000-0130', '2026-12-01T12:00:00Z'],
     ['2026-12-31T23:30+01:00', '2026-12-31T22:30:00Z'],
+    ['2028-02-29T00:30:00+01:00', '2028-02-28T23:30:00Z'],
   ])('sendAt %s is sent in UTC as %s', async (value, expected) => {
     expect(await sent('sendSms', { ...sms, scheduleType: 'fixed', sendAt: value }, 'SendAt')).toEqual([expected]);
   });

@@ -222,6 +222,21 @@ describe('local checks read like Twilio’s', () => {
     ],
     [
       'sendSms',
+      { ...sms, sendAt: '2026-02-30T10:00:00Z' },
+      "Invalid value for parameter 'SendAt': expected an ISO-8601 date-time with a time zone",
+    ],
+    [
+      'sendSms',
+      { ...sms, sendAt: '2027-02-29T10:00:00+01:00' },
+      "Invalid value for parameter 'SendAt': expected an ISO-8601 date-time with a time zone",
+    ],
+    [
+      'sendSms',
+      { ...sms, sendAt: '2026-13-01T10:00:00Z' },
+      "Invalid value for parameter 'SendAt': expected an ISO-8601 date-time with a time zone",
+    ],
+    [
+      'sendSms',
       { ...sms, messagingServiceSid: 'MG123' },
       "Invalid value for parameter 'MessagingServiceSid': expected a SID: MG followed by 32 hex digits",
     ],

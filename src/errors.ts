@@ -9,6 +9,8 @@ export class GatewayError extends Error {
     /** The documented string, e.g. `[HTTP 401] Unable to create record: Authenticate`. */
     readonly text: string,
     readonly detail: {
+      /** The message alone, as Twilio states it (without the `[HTTP n] Unable to create record:` frame). */
+      readonly message?: string;
       readonly code?: number | null;
       readonly moreInfo?: string | null;
       /** The status Twilio answered with, when Twilio answered. */
@@ -36,6 +38,7 @@ const moreInfo = (code: number) => `https://www.twilio.com/docs/errors/${code}`;
 /** An error as Twilio states it (or would, for a locally caught one). Twilio 5xx become 502. */
 export function twilioError(status: number, code: number | null, message: string, info?: string | null) {
   return new GatewayError(status >= 500 ? 502 : status, record(status, message), {
+    message,
     code,
     moreInfo: info ?? (code === null ? null : moreInfo(code)),
     twilioStatus: status,
@@ -45,7 +48,7 @@ export function twilioError(status: number, code: number | null, message: string
 
 /** A request the gateway refuses before Twilio is involved (bad body, unknown field). */
 export function badRequest(message: string, status = 400) {
-  return new GatewayError(status, record(status, message), { code: null, retryable: false });
+  return new GatewayError(status, record(status, message), { message, code: null, retryable: false });
 }
 
 /** No credentials in the request nor in the Worker's secrets: the block doc's bare string. */

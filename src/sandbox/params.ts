@@ -5,7 +5,6 @@ import type { Refusal } from './numbers';
 
 /** Twilio's generic code for a parameter value it cannot use, where the block table names no code of its own. */
 const INVALID_PARAMETER = 20001;
-const RECORD_PREFIX = /^\[HTTP \d+\] Unable to create record: /;
 
 interface Reader {
   readonly schema: ReturnType<typeof blockSchema>;
@@ -50,7 +49,7 @@ export function readForm(block: Block, form: URLSearchParams): { input: BlockInp
   return {
     refusal: {
       code: error.detail.code ?? INVALID_PARAMETER,
-      message: error.text.replace(RECORD_PREFIX, ''),
+      message: error.detail.message ?? error.text,
       status: error.detail.twilioStatus ?? error.status,
     },
   };

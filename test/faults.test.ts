@@ -185,6 +185,20 @@ describe('Twilio answers 429', () => {
     await expectRecovers('app');
   });
 
+  it('Retry-After as an HTTP date within the budget: honoured, then success, two POSTs', async () => {
+    const budget = 4000;
+    const { seen } = fault((entry, attempt) =>
+      attempt === 1 ? tooMany(new Date(Date.now() + 2000).toUTCString()) : createdResponse(entry),
+    );
+    const out = await hit('app', 'sendSms', sms, budget);
+    expect(out.status).toBe(200);
+    // An HTTP date has whole seconds: the wait is 1 to 2 s.
+    expect(out.ms).toBeGreaterThanOrEqual(900);
+    expect(out.ms).toBeLessThan(budget + MARGIN_MS);
+    expect(seen).toHaveLength(2);
+    await expectRecovers('app');
+  });
+
   it('Retry-After: 1 beyond the budget: not retried, 429 at once, one POST', async () => {
     const { seen, logs } = fault(() => tooMany('1'));
     const out = await hit('app', 'sendSms', sms);
@@ -240,6 +254,37 @@ describe('Twilio hangs', () => {
     expect(out.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
     expect(seen).toHaveLength(1);
     await expectRecovers('app', 'makeCall', call);
+  });
+
+  it('one request hanging does not hold up another: the other is served at once, then the first gets 504', async () => {
+    const { seen, logs } = fault((entry) =>
+      entry.form.get('Body') === 'hang' ? new Promise<Response>(() => {}) : createdResponse(entry),
+    );
+    let firstSettled = false;
+    const hanging = hit('app', 'sendSms', { ...sms, body: 'hang' }).finally(() => {
+      firstSettled = true;
+    });
+    const other = await hit('app', 'sendSms', sms);
+    expect(other.status).toBe(200);
+    expect(firstSettled).toBe(false);
+    const first = await hanging;
+    expectError(first, 504, TIMED_OUT, logs);
+    expect(seen).toHaveLength(2);
+  });
+
+  it('with ERROR_STATUS=always-200 a timeout is still the 504 string, under HTTP 200 for legacy clients', async () => {
+    const { seen, logs } = fault(() => new Promise<Response>(() => {}));
+    const started = Date.now();
+    const res = await app.request(
+      '/api/Twilio/sendSms',
+      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(sms) },
+      envWith({ TWILIO_TIMEOUT_MS: String(TIMEOUT_MS), ERROR_STATUS: 'always-200' }),
+    );
+    const text = await res.text();
+    expectError({ status: res.status, json: JSON.parse(text), text, ms: Date.now() - started }, 200, TIMED_OUT, logs);
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    expect(seen).toHaveLength(1);
+    await expectRecovers('app');
   });
 
   it('answers only after the timeout: 504, one POST, and the late answer changes nothing', async () => {

@@ -12,14 +12,12 @@ const clip = (s: string) => (s.length > 64 ? `${s.slice(0, 64)}…` : s);
 const isScalar = (v: unknown) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 
 /**
- * A value as Twilio would echo it: a scalar, or a flat list as its items joined by commas. Undefined for
- * anything else (objects, nested arrays): String() on those can throw (`{"toString": 0}`) or overflow the
- * stack (deep nesting), and Twilio's rule does not apply to a value of the wrong shape anyway.
+ * A value as Twilio would echo it: a non-empty scalar. Undefined for anything else (lists, objects, ''):
+ * String() on objects can throw (`{"toString": 0}`) or overflow the stack (deep nesting), and Twilio's rule
+ * does not apply to a value of the wrong shape anyway (`method: ["GET"]` is not "Method is not valid: GET").
  */
 function shown(input: unknown): string | undefined {
-  if (isScalar(input)) return String(input);
-  if (Array.isArray(input) && input.every(isScalar)) return input.join(',');
-  return undefined;
+  return isScalar(input) && String(input) !== '' ? String(input) : undefined;
 }
 
 /** What a field expects, in words; used where Twilio has no message of its own. Never shows the value. */
@@ -70,9 +68,12 @@ export function issueToError(block: Block, issues: readonly Issue[]): GatewayErr
   if (group !== undefined) return twilioError(400, group, issue.message);
   const field = block.fields[name];
   if (!field) return badRequest(`Unknown parameter: ${clip(name)}`);
-  const rule = (issue.code === 'too_big' && issue.path.length === 1 && field.tooBig) || field.invalid;
+  const tooBig = issue.code === 'too_big' && issue.path.length === 1 ? field.tooBig : undefined;
+  if (tooBig) return twilioError(400, tooBig.code, tooBig.message(''));
+  // Twilio's own message echoes a single value; a list, an object or an empty value gets the plain description.
   const value = shown(issue.input);
-  if (rule && value !== undefined) return twilioError(400, rule.code, rule.message(clip(value)));
+  if (field.invalid && value !== undefined)
+    return twilioError(400, field.invalid.code, field.invalid.message(clip(value)));
   return badRequest(`Invalid value for parameter '${field.key ?? name}': expected ${expectation(field)}`);
 }
 

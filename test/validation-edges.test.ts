@@ -43,3 +43,19 @@ describe('which Twilio rule a local check reports', () => {
     expect(seen).toHaveLength(0);
   });
 });
+
+describe('values of the wrong shape get the plain description, not an echo', () => {
+  it('method as a list', async () => {
+    const { json } = await post('makeCall', { ...call, method: ['GET'] });
+    expect(errorText(json)).toBe(
+      "[HTTP 400] Unable to create record: Invalid value for parameter 'Method': expected one of GET, POST",
+    );
+  });
+
+  it('an empty mediaUrl list', async () => {
+    const { json } = await post('sendMms', { ...sms, mediaUrl: [] });
+    expect(errorText(json)).toBe(
+      "[HTTP 400] Unable to create record: Invalid value for parameter 'MediaUrl': expected absolute http(s) URLs, as an array from 1 to 10",
+    );
+  });
+});

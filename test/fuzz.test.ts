@@ -55,6 +55,8 @@ interface Exchange {
   body?: string | Uint8Array | URLSearchParams | FormData;
   /** Through `app.request` with the test env, or the Worker entry `exports.default.fetch`. */
   via: 'app' | 'worker';
+  /** The env for `app.request` (default: the test env). */
+  env?: Env;
 }
 
 interface Answer {
@@ -77,7 +79,7 @@ async function exchange(req: Exchange, secrets: readonly string[]): Promise<Answ
   if (req.body !== undefined) init.body = req.body;
   const res =
     req.via === 'app'
-      ? await app.request(req.path, init, ENV)
+      ? await app.request(req.path, init, req.env ?? ENV)
       : await exports.default.fetch(new Request(`https://gateway.test${req.path}`, init));
   const text = await res.text();
   const posts = seen.slice(before);
@@ -256,6 +258,43 @@ describe('refused inputs', () => {
           expectRefusal(block, mutation, answer);
         }),
         runs(2000),
+      );
+    },
+    LIMIT,
+  );
+});
+
+describe('API-key credentials in the Worker secrets', () => {
+  const KEY_SID = 'SK0123456789abcdef0123456789abcdef';
+  const KEY_SECRET = 'api-key-secret-never-echoed';
+  const keyEnv = envWith({ TWILIO_AUTH_TOKEN: '', TWILIO_API_KEY_SID: KEY_SID, TWILIO_API_KEY_SECRET: KEY_SECRET });
+
+  it(
+    'valid or refused, with or without request credentials: the key secret never shows, and signs only key-auth POSTs',
+    async () => {
+      const arb = fc.tuple(block, requestToken).chain(([b, token]) =>
+        fc.record({
+          block: fc.constant(b),
+          token: fc.constant(token),
+          input: fc.oneof(
+            validInput(b, token),
+            refusedInput(b, token).map((r) => r.input),
+          ),
+        }),
+      );
+      await fc.assert(
+        fc.asyncProperty(arb, async ({ block, token, input }) => {
+          const request = { headers: { 'Content-Type': 'application/json' }, body: toJson(input) };
+          const answer = await exchange({ path: `/api/Twilio/${block.name}`, via: 'app', env: keyEnv, ...request }, [
+            token,
+            KEY_SECRET,
+          ]);
+          const [post] = answer.posts;
+          if (!post) return;
+          const expected = input.accountSid === undefined ? `${KEY_SID}:${KEY_SECRET}` : `${input.accountSid}:${token}`;
+          expect(basic(post.headers.authorization)).toBe(expected);
+        }),
+        runs(500),
       );
     },
     LIMIT,

@@ -28,9 +28,6 @@ if (results) {
   results = JSON.parse(readFileSync(L.RESULTS, 'utf8'));
 }
 
-if (!/project sandbox/.test(results.upstream)) {
-  console.error(`bench:check: note: the upstream was the ${results.upstream}, not the project's sandbox`);
-}
 let failed = 0;
 for (const budget of results.budgets) {
   if (budget.pass) {

@@ -287,23 +287,20 @@ export function wrk({ url, body, contentType, auth = '', connections, threads, d
 }
 
 // ---------------------------------------------------------------------------------------------------
-// The upstream: the project's sandbox served over HTTP (issue #3), or the temporary stand-in.
+// The upstream: the project's sandbox served over HTTP (issue #3, `npm run sandbox -- --port N`).
 
-/** Starts the sandbox on a free port and returns its URL and how it was started. */
+/** Starts the sandbox on a free port; returns its URL once a valid send gets a 201. */
 export async function startSandbox() {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  if (!pkg.scripts?.sandbox)
+    throw new Error('package.json has no `sandbox` script (issue #3): nothing to measure against');
   const port = await freePort();
-  const project = Boolean(pkg.scripts?.sandbox);
   const npm = process.env.npm_execpath;
-  const [cmd, args] = project
-    ? npm
-      ? [process.execPath, [npm, 'run', '--silent', 'sandbox', '--', '--port', String(port)]]
-      : ['npm', ['run', '--silent', 'sandbox', '--', '--port', String(port)]]
-    : [process.execPath, [join(BENCH, 'stand-in-sandbox.mjs'), '--port', String(port)]];
-  const kind = project ? 'project sandbox (npm run sandbox)' : 'TEMPORARY stand-in (bench/stand-in-sandbox.mjs)';
-  if (!project) log('WARNING: `npm run sandbox` does not exist yet; using the temporary stand-in upstream');
+  const args = ['run', '--silent', 'sandbox', '--', '--port', String(port)];
+  const [cmd, argv] = npm ? [process.execPath, [npm, ...args]] : ['npm', args];
+  const kind = 'project sandbox (npm run sandbox)';
   log(`starting the upstream: ${kind} on port ${port}`);
-  const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.set(child.pid, true);
   onCleanup(() => {
     try {
@@ -336,7 +333,7 @@ export async function startSandbox() {
   });
   const text = await response.text();
   if (response.status !== 201) throw new Error(`the sandbox answered ${response.status} to a valid send: ${text}`);
-  return { url, kind, project, pid: child.pid };
+  return { url, kind, pid: child.pid };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -9,13 +9,16 @@ import * as L from './lib.mjs';
 const DURATION = Number(process.env.SOAK_DURATION ?? 60);
 const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 64);
 const THREADS = Number(process.env.SOAK_THREADS ?? 2);
+/** `worker` (this Worker, the default) or `bare` (the bare proxy: a baseline for the memory figures). */
+const TARGET = process.env.SOAK_TARGET ?? 'worker';
 
 async function main() {
   L.ensureWrk();
   const machine = L.machine();
   const bundles = L.buildBundles();
   const sandbox = await L.startSandbox();
-  const worker = await L.serve({ name: 'worker', scriptPath: bundles.worker, bindings: L.workerBindings(sandbox.url) });
+  if (!(TARGET in bundles) || TARGET === 'stages') throw new Error(`SOAK_TARGET must be worker or bare`);
+  const worker = await L.serve({ name: TARGET, scriptPath: bundles[TARGET], bindings: L.workerBindings(sandbox.url) });
   if (!worker.pid) throw new Error('could not find the workerd process');
   const url = `${worker.url}${L.ROUTE}`;
   const json = { method: 'POST', headers: { 'content-type': 'application/json' }, body: L.SMS_JSON };
@@ -50,6 +53,7 @@ async function main() {
   const result = {
     date: machine.date,
     commit: L.git(['rev-parse', '--short', 'HEAD']),
+    target: TARGET,
     machine,
     upstream: sandbox.kind,
     durationS: load.durationS,
@@ -66,8 +70,7 @@ async function main() {
     workerLogLines: worker.logs.lines,
   };
   writeFileSync(join(L.OUT, 'soak.json'), `${JSON.stringify(result, null, 2)}\n`);
-  const upstream = /project sandbox/.test(sandbox.kind) ? 'sandbox' : 'stand-in (temporary)';
-  const row = `| ${result.date.slice(0, 16).replace('T', ' ')} | \`${result.commit}\` | ${upstream} | ${result.durationS} | ${CONNECTIONS} | ${result.requests.toLocaleString('en-US')} | ${result.rps.toLocaleString('en-US')} | ${result.non2xx} | ${result.socketErrors} | ${rssStart} | ${rssEnd} | ${rssPeak} |`;
+  const row = `| ${result.date.slice(0, 16).replace('T', ' ')} | \`${result.commit}\` | ${TARGET === 'worker' ? 'this Worker' : 'bare proxy'} | ${result.durationS} | ${CONNECTIONS} | ${result.requests.toLocaleString('en-US')} | ${result.rps.toLocaleString('en-US')} | ${result.non2xx} | ${result.socketErrors} | ${rssStart} | ${rssEnd} | ${rssPeak} |`;
   const marker = '<!-- soak:rows -->';
   const doc = readFileSync(L.DOC, 'utf8');
   if (!doc.includes(marker)) throw new Error(`docs/benchmarks.md has no ${marker} marker`);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { installFakeTwilio } from './fake-twilio';
-import { call, errorText, post, sms } from './helpers';
+import { call, errorText, post, sms, TOKEN } from './helpers';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -57,5 +57,26 @@ describe('values of the wrong shape get the plain description, not an echo', () 
     expect(errorText(json)).toBe(
       "[HTTP 400] Unable to create record: Invalid value for parameter 'MediaUrl': expected absolute http(s) URLs, as an array from 1 to 10",
     );
+  });
+});
+
+describe('an upstream that echoes credentials', () => {
+  it('has them masked in the error it passes on', async () => {
+    installFakeTwilio(
+      (seen) =>
+        new Response(
+          JSON.stringify({
+            code: 20003,
+            message: `bad ${TOKEN} / ${seen.headers.authorization}`,
+            more_info: `https://x.test/${TOKEN}`,
+            status: 401,
+          }),
+          { status: 401, headers: { 'Content-Type': 'application/json' } },
+        ),
+    );
+    const { json, text } = await post('sendSms', sms);
+    expect(errorText(json)).toBe('[HTTP 401] Unable to create record: bad [redacted] / [redacted]');
+    expect(json.error.moreInfo).toBe('https://x.test/[redacted]');
+    expect(text).not.toContain(TOKEN);
   });
 });

@@ -31,7 +31,10 @@ export interface TwilioResult {
 }
 
 export const USER_AGENT = 'twilio-edge-gateway/0.1 (Cloudflare Workers; +https://github.com/)';
+/** Full-jitter exponential backoff base, when Twilio names no Retry-After. */
 const BASE_BACKOFF_MS = 250;
+/** Jitter added to Twilio's Retry-After, so that callers told the same time do not return in lockstep. */
+const RETRY_AFTER_JITTER_MS = 50;
 
 /** Basic auth over UTF-8, since btoa alone throws on non-Latin-1 text. */
 function basic(username: string, password: string): string {
@@ -39,6 +42,15 @@ function basic(username: string, password: string): string {
   let binary = '';
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return `Basic ${btoa(binary)}`;
+}
+
+/**
+ * Masks the credentials in text that came back from upstream: Twilio never echoes them, but a wrong
+ * TWILIO_API_BASE_URL or a hostile proxy could, and whatever it says reaches the caller.
+ */
+function redactor(auth: TwilioAuth, header: string): (text: string) => string {
+  const secrets = [header, header.slice('Basic '.length), auth.password].filter((s) => s.length >= 4);
+  return (text) => secrets.reduce((out, secret) => out.replaceAll(secret, '[redacted]'), text);
 }
 
 /** Retry-After in ms (seconds or an HTTP date), or undefined. */
@@ -73,7 +85,7 @@ const parseJson = (text: string): unknown => {
 };
 
 /** Maps one Twilio answer: 2xx to the decoded resource, anything else to the error Twilio stated. */
-function interpret(kind: 'Messages' | 'Calls', response: Response, text: string) {
+function interpret(kind: 'Messages' | 'Calls', response: Response, text: string, hide: (s: string) => string) {
   const body = parseJson(text);
   if (response.status >= 200 && response.status < 300) {
     const resource = decodeResource(kind, body);
@@ -82,7 +94,8 @@ function interpret(kind: 'Messages' | 'Calls', response: Response, text: string)
   }
   const error = decodeError(body);
   if (response.status >= 400 && error) {
-    return twilioError(response.status, error.code ?? null, error.message, error.more_info ?? null);
+    const info = error.more_info == null ? null : hide(error.more_info);
+    return twilioError(response.status, error.code ?? null, hide(error.message), info);
   }
   if (response.status >= 400) {
     const what = body === undefined ? 'not JSON' : 'not a Twilio error';
@@ -105,8 +118,10 @@ export async function createRecord(
   const { upstream, timeoutMs, maxRetries = 3, sleep = scheduler, random = Math.random } = options;
   const deadline = Date.now() + timeoutMs;
   const url = `${options.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(auth.accountSid)}/${kind}.json`;
+  const authorization = basic(auth.username, auth.password);
+  const hide = redactor(auth, authorization);
   const headers = {
-    Authorization: basic(auth.username, auth.password),
+    Authorization: authorization,
     'Content-Type': 'application/x-www-form-urlencoded',
     Accept: 'application/json',
     'User-Agent': USER_AGENT,
@@ -127,14 +142,17 @@ export async function createRecord(
       throw fail(timedOut ? gatewayTimeout(timeoutMs) : badGateway('Twilio could not be reached'));
     }
     if (response.status === 429 && attempt <= maxRetries) {
-      const backoff = random() * BASE_BACKOFF_MS * 2 ** (attempt - 1);
-      const wait = Math.max(retryAfter(response.headers.get('Retry-After')) ?? 0, backoff);
+      const after = retryAfter(response.headers.get('Retry-After'));
+      const wait =
+        after === undefined
+          ? random() * BASE_BACKOFF_MS * 2 ** (attempt - 1)
+          : after + random() * RETRY_AFTER_JITTER_MS;
       if (Date.now() + wait < deadline) {
         await sleep(wait);
         continue;
       }
     }
-    const outcome = interpret(kind, response, text);
+    const outcome = interpret(kind, response, text, hide);
     if (outcome instanceof Error) throw fail(outcome);
     return { resource: outcome, status: response.status, requestId, attempts: attempt };
   }

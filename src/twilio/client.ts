@@ -63,17 +63,28 @@ function retryAfter(header: string | null): number | undefined {
 
 class Timeout extends Error {}
 
-/** Resolves as `work` does, or rejects with Timeout at `deadline`, whether or not the upstream honours its signal. */
-async function before<T>(deadline: number, work: Promise<T>): Promise<T> {
+/**
+ * The whole time budget of one send, on a single timer: at expiry it aborts the upstream's signal (real
+ * fetch stops) and rejects `expired` (for upstreams that ignore signals, such as in-process ones).
+ */
+function budget(ms: number) {
+  const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const expiry = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Timeout()), Math.max(0, deadline - Date.now()));
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const timeout = new Timeout();
+      reject(timeout);
+      controller.abort(timeout);
+    }, ms);
   });
-  try {
-    return await Promise.race([work, expiry]);
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
+  expired.catch(() => {});
+  return {
+    signal: controller.signal,
+    within: <T>(work: Promise<T>) => Promise.race([work, expired]),
+    clear: () => {
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  };
 }
 
 const parseJson = (text: string): unknown => {
@@ -115,31 +126,51 @@ export async function createRecord(
   auth: TwilioAuth,
   form: URLSearchParams,
 ): Promise<TwilioResult> {
+  const authorization = basic(auth.username, auth.password);
+  const time = budget(options.timeoutMs);
+  try {
+    return await exchange(options, kind, time, {
+      url: `${options.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(auth.accountSid)}/${kind}.json`,
+      headers: {
+        Authorization: authorization,
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Accept: 'application/json',
+        'User-Agent': USER_AGENT,
+      },
+      body: form.toString(),
+      hide: redactor(auth, authorization),
+    });
+  } finally {
+    time.clear();
+  }
+}
+
+/** The POST, its bounded 429 retries and the reading of Twilio's answer, within one time budget. */
+async function exchange(
+  options: ClientOptions,
+  kind: 'Messages' | 'Calls',
+  time: ReturnType<typeof budget>,
+  post: { url: string; headers: Record<string, string>; body: string; hide: (text: string) => string },
+): Promise<TwilioResult> {
   const { upstream, timeoutMs, maxRetries = 3, sleep = scheduler, random = Math.random } = options;
   const deadline = Date.now() + timeoutMs;
-  const url = `${options.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(auth.accountSid)}/${kind}.json`;
-  const authorization = basic(auth.username, auth.password);
-  const hide = redactor(auth, authorization);
-  const headers = {
-    Authorization: authorization,
-    'Content-Type': 'application/x-www-form-urlencoded',
-    Accept: 'application/json',
-    'User-Agent': USER_AGENT,
-  };
-  const body = form.toString();
   let requestId: string | null = null;
   for (let attempt = 1; ; attempt++) {
     const fail = (error: GatewayError) => error.traced(requestId, attempt);
     let response: Response;
     let text: string;
     try {
-      const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
-      response = await before(deadline, upstream(new Request(url, { method: 'POST', headers, body, signal })));
+      const request = new Request(post.url, {
+        method: 'POST',
+        headers: post.headers,
+        body: post.body,
+        signal: time.signal,
+      });
+      response = await time.within(upstream(request));
       requestId = response.headers.get('Twilio-Request-Id');
-      text = await before(deadline, response.text());
+      text = await time.within(response.text());
     } catch (err) {
-      const timedOut = err instanceof Timeout || (err instanceof Error && err.name === 'TimeoutError');
-      throw fail(timedOut ? gatewayTimeout(timeoutMs) : badGateway('Twilio could not be reached'));
+      throw fail(err instanceof Timeout ? gatewayTimeout(timeoutMs) : badGateway('Twilio could not be reached'));
     }
     if (response.status === 429 && attempt <= maxRetries) {
       const after = retryAfter(response.headers.get('Retry-After'));
@@ -152,7 +183,7 @@ export async function createRecord(
         continue;
       }
     }
-    const outcome = interpret(kind, response, text, hide);
+    const outcome = interpret(kind, response, text, post.hide);
     if (outcome instanceof Error) throw fail(outcome);
     return { resource: outcome, status: response.status, requestId, attempts: attempt };
   }

@@ -18,21 +18,30 @@ const MESSAGE_FIELDS = [
   'error_message', 'num_media', 'num_segments',
 ] as const;
 
-const resourceSchema = (fields: readonly string[], sid: RegExp) =>
-  v.looseObject({
-    ...Object.fromEntries(fields.map((name) => [name, v.nullish(v.unknown())])),
+/** What is checked of a resource: its sid, its account and its sub-resources; the rest passes as Twilio sent it. */
+const resourceSchema = (sid: RegExp) =>
+  v.object({
     sid: v.pipe(v.string(), v.regex(sid)),
     account_sid: nullable,
     subresource_uris: v.nullish(v.record(v.string(), v.string())),
   });
 
 const RESOURCES = {
-  Calls: { schema: resourceSchema(CALL_FIELDS, /^CA[0-9a-fA-F]{32}$/), fields: CALL_FIELDS },
-  Messages: { schema: resourceSchema(MESSAGE_FIELDS, /^(SM|MM)[0-9a-fA-F]{32}$/), fields: MESSAGE_FIELDS },
+  Calls: { schema: resourceSchema(/^CA[0-9a-fA-F]{32}$/), fields: CALL_FIELDS },
+  Messages: { schema: resourceSchema(/^(SM|MM)[0-9a-fA-F]{32}$/), fields: MESSAGE_FIELDS },
 } as const;
 
 const DATE_FIELDS = new Set(['date_created', 'date_updated', 'date_sent', 'start_time', 'end_time']);
-const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const camelNames = new Map<string, string>();
+/** snake_case to camelCase, remembered: the same few dozen keys come back on every request. */
+function camel(key: string): string {
+  let name = camelNames.get(key);
+  if (name === undefined) {
+    name = key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    if (camelNames.size < 256) camelNames.set(key, name);
+  }
+  return name;
+}
 
 /** RFC 2822 (Twilio's dates) to ISO 8601; anything unreadable stays as Twilio sent it. */
 function isoDate(value: unknown): unknown {
@@ -43,17 +52,19 @@ function isoDate(value: unknown): unknown {
 
 /**
  * Decodes a Twilio success body into the resource our callers get: camelCase top-level keys (as
- * twilio-node gives), ISO-8601 dates, and every field of the original block present. Undefined if the
- * body is not a Call or Message resource.
+ * twilio-node gives), ISO-8601 dates, and every field of the original block present (null when Twilio left
+ * it out). Undefined if the body is not a Call or Message resource.
  */
 export function decodeResource(kind: keyof typeof RESOURCES, body: unknown): Record<string, unknown> | undefined {
   const { schema, fields } = RESOURCES[kind];
-  const result = v.safeParse(schema, body);
-  if (!result.success) return undefined;
-  const raw: Record<string, unknown> = { ...Object.fromEntries(fields.map((f) => [f, null])), ...result.output };
-  return Object.fromEntries(
-    Object.entries(raw).map(([key, value]) => [camel(key), DATE_FIELDS.has(key) ? isoDate(value) : value]),
-  );
+  if (!v.is(schema, body)) return undefined;
+  const resource: Record<string, unknown> = {};
+  for (const key of fields) resource[camel(key)] = null;
+  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+    if (key === '__proto__') continue;
+    resource[camel(key)] = DATE_FIELDS.has(key) ? isoDate(value) : value;
+  }
+  return resource;
 }
 
 const ErrorBody = v.object({

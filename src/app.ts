@@ -49,7 +49,9 @@ for (const block of blocks) {
       config.TWILIO_MODE === 'sandbox'
         ? sandboxUpstream({ callbacks: config.SANDBOX_CALLBACKS, waitUntil: waitUntilOf(c) })
         : (request) => fetch(request);
-    const continent = (c.req.raw.cf as { continent?: string } | undefined)?.continent;
+    // request.cf is decoded on each access: read it only when the edge follows the caller.
+    const continent =
+      config.TWILIO_EDGE === 'auto' ? (c.req.raw.cf as { continent?: string } | undefined)?.continent : undefined;
     const result = await createRecord(
       { baseUrl: twilioBaseUrl(config, continent), upstream, timeoutMs: config.TWILIO_TIMEOUT_MS },
       block.resource,

@@ -18,7 +18,7 @@ export const requestLog = createMiddleware<{ Variables: { twilio: TwilioTrace } 
   const trace = c.get('twilio');
   console.log(
     JSON.stringify({
-      route: `${c.req.method} ${new URL(c.req.url).pathname.slice(0, 128)}`,
+      route: `${c.req.method} ${c.req.path.slice(0, 128)}`,
       status: c.res.status,
       twilioStatus: trace?.status ?? null,
       twilioCode: trace?.code ?? null,

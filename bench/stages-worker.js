@@ -39,7 +39,7 @@ const stages = {
   'stub upstream alone (fetch of a Request)': async () =>
     upstream(new Request('http://twilio.stub.invalid/x', { method: 'POST', body: 'To=1' })),
   'validate: JSON body through the zod schema (blocks/schema)': async () =>
-    schema.safeParseAsync(normalizeInput(JSON.parse(BODY)), { reportInput: true }),
+    schema.safeParse(normalizeInput(JSON.parse(BODY)), { reportInput: true }),
   'config + credentials (config, credentials)': async (env) => resolveAuth(SMS, readConfig(env), 'Messages'),
   'form body (blocks/form)': async () => toForm(sendSms, SMS).toString(),
   'Twilio client: createRecord with the stub (twilio/client + decode)': async (env) =>

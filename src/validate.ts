@@ -98,7 +98,7 @@ export function validateBlock(block: Block): MiddlewareHandler<Validated> {
   };
   // zod/mini's result type is narrower than the classic one the validator's typings name; same shape at run time.
   const options = {
-    validationFunction: (s: typeof schema, value: unknown) => s.safeParseAsync(value, { reportInput: true }) as never,
+    validationFunction: (s: typeof schema, value: unknown) => s.safeParse(value, { reportInput: true }) as never,
   };
   const json = zValidator('json', schema, hook, options) as unknown as MiddlewareHandler<Validated>;
   const form = zValidator('form', schema, hook, options) as unknown as MiddlewareHandler<Validated>;

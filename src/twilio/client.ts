@@ -36,11 +36,12 @@ const BASE_BACKOFF_MS = 250;
 /** Jitter added to Twilio's Retry-After, so that callers told the same time do not return in lockstep. */
 const RETRY_AFTER_JITTER_MS = 50;
 
-/** Basic auth over UTF-8, since btoa alone throws on non-Latin-1 text. */
+/** Basic auth over UTF-8 (btoa alone throws on non-Latin-1 text); printable ASCII, the usual case, takes the short way. */
 function basic(username: string, password: string): string {
-  const bytes = new TextEncoder().encode(`${username}:${password}`);
+  const pair = `${username}:${password}`;
+  if (/^[\x20-\x7e]*$/.test(pair)) return `Basic ${btoa(pair)}`;
   let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
+  for (const byte of new TextEncoder().encode(pair)) binary += String.fromCharCode(byte);
   return `Basic ${btoa(binary)}`;
 }
 
@@ -85,6 +86,12 @@ function budget(ms: number) {
       if (timer !== undefined) clearTimeout(timer);
     },
   };
+}
+
+/** The upstream's response and its whole body, as one promise (raced once against the time budget). */
+async function answerOf(upstream: Upstream, request: Request): Promise<[Response, string]> {
+  const response = await upstream(request);
+  return [response, await response.text()];
 }
 
 const parseJson = (text: string): unknown => {
@@ -166,9 +173,8 @@ async function exchange(
         body: post.body,
         signal: time.signal,
       });
-      response = await time.within(upstream(request));
+      [response, text] = await time.within(answerOf(upstream, request));
       requestId = response.headers.get('Twilio-Request-Id');
-      text = await time.within(response.text());
     } catch (err) {
       throw fail(err instanceof Timeout ? gatewayTimeout(timeoutMs) : badGateway('Twilio could not be reached'));
     }

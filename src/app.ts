@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { blocks } from './blocks';
 import { descriptor } from './blocks/descriptor';
 import { toForm } from './blocks/form';
@@ -7,7 +7,7 @@ import { type Config, readConfig, twilioBaseUrl } from './config';
 import { resolveAuth } from './credentials';
 import { failure, success, toGatewayError } from './envelope';
 import { badRequest, GatewayError } from './errors';
-import { requestLog, type TwilioTrace } from './log';
+import { logRequest, type TwilioTrace } from './log';
 import { sandboxUpstream } from './sandbox';
 import { createRecord, type Upstream } from './twilio/client';
 import { validateBlock } from './validate';
@@ -33,10 +33,17 @@ const waitUntilOf = (c: { executionCtx: { waitUntil(promise: Promise<unknown>): 
 /** The HTTP room: routes only. Blocks, the Twilio client and the error mapping do the work. */
 export const app = new Hono<AppEnv>();
 
-app.use('*', requestLog);
-app.use('/api/*', async (c, next) => {
-  c.set('config', readConfig(c.env ?? {}));
-  await next();
+// One layer around every request: the config, decoded once per env (a bad one answers here, before any
+// validation), and the log line once the answer is known.
+app.use('*', async (c, next) => {
+  const started = Date.now();
+  try {
+    c.set('config', readConfig(c.env ?? {}));
+    await next();
+  } catch (err) {
+    c.res = answerError(err, c);
+  }
+  logRequest(c, started, c.get('twilio'));
 });
 
 app.get(SERVICE, (c) => c.json(descriptor));
@@ -67,7 +74,8 @@ app.notFound((c) =>
   failure(c, badRequest(`No route for ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 128)}`, 404)),
 );
 
-app.onError((err, c) => {
+/** Any failure, mapped once to the documented envelope (and recorded for the log line). */
+function answerError(err: unknown, c: Context<AppEnv>): Response {
   const error = toGatewayError(err);
   const { twilioStatus, code, requestId, attempts } = error.detail;
   // Twilio's status is logged only when Twilio answered; a locally caught error made no attempt.
@@ -81,4 +89,6 @@ app.onError((err, c) => {
     always200 = readConfig(c.env ?? {}).ERROR_STATUS === 'always-200';
   } catch {}
   return failure(c, error, always200);
-});
+}
+
+app.onError(answerError);

@@ -1,4 +1,4 @@
-import { createMiddleware } from 'hono/factory';
+import type { Context } from 'hono';
 
 /** What the handler or the error mapping learned from Twilio, for the log line. */
 export interface TwilioTrace {
@@ -9,13 +9,10 @@ export interface TwilioTrace {
 }
 
 /**
- * One structured JSON log line per request: route, status, Twilio's status, code and request id,
- * attempts and duration. Never a credential, token, phone number or message body.
+ * Writes the one structured JSON log line of a request: route, status, Twilio's status, code and request
+ * id, attempts and duration. Never a credential, token, phone number or message body.
  */
-export const requestLog = createMiddleware<{ Variables: { twilio: TwilioTrace } }>(async (c, next) => {
-  const started = Date.now();
-  await next();
-  const trace = c.get('twilio');
+export function logRequest(c: Context, started: number, trace: TwilioTrace | undefined): void {
   console.log(
     JSON.stringify({
       route: `${c.req.method} ${c.req.path.slice(0, 128)}`,
@@ -27,4 +24,4 @@ export const requestLog = createMiddleware<{ Variables: { twilio: TwilioTrace } 
       durationMs: Date.now() - started,
     }),
   );
-});
+}

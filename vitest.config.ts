@@ -14,5 +14,6 @@ export default defineConfig({
       },
     }),
   ],
-  test: { include: ['test/**/*.test.ts'] },
+  // Log lines of passing tests are noise; a failing test still shows its own.
+  test: { include: ['test/**/*.test.ts'], silent: 'passed-only' },
 });

@@ -69,7 +69,7 @@ export function issueToError(block: Block, issues: readonly Issue[]): GatewayErr
   const field = block.fields[name];
   if (!field) return badRequest(`Unknown parameter: ${clip(name)}`);
   const tooBig = issue.code === 'too_big' && issue.path.length === 1 ? field.tooBig : undefined;
-  if (tooBig) return twilioError(400, tooBig.code, tooBig.message(''));
+  if (tooBig) return twilioError(400, tooBig.code, tooBig.message);
   // Twilio's own message echoes a single value; a list, an object or an empty value gets the plain description.
   const value = shown(issue.input);
   if (field.invalid && value !== undefined)

@@ -46,7 +46,7 @@ export interface Field {
   /** Twilio's answer when the value is invalid (of the right type but not acceptable, or unreadable). */
   readonly invalid?: TwilioRule;
   /** Twilio's answer when the value is over `max` (a text's length, a list's items); else `invalid` applies. */
-  readonly tooBig?: TwilioRule;
+  readonly tooBig?: { readonly code: number; readonly message: string };
 }
 
 /** A required group: at least one of `anyOf` must be present, else Twilio's `code` and `message`. */

@@ -25,14 +25,14 @@ const fields = {
   to: address('To', 'The recipient: an E.164 phone number or a channel address such as whatsapp:+15005550006.'),
   body: text('Body', 'The text of the message, up to 1600 characters.', {
     max: 1600,
-    tooBig: { code: 21617, message: () => 'The concatenated message body exceeds the 1600 character limit.' },
+    tooBig: { code: 21617, message: 'The concatenated message body exceeds the 1600 character limit.' },
   }),
   mediaUrl: list('MediaUrl', 'Up to 10 absolute http(s) URLs of media (gif, png, jpeg) to send with the message.', {
     items: 'url',
     min: 1,
     max: 10,
     invalid: { code: 21620, message: mediaUrls },
-    tooBig: { code: 21623, message: () => 'Too many media urls. The maximum is 10.' },
+    tooBig: { code: 21623, message: 'Too many media urls. The maximum is 10.' },
   }),
   contentSid: sid('ContentSid', 'HX', 'The SID of a Content template (WhatsApp templates and rich content).'),
   contentVariables: text('ContentVariables', 'JSON key-value pairs of template variable names and values.'),

@@ -84,11 +84,9 @@ function answerError(err: unknown, c: Context<AppEnv>): Response {
   if (!(err instanceof GatewayError) && error.status >= 500) {
     console.error(JSON.stringify({ unhandled: err instanceof Error ? err.name : typeof err }));
   }
-  let always200 = false;
-  try {
-    always200 = readConfig(c.env ?? {}).ERROR_STATUS === 'always-200';
-  } catch {}
-  return failure(c, error, always200);
+  // The config is unset only when it is itself the failure: then the status mirrors.
+  const config = c.get('config') as Config | undefined;
+  return failure(c, error, config?.ERROR_STATUS === 'always-200');
 }
 
 app.onError(answerError);

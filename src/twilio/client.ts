@@ -30,7 +30,8 @@ export interface TwilioResult {
   readonly attempts: number;
 }
 
-export const USER_AGENT = 'twilio-edge-gateway/0.1 (Cloudflare Workers; +https://github.com/)';
+/** Names the project to Twilio (and to whoever reads Twilio's request logs). */
+export const USER_AGENT = 'twilio-edge-gateway/0.1.0 (Cloudflare Workers)';
 /** Full-jitter exponential backoff base, when Twilio names no Retry-After. */
 const BASE_BACKOFF_MS = 250;
 /** Jitter added to Twilio's Retry-After, so that callers told the same time do not return in lockstep. */

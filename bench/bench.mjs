@@ -2,8 +2,10 @@
 // sandbox on 127.0.0.1, loads the upstream alone, the bare proxy Worker and this Worker with wrk at a
 // fixed concurrency and at concurrency 1, measures the bundle size and the CPU cost per request in
 // process, then writes bench/out/results.json and the table in docs/benchmarks.md.
+
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stubFetch } from './canned.js';
 import * as L from './lib.mjs';
 
@@ -13,8 +15,10 @@ const WARMUP = num('BENCH_WARMUP', 3);
 const CONNECTIONS = num('BENCH_CONNECTIONS', 32);
 const THREADS = num('BENCH_THREADS', 2);
 const ROUNDS = num('BENCH_ROUNDS', 5);
-const MICRO_N = num('BENCH_MICRO_N', 2000);
-const MICRO_BATCHES = num('BENCH_MICRO_BATCHES', 7);
+const MICRO_N = num('BENCH_MICRO_N', 4000);
+const MICRO_BATCHES = num('BENCH_MICRO_BATCHES', 11);
+/** Warm-up requests per target before any batch counts: the JIT and the heap settle over the first ~10k. */
+const MICRO_WARMUP = num('BENCH_MICRO_WARMUP', 12000);
 
 /** Which inputs fill the Worker bundle, from esbuild's metafile, grouped by package or src/ file. */
 function composition(metafile) {
@@ -134,6 +138,22 @@ async function stagesWorkerd(bundles) {
     .map((name) => ({ stage: name, us: Math.round((L.median(samples[name]) - baseline) * 10) / 10 }));
 }
 
+/**
+ * Under Node, in a fresh process of its own (so that the harness's heap, miniflare and wrk bookkeeping do
+ * not weigh on one side): `bench.mjs --micro-node <worker> <bare>`, whose JSON this reads.
+ */
+function microNodeIsolated(bundles) {
+  const out = execFileSync(
+    process.execPath,
+    [fileURLToPath(import.meta.url), '--micro-node', bundles.worker, bundles.bare],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return JSON.parse(out);
+}
+
 /** Under Node (this process): the same bundles imported as modules, `fetch` stubbed, process.cpuUsage. */
 async function microNode(bundles) {
   const handlers = {
@@ -173,8 +193,10 @@ async function microNode(bundles) {
 
 /** Warms both handlers, then alternates batches; the median µs/request per target. */
 async function perRequest(loop) {
-  await loop('bare', MICRO_N);
-  await loop('worker', MICRO_N);
+  for (let done = 0; done < MICRO_WARMUP; done += MICRO_N) {
+    await loop('bare', MICRO_N);
+    await loop('worker', MICRO_N);
+  }
   const samples = { bare: [], worker: [] };
   for (let i = 0; i < MICRO_BATCHES; i++) {
     for (const target of i % 2 ? ['worker', 'bare'] : ['bare', 'worker'])
@@ -254,7 +276,7 @@ function markdown(r) {
     `| workerd (CPU time of the workerd process, /proc schedstat) | ${r.micro.workerd.bareUs} | ${r.micro.workerd.workerUs} | ${r.micro.workerd.overheadUs} |`,
     `| Node ${m.node} (process.cpuUsage; Worker log writes skipped) | ${r.micro.node.bareUs} | ${r.micro.node.workerUs} | ${r.micro.node.overheadUs} |`,
     '',
-    `Median of ${r.micro.node.batches} batches of ${fmt(r.micro.node.requestsPerBatch)} requests, after one warm-up batch each.`,
+    `Median of ${r.micro.node.batches} batches of ${fmt(r.micro.node.requestsPerBatch)} requests, after ${fmt(MICRO_WARMUP)} warm-up requests each.`,
     "The budget uses the in-process figure: `app.fetch` called in the benchmark's own process (Node), timed with",
     'process.cpuUsage. The workerd row is the CPU time of a separate workerd process, all its threads, read from /proc:',
     'closer to production, but its batches vary up to 2× from run to run on this shared machine, so it is reported',
@@ -351,7 +373,7 @@ async function main() {
   const stages = await stagesWorkerd(bundles);
   for (const x of stages) L.log(`  ${String(x.us).padStart(6)} µs  ${x.stage}`);
   L.log('in-process microbenchmark: Node');
-  const microN = await microNode(bundles);
+  const microN = microNodeIsolated(bundles);
   L.log(`  node: bare ${microN.bareUs} µs, Worker ${microN.workerUs} µs`);
 
   const sandbox = await L.startSandbox();
@@ -398,4 +420,9 @@ async function main() {
   return 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) L.run(main);
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  if (process.argv[2] === '--micro-node') {
+    const [worker = '', bare = ''] = process.argv.slice(3);
+    process.stdout.write(JSON.stringify(await microNode({ worker, bare })));
+  } else L.run(main);
+}

@@ -43,9 +43,20 @@ function camel(key: string): string {
   return name;
 }
 
+// biome-ignore format: a calendar reads best as one
+const MONTHS: Readonly<Record<string, string>> = {
+  Jan: '01', Feb: '02', Mar: '03', Apr: '04', May: '05', Jun: '06',
+  Jul: '07', Aug: '08', Sep: '09', Oct: '10', Nov: '11', Dec: '12',
+};
+/** Twilio's own shape, `Thu, 26 Nov 2026 12:46:22 +0000`: rewritten as text, without a Date round trip. */
+const TWILIO_DATE = /^[A-Z][a-z]{2}, (\d{2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}:\d{2}:\d{2}) \+0000$/;
+
 /** RFC 2822 (Twilio's dates) to ISO 8601; anything unreadable stays as Twilio sent it. */
 function isoDate(value: unknown): unknown {
   if (typeof value !== 'string') return value;
+  const parts = TWILIO_DATE.exec(value);
+  const month = parts && MONTHS[parts[2] ?? ''];
+  if (parts && month) return `${parts[3]}-${month}-${parts[1]}T${parts[4]}.000Z`;
   const time = Date.parse(value);
   return Number.isNaN(time) ? value : new Date(time).toISOString();
 }

@@ -174,6 +174,18 @@ describe('sandbox status callbacks (SANDBOX_CALLBACKS=true)', () => {
     expect(captured[0]?.headers.get('Authorization')).toBe(`Basic ${btoa('u:p')}`);
   });
 
+  it('non-Latin-1 credentials in the URL are sent as UTF-8 Basic auth', async () => {
+    const captured = captureCallbacks();
+    await send('sendSms', {
+      ...sms,
+      to: '+14155550100',
+      statusCallback: 'https://j%C3%BCrgen:%E2%82%AC@hooks.example.com/s',
+    });
+    expect(captured).toHaveLength(3);
+    const utf8 = String.fromCharCode(...new TextEncoder().encode('jürgen:€'));
+    expect(captured[0]?.headers.get('Authorization')).toBe(`Basic ${btoa(utf8)}`);
+  });
+
   it('a failing receiver does not stop the sequence nor the answer', async () => {
     let n = 0;
     const captured = captureCallbacks(() => {

@@ -1,3 +1,4 @@
+import { basicAuthorization } from '../twilio/encoding';
 import { twilioSignature } from '../twilio/signature';
 import { DELIVERY_FAILURES, phoneOf } from './numbers';
 import { rfc2822 } from './resources';
@@ -94,7 +95,7 @@ export async function deliver(
   const target = new URL(plan.url);
   target.hash = '';
   const auth = target.username
-    ? `Basic ${btoa(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`)}`
+    ? basicAuthorization(decodeURIComponent(target.username), decodeURIComponent(target.password))
     : undefined;
   target.username = '';
   target.password = '';

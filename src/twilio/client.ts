@@ -1,5 +1,6 @@
 import { badGateway, type GatewayError, gatewayTimeout, twilioError } from '../errors';
 import { decodeError, decodeResource } from './decode';
+import { basicAuthorization } from './encoding';
 
 /** Anything that answers a Request like `fetch` does: the network in live mode, the emulator in sandbox mode. */
 export type Upstream = (request: Request) => Promise<Response>;
@@ -36,15 +37,6 @@ export const USER_AGENT = 'twilio-edge-gateway/0.1.0 (Cloudflare Workers)';
 const BASE_BACKOFF_MS = 250;
 /** Jitter added to Twilio's Retry-After, so that callers told the same time do not return in lockstep. */
 const RETRY_AFTER_JITTER_MS = 50;
-
-/** Basic auth over UTF-8 (btoa alone throws on non-Latin-1 text); printable ASCII, the usual case, takes the short way. */
-function basic(username: string, password: string): string {
-  const pair = `${username}:${password}`;
-  if (/^[\x20-\x7e]*$/.test(pair)) return `Basic ${btoa(pair)}`;
-  let binary = '';
-  for (const byte of new TextEncoder().encode(pair)) binary += String.fromCharCode(byte);
-  return `Basic ${btoa(binary)}`;
-}
 
 /**
  * Masks the credentials in text that came back from upstream: Twilio never echoes them, but a wrong
@@ -134,7 +126,7 @@ export async function createRecord(
   auth: TwilioAuth,
   form: URLSearchParams,
 ): Promise<TwilioResult> {
-  const authorization = basic(auth.username, auth.password);
+  const authorization = basicAuthorization(auth.username, auth.password);
   const time = budget(options.timeoutMs);
   try {
     return await exchange(options, kind, time, {

@@ -4,6 +4,8 @@
  * base64-encoded. The sandbox signs its status callbacks with it; a webhook receiver checks with it.
  */
 
+import { base64 } from './encoding';
+
 /** Form parameters as signed: a URLSearchParams, or names to a value or a list of values. */
 export type SignedParams = URLSearchParams | Readonly<Record<string, string | readonly string[]>>;
 
@@ -32,18 +34,13 @@ export function signedString(url: string, params?: SignedParams): string {
   return data;
 }
 
-function base64(bytes: ArrayBuffer): string {
-  let binary = '';
-  for (const byte of new Uint8Array(bytes)) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
-
 /** The X-Twilio-Signature of a request to `url` with `params`, signed with `authToken`. */
 export async function twilioSignature(authToken: string, url: string, params?: SignedParams): Promise<string> {
   const key = await crypto.subtle.importKey('raw', encoder.encode(authToken), { name: 'HMAC', hash: 'SHA-1' }, false, [
     'sign',
   ]);
-  return base64(await crypto.subtle.sign('HMAC', key, encoder.encode(signedString(url, params))));
+  const mac = await crypto.subtle.sign('HMAC', key, encoder.encode(signedString(url, params)));
+  return base64(new Uint8Array(mac));
 }
 
 /** Hex SHA-256 of a raw body, as Twilio puts it in `bodySHA256=` for JSON webhooks. */

@@ -1,6 +1,31 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
+const blocked = (request: Request) =>
+  new Response(`outbound fetch blocked in tests: ${new URL(request.url).host}`, { status: 599 });
+
+/** How long the slow fault hosts take: far beyond the fault tests' time budget. */
+const SLOW_MS = 3000;
+
+/**
+ * `hangs.fault.invalid` answers only after SLOW_MS; `stalls.fault.invalid` sends its headers and the start
+ * of a body at once, and the rest after SLOW_MS. Anything else: undefined.
+ */
+function slowFault(host: string): Promise<Response> | Response | undefined {
+  const later = <T>(value: () => T) => new Promise<T>((resolve) => setTimeout(() => resolve(value()), SLOW_MS));
+  if (host === 'hangs.fault.invalid') return later(() => new Response('late', { status: 599 }));
+  if (host === 'stalls.fault.invalid') {
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"sid":"SM'));
+        await later(() => controller.close());
+      },
+    });
+    return new Response(body, { status: 201, headers: { 'Content-Type': 'application/json' } });
+  }
+  return undefined;
+}
+
 export default defineConfig({
   plugins: [
     cloudflareTest({
@@ -8,11 +33,14 @@ export default defineConfig({
       // Fake secrets for the tests only; the real ones come from `wrangler secret put`.
       miniflare: {
         // No test reaches the network: a fetch that no test stubbed lands here, not at api.twilio.com.
-        outboundService: (request: Request) =>
-          new Response(`outbound fetch blocked in tests: ${new URL(request.url).host}`, { status: 599 }),
+        // Two hosts fail slowly, for the fault tests that go through the runtime's own fetch.
+        outboundService: (request: Request) => slowFault(new URL(request.url).host) ?? blocked(request),
         bindings: {
           TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000001',
           TWILIO_AUTH_TOKEN: 'env-secret-token-never-echoed',
+          // Every request logs in the tests, so that each log line is checked for secrets; the default
+          // (errors only) has tests of its own.
+          LOG_REQUESTS: 'all',
         },
       },
     }),

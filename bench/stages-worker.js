@@ -27,9 +27,11 @@ const honoOnly = new Hono().post(`${SERVICE}/sendSms`, async (c) => {
 const honoValidated = new Hono().post(`${SERVICE}/sendSms`, validateBlock(sendSms), (c) =>
   c.json({ callback: 'success', contextWrites: { to: RESOURCE } }),
 );
+/** One request through a handler; anything but a success stops the loop (a failing path is not measured). */
 const through = async (handler, env, ctx) => {
   const response = await handler.fetch(new Request('http://gateway.bench/api/Twilio/sendSms', init()), env, ctx);
-  await response.text();
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`${response.status}: ${text.slice(0, 200)}`);
 };
 const init = () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
 

@@ -15,7 +15,7 @@ import { validateBlock } from './validate';
 /** Hono's typing of this app: the Worker's bindings and what middleware leaves for handlers. */
 export interface AppEnv {
   Bindings: Env;
-  Variables: { config: Config; input: BlockInput; twilio: TwilioTrace };
+  Variables: { config: Config; input: BlockInput; twilio: TwilioTrace; failed: boolean };
 }
 
 /** `/api/Twilio`, with `Twilio` matched case-insensitively. */
@@ -34,16 +34,20 @@ const waitUntilOf = (c: { executionCtx: { waitUntil(promise: Promise<unknown>): 
 export const app = new Hono<AppEnv>();
 
 // One layer around every request: the config, decoded once per env (a bad one answers here, before any
-// validation), and the log line once the answer is known.
+// validation), and the log line once the answer is known: for every request with LOG_REQUESTS=all, else
+// (the default) for failures and retried sends only.
 app.use('*', async (c, next) => {
   const started = Date.now();
+  let config: Config | undefined;
   try {
-    c.set('config', readConfig(c.env ?? {}));
+    config = readConfig(c.env ?? {});
+    c.set('config', config);
     await next();
   } catch (err) {
     c.res = answerError(err, c);
   }
-  logRequest(c, started, c.get('twilio'));
+  const trace = c.get('twilio');
+  if (config?.LOG_REQUESTS === 'all' || c.get('failed') || (trace?.attempts ?? 0) > 1) logRequest(c, started, trace);
 });
 
 app.get(SERVICE, (c) => c.json(descriptor));
@@ -55,7 +59,7 @@ for (const block of blocks) {
     const upstream: Upstream =
       config.TWILIO_MODE === 'sandbox'
         ? sandboxUpstream({ callbacks: config.SANDBOX_CALLBACKS, waitUntil: waitUntilOf(c) })
-        : (request) => fetch(request);
+        : (url, init) => fetch(url, init);
     // request.cf is decoded on each access: read it only when the edge follows the caller.
     const continent =
       config.TWILIO_EDGE === 'auto' ? (c.req.raw.cf as { continent?: string } | undefined)?.continent : undefined;
@@ -70,13 +74,15 @@ for (const block of blocks) {
   });
 }
 
-app.notFound((c) =>
-  failure(c, badRequest(`No route for ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 128)}`, 404)),
-);
+app.notFound((c) => {
+  c.set('failed', true);
+  return failure(c, badRequest(`No route for ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 128)}`, 404));
+});
 
 /** Any failure, mapped once to the documented envelope (and recorded for the log line). */
 function answerError(err: unknown, c: Context<AppEnv>): Response {
   const error = toGatewayError(err);
+  c.set('failed', true);
   const { twilioStatus, code, requestId, attempts } = error.detail;
   // Twilio's status is logged only when Twilio answered; a locally caught error made no attempt.
   c.set('twilio', { status: attempts ? twilioStatus : undefined, code, requestId, attempts });

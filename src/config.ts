@@ -25,6 +25,7 @@ const ConfigSchema = v.object({
   TWILIO_EDGE: v.optional(v.pipe(v.string(), v.regex(/^[a-z][a-z-]{1,30}$/))),
   TWILIO_TIMEOUT_MS: whole(1, 120_000, 10_000),
   ERROR_STATUS: v.optional(v.picklist(['mirror', 'always-200']), 'mirror'),
+  LOG_REQUESTS: v.optional(v.picklist(['errors', 'all']), 'errors'),
   SANDBOX_CALLBACKS: v.optional(
     v.pipe(
       v.picklist(['true', 'false']),

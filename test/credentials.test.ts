@@ -261,3 +261,48 @@ describe('the log line', () => {
     expect(seen).toHaveLength(0);
   });
 });
+
+describe('LOG_REQUESTS=errors (the default of wrangler.toml): failures and retries only', () => {
+  const errorsOnly = { LOG_REQUESTS: 'errors' };
+  const routeLines = (log: readonly string[]) => log.filter((l) => l.startsWith('{"route"'));
+
+  it('a success with one attempt writes no line', async () => {
+    installFakeTwilio(ok);
+    const logs = captureConsole();
+    expect((await post('sendSms', wideSms, errorsOnly)).status).toBe(200);
+    expect(routeLines(logs.log)).toEqual([]);
+  });
+  it('the descriptor writes no line', async () => {
+    const logs = captureConsole();
+    expect((await send('/api/Twilio', { method: 'GET' }, errorsOnly)).status).toBe(200);
+    expect(routeLines(logs.log)).toEqual([]);
+  });
+  it('a success after 429 retries writes its line', async () => {
+    installFakeTwilio((s, n) => (n < 2 ? twilioErrorResponse(429, 20429, 'Too many requests') : ok(s)));
+    const logs = captureConsole();
+    await post('sendSms', wideSms, errorsOnly);
+    expect(routeLines(logs.log).map((l) => JSON.parse(l))).toMatchObject([{ status: 200, attempts: 2 }]);
+  });
+  it.each([
+    ['a local 400', () => post('sendSms', { ...wideSms, to: undefined }, errorsOnly), 400],
+    ['a Twilio error', () => post('sendSms', wideSms, errorsOnly), 401],
+    ['an unknown route', () => send('/api/Twilio/sendFax', { method: 'POST' }, errorsOnly), 404],
+    ['a bad setting', () => post('sendSms', wideSms, { ...errorsOnly, TWILIO_TIMEOUT_MS: 'abc' }), 500],
+    [
+      'an error under ERROR_STATUS=always-200',
+      () => post('sendSms', wideSms, { ...errorsOnly, ERROR_STATUS: 'always-200' }),
+      200,
+    ],
+  ])('%s writes its line', async (_, request, status) => {
+    installFakeTwilio(() => twilioErrorResponse(401, 20003, 'Authenticate'));
+    const logs = captureConsole();
+    const res = await request();
+    expect(res.status).toBe(status);
+    expect(routeLines(logs.log).map((l) => JSON.parse(l))).toMatchObject([{ status }]);
+  });
+  it('a value other than errors or all is a configuration error', async () => {
+    const answer = await post('sendSms', wideSms, { LOG_REQUESTS: 'some' });
+    expect(answer.status).toBe(500);
+    expect(answer.json.contextWrites.to).toContain('LOG_REQUESTS');
+  });
+});

@@ -98,12 +98,44 @@ export function installFakeTwilio(answer?: (seen: Seen, attempt: number) => Resp
   fake.onError((err) => {
     throw err;
   });
-  const spy = vi
-    .spyOn(globalThis, 'fetch')
-    .mockImplementation((input: RequestInfo | URL, init?: RequestInit) =>
-      Promise.resolve(fake.fetch(new Request(input, init))),
-    );
+  const spy = vi.spyOn(globalThis, 'fetch').mockImplementation((input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    return abortable(Promise.resolve(fake.fetch(request)), init?.signal ?? request.signal);
+  });
   return { seen, spy };
+}
+
+/**
+ * What `fetch` does with its signal, for answers made in-process: once it aborts, a pending answer rejects
+ * with the signal's reason, and a body still being read errors with it.
+ */
+function abortable(answer: Promise<Response>, signal: AbortSignal | null | undefined): Promise<Response> {
+  if (!signal) return answer;
+  return new Promise<Response>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort, { once: true });
+    answer.then((response) => {
+      signal.removeEventListener('abort', abort);
+      if (!response.body) return resolve(response);
+      const reader = response.body.getReader();
+      const aborted = new Promise<never>((_, fail) => signal.addEventListener('abort', () => fail(signal.reason)));
+      aborted.catch(() => {});
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          try {
+            const chunk = await Promise.race([reader.read(), aborted]);
+            if (chunk.done) controller.close();
+            else controller.enqueue(chunk.value);
+          } catch (err) {
+            controller.error(err);
+            reader.cancel(err).catch(() => {});
+          }
+        },
+      });
+      resolve(new Response(body, response));
+    }, reject);
+  });
 }
 
 /** Twilio's JSON error body `{code, message, more_info, status}` with that HTTP status. */

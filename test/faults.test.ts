@@ -300,6 +300,35 @@ describe('Twilio hangs', () => {
   });
 });
 
+describe("Twilio hangs, through the runtime's own fetch (no stub: vitest.config.ts's outbound service)", () => {
+  const slow = async (host: string) => {
+    const logs = captureLogs();
+    const started = Date.now();
+    const res = await app.request(
+      '/api/Twilio/sendSms',
+      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(sms) },
+      envWith({ TWILIO_TIMEOUT_MS: String(TIMEOUT_MS), TWILIO_API_BASE_URL: `http://${host}` }),
+    );
+    const text = await res.text();
+    return { out: { status: res.status, json: JSON.parse(text), text, ms: Date.now() - started }, logs };
+  };
+
+  it('no answer: the time budget aborts the fetch, 504 at the timeout', async () => {
+    const { out, logs } = await slow('hangs.fault.invalid');
+    expectError(out, 504, TIMED_OUT, logs);
+    expect(out.ms).toBeGreaterThanOrEqual(TIMEOUT_MS * 0.8);
+    expect(out.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    expect(logLine(logs).attempts).toBe(1);
+  });
+
+  it('headers, then a stalled body: the time budget aborts the reading, 504 at the timeout', async () => {
+    const { out, logs } = await slow('stalls.fault.invalid');
+    expectError(out, 504, TIMED_OUT, logs);
+    expect(out.ms).toBeGreaterThanOrEqual(TIMEOUT_MS * 0.8);
+    expect(out.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+  });
+});
+
 describe('the connection resets', () => {
   it('before any answer (fetch rejects with a TypeError): 502, one POST, not retried (Worker entry)', async () => {
     const { seen, logs } = fault(() => {

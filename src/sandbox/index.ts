@@ -11,11 +11,12 @@ export interface SandboxOptions {
 
 /**
  * The Twilio emulator as an Upstream: it stands in for `fetch` in sandbox mode. The request the Twilio
- * client built (form body, Basic auth, URL) is answered in-process by the emulator app; no network.
+ * client built (form body, Basic auth, URL) is answered in-process by the emulator app; no network. The
+ * emulator answers at once, so the time budget's signal has nothing to abort.
  */
 export function sandboxUpstream(options: SandboxOptions): Upstream {
   const bindings = { callbacks: options.callbacks, waitUntil: options.waitUntil };
-  return async (request) => emulator.fetch(request, bindings);
+  return async (url, init) => emulator.fetch(new Request(url, init), bindings);
 }
 
 export { type EmulatorBindings, emulator } from './app';

@@ -2,8 +2,12 @@ import { badGateway, type GatewayError, gatewayTimeout, twilioError } from '../e
 import { decodeError, decodeResource } from './decode';
 import { basicAuthorization } from './encoding';
 
-/** Anything that answers a Request like `fetch` does: the network in live mode, the emulator in sandbox mode. */
-export type Upstream = (request: Request) => Promise<Response>;
+/**
+ * Anything that answers like `fetch` does: the network in live mode, the emulator in sandbox mode. It must
+ * honour `init.signal` as `fetch` does (reject, and error a body still being read, once it aborts): the
+ * signal is the only time budget of a send.
+ */
+export type Upstream = (url: string, init: RequestInit & { signal: AbortSignal }) => Promise<Response>;
 
 /** Who is calling Twilio: the account in the path and the Basic-auth pair (account or API key). */
 export interface TwilioAuth {
@@ -55,38 +59,6 @@ function retryAfter(header: string | null): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
-class Timeout extends Error {}
-
-/**
- * The whole time budget of one send, on a single timer: at expiry it aborts the upstream's signal (real
- * fetch stops) and rejects `expired` (for upstreams that ignore signals, such as in-process ones).
- */
-function budget(ms: number) {
-  const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const timeout = new Timeout();
-      reject(timeout);
-      controller.abort(timeout);
-    }, ms);
-  });
-  expired.catch(() => {});
-  return {
-    signal: controller.signal,
-    within: <T>(work: Promise<T>) => Promise.race([work, expired]),
-    clear: () => {
-      if (timer !== undefined) clearTimeout(timer);
-    },
-  };
-}
-
-/** The upstream's response and its whole body, as one promise (raced once against the time budget). */
-async function answerOf(upstream: Upstream, request: Request): Promise<[Response, string]> {
-  const response = await upstream(request);
-  return [response, await response.text()];
-}
-
 const parseJson = (text: string): unknown => {
   try {
     return JSON.parse(text);
@@ -127,9 +99,12 @@ export async function createRecord(
   form: URLSearchParams,
 ): Promise<TwilioResult> {
   const authorization = basicAuthorization(auth.username, auth.password);
-  const time = budget(options.timeoutMs);
+  // The whole time budget, on one timer that aborts whatever is in flight: the POST or the reading of its
+  // body. Cleared when the send ends (AbortSignal.timeout cannot be, and workerd caps those per request).
+  const budget = new AbortController();
+  const timer = setTimeout(() => budget.abort(), options.timeoutMs);
   try {
-    return await exchange(options, kind, time, {
+    return await exchange(options, kind, budget.signal, {
       url: `${options.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(auth.accountSid)}/${kind}.json`,
       headers: {
         Authorization: authorization,
@@ -141,35 +116,31 @@ export async function createRecord(
       hide: redactor(auth, authorization),
     });
   } finally {
-    time.clear();
+    clearTimeout(timer);
   }
 }
 
-/** The POST, its bounded 429 retries and the reading of Twilio's answer, within one time budget. */
+/** The POST, its bounded 429 retries and the reading of Twilio's answer, until `signal` aborts. */
 async function exchange(
   options: ClientOptions,
   kind: 'Messages' | 'Calls',
-  time: ReturnType<typeof budget>,
+  signal: AbortSignal,
   post: { url: string; headers: Record<string, string>; body: string; hide: (text: string) => string },
 ): Promise<TwilioResult> {
   const { upstream, timeoutMs, maxRetries = 3, sleep = scheduler, random = Math.random } = options;
   const deadline = Date.now() + timeoutMs;
+  const init = { method: 'POST', headers: post.headers, body: post.body, signal };
   let requestId: string | null = null;
   for (let attempt = 1; ; attempt++) {
     const fail = (error: GatewayError) => error.traced(requestId, attempt);
     let response: Response;
     let text: string;
     try {
-      const request = new Request(post.url, {
-        method: 'POST',
-        headers: post.headers,
-        body: post.body,
-        signal: time.signal,
-      });
-      [response, text] = await time.within(answerOf(upstream, request));
+      response = await upstream(post.url, init);
       requestId = response.headers.get('Twilio-Request-Id');
-    } catch (err) {
-      throw fail(err instanceof Timeout ? gatewayTimeout(timeoutMs) : badGateway('Twilio could not be reached'));
+      text = await response.text();
+    } catch {
+      throw fail(signal.aborted ? gatewayTimeout(timeoutMs) : badGateway('Twilio could not be reached'));
     }
     if (response.status === 429 && attempt <= maxRetries) {
       const after = retryAfter(response.headers.get('Retry-After'));

@@ -8,10 +8,24 @@ import type { BlockInput } from './schema';
  */
 export function toForm(block: Block, input: BlockInput): URLSearchParams {
   const form = new URLSearchParams();
-  for (const [name, field] of Object.entries(block.fields)) {
+  for (const [name, key] of formKeys(block)) {
     const value = input[name];
-    if (value === undefined || field.key === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) form.append(field.key, String(item));
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value) form.append(key, String(item));
+    else form.append(key, String(value));
   }
   return form;
+}
+
+const keysOf = new WeakMap<Block, readonly (readonly [string, string])[]>();
+/** The block's caller names and Twilio keys, in table order; credentials (no key) left out. Built once per block. */
+function formKeys(block: Block) {
+  let keys = keysOf.get(block);
+  if (!keys) {
+    keys = Object.entries(block.fields).flatMap(([name, field]) =>
+      field.key === undefined ? [] : [[name, field.key] as const],
+    );
+    keysOf.set(block, keys);
+  }
+  return keys;
 }

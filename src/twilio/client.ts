@@ -47,8 +47,11 @@ const RETRY_AFTER_JITTER_MS = 50;
  * TWILIO_API_BASE_URL or a hostile proxy could, and whatever it says reaches the caller.
  */
 function redactor(auth: TwilioAuth, header: string): (text: string) => string {
-  const secrets = [header, header.slice('Basic '.length), auth.password].filter((s) => s.length >= 4);
-  return (text) => secrets.reduce((out, secret) => out.replaceAll(secret, '[redacted]'), text);
+  // Only an error's text is ever redacted: the list is built then, not on every send.
+  return (text) =>
+    [header, header.slice('Basic '.length), auth.password]
+      .filter((secret) => secret.length >= 4)
+      .reduce((out, secret) => out.replaceAll(secret, '[redacted]'), text);
 }
 
 /** Retry-After in ms (seconds or an HTTP date), or undefined. */

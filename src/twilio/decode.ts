@@ -26,10 +26,6 @@ const resourceSchema = (sid: RegExp) =>
     subresource_uris: v.nullish(v.record(v.string(), v.string())),
   });
 
-const RESOURCES = {
-  Calls: { schema: resourceSchema(/^CA[0-9a-fA-F]{32}$/), fields: CALL_FIELDS },
-  Messages: { schema: resourceSchema(/^(SM|MM)[0-9a-fA-F]{32}$/), fields: MESSAGE_FIELDS },
-} as const;
 
 const DATE_FIELDS = new Set(['date_created', 'date_updated', 'date_sent', 'start_time', 'end_time']);
 const camelNames = new Map<string, string>();
@@ -42,6 +38,14 @@ function camel(key: string): string {
   }
   return name;
 }
+
+/** Every field of the original block, camelCased, null: the start of each decoded resource. */
+const blank = (fields: readonly string[]) => Object.fromEntries(fields.map((key) => [camel(key), null]));
+
+const RESOURCES = {
+  Calls: { schema: resourceSchema(/^CA[0-9a-fA-F]{32}$/), blank: blank(CALL_FIELDS) },
+  Messages: { schema: resourceSchema(/^(SM|MM)[0-9a-fA-F]{32}$/), blank: blank(MESSAGE_FIELDS) },
+} as const;
 
 // biome-ignore format: a calendar reads best as one
 const MONTHS: Readonly<Record<string, string>> = {
@@ -67,12 +71,13 @@ function isoDate(value: unknown): unknown {
  * it out). Undefined if the body is not a Call or Message resource.
  */
 export function decodeResource(kind: keyof typeof RESOURCES, body: unknown): Record<string, unknown> | undefined {
-  const { schema, fields } = RESOURCES[kind];
+  const { schema, blank } = RESOURCES[kind];
   if (!v.is(schema, body)) return undefined;
-  const resource: Record<string, unknown> = {};
-  for (const key of fields) resource[camel(key)] = null;
-  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
-    if (key === '__proto__') continue;
+  const resource: Record<string, unknown> = { ...blank };
+  const twilio = body as Record<string, unknown>;
+  for (const key in twilio) {
+    if (key === '__proto__' || !Object.hasOwn(twilio, key)) continue;
+    const value = twilio[key];
     resource[camel(key)] = DATE_FIELDS.has(key) ? isoDate(value) : value;
   }
   return resource;

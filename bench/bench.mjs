@@ -10,11 +10,11 @@ import { stubFetch } from './canned.js';
 import * as L from './lib.mjs';
 
 const num = (name, fallback) => Number(process.env[name] ?? fallback);
-const DURATION = num('BENCH_DURATION', 8);
+const DURATION = num('BENCH_DURATION', 6);
 const WARMUP = num('BENCH_WARMUP', 3);
 const CONNECTIONS = num('BENCH_CONNECTIONS', 32);
 const THREADS = num('BENCH_THREADS', 2);
-const ROUNDS = num('BENCH_ROUNDS', 5);
+const ROUNDS = num('BENCH_ROUNDS', 7);
 const MICRO_N = num('BENCH_MICRO_N', 4000);
 const MICRO_BATCHES = num('BENCH_MICRO_BATCHES', 11);
 /** Warm-up requests per target before any batch counts: the JIT and the heap settle over the first ~10k. */
@@ -246,7 +246,7 @@ function markdown(r) {
     `Machine: ${m.cores} cores, ${m.cpu}, ${m.memoryGiB} GiB; load average at start ${m.loadAverageAtStart.join(' / ')}`,
     `(a shared machine: other work ran at the same time, so absolute numbers are noisy; compare within one run, and`,
     `read the budgets with that in mind). Node ${m.node}, workerd ${m.workerd.version} (from ${m.workerd.from}) through miniflare`,
-    `${m.miniflare}, wrangler ${m.wrangler}, wrk ${m.wrk}. Upstream: ${r.upstream}.`,
+    `${m.miniflare}, wrangler ${m.wrangler}, wrk ${m.wrk}. Upstream: ${r.upstream}. CPU placement under load: ${m.placement}.`,
     '',
     `### Load (wrk, ${r.settings.threads} threads, ${r.settings.durationS} s per run; bare and Worker: median of ${r.settings.rounds} interleaved runs)`,
     '',
@@ -376,6 +376,8 @@ async function main() {
   const microN = microNodeIsolated(bundles);
   L.log(`  node: bare ${microN.bareUs} µs, Worker ${microN.workerUs} µs`);
 
+  // From here on, the load: workerd alone on core 0, everything else on the other cores.
+  machine.placement = L.pinDriver();
   const sandbox = await L.startSandbox();
   const bindings = L.workerBindings(sandbox.url);
   const bare = await L.serve({ name: 'bare', scriptPath: bundles.bare, bindings });

@@ -16,6 +16,7 @@ async function main() {
   L.ensureWrk();
   const machine = L.machine();
   const bundles = L.buildBundles();
+  machine.placement = L.pinDriver();
   const sandbox = await L.startSandbox();
   if (!(TARGET in bundles) || TARGET === 'stages') throw new Error(`SOAK_TARGET must be worker or bare`);
   const worker = await L.serve({ name: TARGET, scriptPath: bundles[TARGET], bindings: L.workerBindings(sandbox.url) });

@@ -37,7 +37,7 @@ function composition(metafile) {
 }
 
 /** The three load targets: the upstream alone, the bare proxy Worker and this Worker. */
-function targets(sandbox, bare, worker) {
+function targets(sandbox, bare, worker, logAll) {
   const json = { body: L.SMS_JSON, contentType: 'application/json' };
   return {
     upstream: {
@@ -48,16 +48,19 @@ function targets(sandbox, bare, worker) {
     },
     bare: { url: `${bare.url}${L.ROUTE}`, ...json },
     worker: { url: `${worker.url}${L.ROUTE}`, ...json },
+    logAll: { url: `${logAll.url}${L.ROUTE}`, ...json },
   };
 }
 
 /**
- * Loads each target; bare and worker are interleaved over rounds, and the median round is kept. The
- * Worker-to-bare ratio is the median of the per-round ratios: each pair ran back to back, so a slow
- * stretch of this shared machine weighs on both sides of a pair alike.
+ * Loads each target; bare and the Worker targets are interleaved over rounds (the order flips every
+ * round), and the median round is kept. Each Worker-to-bare ratio is the median of the per-round ratios:
+ * a round runs its targets back to back, so a slow stretch of this shared machine weighs on all alike.
+ * `workers`: `worker` (gated) and, at the fixed concurrency, `logAll` (the same Worker with
+ * LOG_REQUESTS=all, reported only).
  */
-async function load(target, connections) {
-  const runs = { upstream: [], bare: [], worker: [] };
+async function load(target, connections, workers) {
+  const runs = Object.fromEntries(['upstream', 'bare', ...workers].map((name) => [name, []]));
   const go = async (name) => {
     const r = await L.wrk({ ...target[name], connections, threads: THREADS, duration: DURATION });
     L.log(`  ${name.padEnd(8)} c=${connections}: ${r.rps} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`);
@@ -65,7 +68,8 @@ async function load(target, connections) {
   };
   await go('upstream');
   for (let round = 0; round < ROUNDS; round++) {
-    for (const name of round % 2 ? ['worker', 'bare'] : ['bare', 'worker']) await go(name);
+    const order = ['bare', ...workers];
+    for (const name of round % 2 ? order.reverse() : order) await go(name);
   }
   const pick = (list) => {
     const m = L.median(list.map((r) => r.rps));
@@ -78,8 +82,11 @@ async function load(target, connections) {
       socketErrors: list.reduce((s, r) => s + r.socketErrors, 0),
     };
   };
-  const ratio = L.median(runs.worker.map((w, i) => w.rps / (runs.bare[i]?.rps ?? Number.NaN)));
-  return { upstream: pick(runs.upstream), bare: pick(runs.bare), worker: pick(runs.worker), ratio };
+  const ratioOf = (name) => L.median(runs[name].map((w, i) => w.rps / (runs.bare[i]?.rps ?? Number.NaN)));
+  const result = { upstream: pick(runs.upstream), bare: pick(runs.bare), worker: pick(runs.worker) };
+  result.ratio = ratioOf('worker');
+  if (runs.logAll) result.logAll = { ...pick(runs.logAll), ratio: ratioOf('logAll') };
+  return result;
 }
 
 /** In workerd: CPU time of the workerd process (all threads, schedstat) around loops of N app.fetch calls. */
@@ -238,6 +245,12 @@ function markdown(r) {
         `| ${label} | ${title} | ${fmt(x.rps)} | ${ratio} | ${ms(x.p50Ms)} | ${ms(x.p99Ms)} | ${x.non2xx + x.socketErrors} |`,
       );
     }
+    const all = level.logAll;
+    if (all) {
+      rows.push(
+        `| ${label} | this Worker, LOG_REQUESTS=all (not gated) | ${fmt(all.rps)} | ${all.ratio.toFixed(2)}× | ${ms(all.p50Ms)} | ${ms(all.p99Ms)} | ${all.non2xx + all.socketErrors} |`,
+      );
+    }
   }
   const budget = (b) => `| ${b.name} | ${b.measured} | ${b.limit} | ${b.pass ? 'pass' : '**FAIL**'} |`;
   return [
@@ -255,8 +268,9 @@ function markdown(r) {
     ...rows,
     '',
     `Runs (req/s) at ${r.settings.connections} connections: bare ${r.load.fixed.bare.rounds.map(fmt).join(', ')};`,
-    `Worker ${r.load.fixed.worker.rounds.map(fmt).join(', ')}. "vs bare" is the median of the per-round ratios (each`,
-    'round runs the two back to back). Errors are non-2xx answers plus socket errors.',
+    `Worker ${r.load.fixed.worker.rounds.map(fmt).join(', ')}; Worker with LOG_REQUESTS=all ${r.load.fixed.logAll.rounds.map(fmt).join(', ')}.`,
+    '"vs bare" is the median of the per-round ratios (each round runs its targets back to back, in an order that flips',
+    'every round). Errors are non-2xx answers plus socket errors.',
     '',
     '### Bundle (as `wrangler deploy` uploads it: minified per wrangler.toml; gzip by zlib level 9)',
     '',
@@ -351,7 +365,7 @@ export function budgets(r) {
 
 const errorCount = (r) =>
   [r.load.fixed, r.load.single]
-    .flatMap((level) => [level.upstream, level.bare, level.worker])
+    .flatMap((level) => [level.upstream, level.bare, level.worker, ...(level.logAll ? [level.logAll] : [])])
     .reduce((sum, x) => sum + x.non2xx + x.socketErrors, 0);
 
 async function main() {
@@ -382,19 +396,25 @@ async function main() {
   const bindings = L.workerBindings(sandbox.url);
   const bare = await L.serve({ name: 'bare', scriptPath: bundles.bare, bindings });
   const worker = await L.serve({ name: 'worker', scriptPath: bundles.worker, bindings });
+  const logAll = await L.serve({
+    name: 'worker-log-all',
+    scriptPath: bundles.worker,
+    bindings: { ...bindings, LOG_REQUESTS: 'all' },
+  });
   const json = { method: 'POST', headers: { 'content-type': 'application/json' }, body: L.SMS_JSON };
   await L.probe('bare proxy', `${bare.url}${L.ROUTE}`, json, 200, '"callback":"success"');
   await L.probe('this Worker', `${worker.url}${L.ROUTE}`, json, 200, '"callback":"success"');
-  const target = targets(sandbox, bare, worker);
+  await L.probe('this Worker (LOG_REQUESTS=all)', `${logAll.url}${L.ROUTE}`, json, 200, '"callback":"success"');
+  const target = targets(sandbox, bare, worker, logAll);
 
   L.log(`warm-up (${WARMUP} s each)`);
-  for (const name of ['upstream', 'bare', 'worker']) {
+  for (const name of ['upstream', 'bare', 'worker', 'logAll']) {
     await L.wrk({ ...target[name], connections: CONNECTIONS, threads: THREADS, duration: WARMUP });
   }
   L.log(`load at ${CONNECTIONS} connections`);
-  const fixed = await load(target, CONNECTIONS);
+  const fixed = await load(target, CONNECTIONS, ['worker', 'logAll']);
   L.log('load at 1 connection');
-  const single = await load(target, 1);
+  const single = await load(target, 1, ['worker']);
 
   const results = {
     commit: L.git(['rev-parse', '--short', 'HEAD']),
@@ -413,6 +433,7 @@ async function main() {
     micro: { workerd: microW, node: microN, stages },
     load: { fixed, single },
     workerLogLines: worker.logs.lines,
+    logAllLines: logAll.logs.lines,
   };
   results.budgets = budgets(results);
   writeFileSync(L.RESULTS, `${JSON.stringify(results, null, 2)}\n`);

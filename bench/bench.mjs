@@ -10,11 +10,12 @@ import { stubFetch } from './canned.js';
 import * as L from './lib.mjs';
 
 const num = (name, fallback) => Number(process.env[name] ?? fallback);
-const DURATION = num('BENCH_DURATION', 6);
+const DURATION = num('BENCH_DURATION', 3);
 const WARMUP = num('BENCH_WARMUP', 3);
 const CONNECTIONS = num('BENCH_CONNECTIONS', 32);
 const THREADS = num('BENCH_THREADS', 2);
-const ROUNDS = num('BENCH_ROUNDS', 7);
+/** Many short rounds: this VM's speed drifts by up to ±30% over seconds, and a round's targets share its drift. */
+const ROUNDS = num('BENCH_ROUNDS', 11);
 const MICRO_N = num('BENCH_MICRO_N', 4000);
 const MICRO_BATCHES = num('BENCH_MICRO_BATCHES', 11);
 /** Warm-up requests per target before any batch counts: the JIT and the heap settle over the first ~10k. */
@@ -82,11 +83,25 @@ async function load(target, connections, workers) {
       socketErrors: list.reduce((s, r) => s + r.socketErrors, 0),
     };
   };
-  const ratioOf = (name) => L.median(runs[name].map((w, i) => w.rps / (runs.bare[i]?.rps ?? Number.NaN)));
+  const ratiosOf = (name) => runs[name].map((w, i) => w.rps / (runs.bare[i]?.rps ?? Number.NaN));
   const result = { upstream: pick(runs.upstream), bare: pick(runs.bare), worker: pick(runs.worker) };
-  result.ratio = ratioOf('worker');
-  if (runs.logAll) result.logAll = { ...pick(runs.logAll), ratio: ratioOf('logAll') };
+  result.ratio = L.median(ratiosOf('worker'));
+  result.ratioQuartiles = quartiles(ratiosOf('worker'));
+  if (runs.logAll) {
+    result.logAll = {
+      ...pick(runs.logAll),
+      ratio: L.median(ratiosOf('logAll')),
+      ratioQuartiles: quartiles(ratiosOf('logAll')),
+    };
+  }
   return result;
+}
+
+/** The first and third quartiles (nearest rank), to show how far the per-round ratios spread. */
+function quartiles(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return [at(0.25), at(0.75)];
 }
 
 /** In workerd: CPU time of the workerd process (all threads, schedstat) around loops of N app.fetch calls. */
@@ -270,7 +285,9 @@ function markdown(r) {
     `Runs (req/s) at ${r.settings.connections} connections: bare ${r.load.fixed.bare.rounds.map(fmt).join(', ')};`,
     `Worker ${r.load.fixed.worker.rounds.map(fmt).join(', ')}; Worker with LOG_REQUESTS=all ${r.load.fixed.logAll.rounds.map(fmt).join(', ')}.`,
     '"vs bare" is the median of the per-round ratios (each round runs its targets back to back, in an order that flips',
-    'every round). Errors are non-2xx answers plus socket errors.',
+    `every round); their quartiles: this Worker ${r.load.fixed.ratioQuartiles.map((x) => x.toFixed(2)).join('–')}, with`,
+    `LOG_REQUESTS=all ${r.load.fixed.logAll.ratioQuartiles.map((x) => x.toFixed(2)).join('–')}, at 1 connection ${r.load.single.ratioQuartiles.map((x) => x.toFixed(2)).join('–')}.`,
+    'Errors are non-2xx answers plus socket errors.',
     '',
     '### Bundle (as `wrangler deploy` uploads it: minified per wrangler.toml; gzip by zlib level 9)',
     '',

@@ -71,7 +71,9 @@ async function main() {
     workerLogLines: worker.logs.lines,
   };
   writeFileSync(join(L.OUT, 'soak.json'), `${JSON.stringify(result, null, 2)}\n`);
-  const row = `| ${result.date.slice(0, 16).replace('T', ' ')} | \`${result.commit}\` | ${TARGET === 'worker' ? 'this Worker' : 'bare proxy'} | ${result.durationS} | ${CONNECTIONS} | ${result.requests.toLocaleString('en-US')} | ${result.rps.toLocaleString('en-US')} | ${result.non2xx} | ${result.socketErrors} | ${rssStart} | ${rssEnd} | ${rssPeak} |`;
+  // Halfway and at the end: equal figures mean the heap found its size; a leak keeps climbing.
+  const rssHalf = samples[Math.floor(samples.length / 2)] ?? rssEnd;
+  const row = `| ${result.date.slice(0, 16).replace('T', ' ')} | \`${result.commit}\` | ${TARGET === 'worker' ? 'this Worker' : 'bare proxy'} | ${result.durationS} | ${CONNECTIONS} | ${result.requests.toLocaleString('en-US')} | ${result.rps.toLocaleString('en-US')} | ${result.non2xx} | ${result.socketErrors} | ${rssStart} | ${rssHalf} | ${rssEnd} | ${rssPeak} |`;
   const marker = '<!-- soak:rows -->';
   const doc = readFileSync(L.DOC, 'utf8');
   if (!doc.includes(marker)) throw new Error(`docs/benchmarks.md has no ${marker} marker`);

@@ -26,7 +26,6 @@ const resourceSchema = (sid: RegExp) =>
     subresource_uris: v.nullish(v.record(v.string(), v.string())),
   });
 
-
 const DATE_FIELDS = new Set(['date_created', 'date_updated', 'date_sent', 'start_time', 'end_time']);
 const camelNames = new Map<string, string>();
 /** snake_case to camelCase, remembered: the same few dozen keys come back on every request. */

@@ -27,15 +27,21 @@ interface Outcome {
 }
 
 /**
- * POSTs a block request either through `app.request` with a test env (TWILIO_TIMEOUT_MS set), or through
- * the Worker's entry point `exports.default.fetch` with the Worker's own env.
+ * POSTs a block request either through `app.request` with a test env (TWILIO_TIMEOUT_MS set, plus
+ * `overrides`), or through the Worker's entry point `exports.default.fetch` with the Worker's own env.
  */
-async function hit(via: Via, block: string, body: unknown, timeoutMs = TIMEOUT_MS): Promise<Outcome> {
+async function hit(
+  via: Via,
+  block: string,
+  body: unknown,
+  timeoutMs = TIMEOUT_MS,
+  overrides: Record<string, string> = {},
+): Promise<Outcome> {
   const init = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
   const started = Date.now();
   const res =
     via === 'app'
-      ? await app.request(`/api/Twilio/${block}`, init, envWith({ TWILIO_TIMEOUT_MS: String(timeoutMs) }))
+      ? await app.request(`/api/Twilio/${block}`, init, envWith({ TWILIO_TIMEOUT_MS: String(timeoutMs), ...overrides }))
       : await exports.default.fetch(new Request(`https://gateway.test/api/Twilio/${block}`, init));
   const text = await res.text();
   const ms = Date.now() - started;
@@ -76,6 +82,21 @@ async function expectRecovers(via: Via, block = 'sendSms', body: unknown = sms) 
   expect(out.json.callback).toBe('success');
   expect(out.json.contextWrites.to.sid).toMatch(/^(SM|CA)[0-9a-f]{32}$/);
   expect(seen).toHaveLength(1);
+}
+
+/** The timeout envelope, answered at the time budget: not before it, and within the margin after it. */
+function expectTimedOut(out: Outcome, logs: readonly string[]) {
+  expectError(out, 504, TIMED_OUT, logs);
+  expect(out.ms).toBeGreaterThanOrEqual(TIMEOUT_MS * 0.8);
+  expect(out.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+}
+
+/** A success after one honoured Retry-After of about a second: two POSTs, within the budget plus the margin. */
+function expectWaitedThenSent(out: Outcome, seen: readonly Seen[], budget: number) {
+  expect(out.status).toBe(200);
+  expect(out.ms).toBeGreaterThanOrEqual(900);
+  expect(out.ms).toBeLessThan(budget + MARGIN_MS);
+  expect(seen).toHaveLength(2);
 }
 
 /** A 201 whose body starts (headers sent) and then never finishes. */
@@ -177,11 +198,7 @@ describe('Twilio answers 429', () => {
   it('Retry-After: 1 within the budget: waits about a second, then success, two POSTs', async () => {
     const budget = 3000;
     const { seen } = fault((entry, attempt) => (attempt === 1 ? tooMany('1') : createdResponse(entry)));
-    const out = await hit('app', 'sendSms', sms, budget);
-    expect(out.status).toBe(200);
-    expect(out.ms).toBeGreaterThanOrEqual(900);
-    expect(out.ms).toBeLessThan(budget + MARGIN_MS);
-    expect(seen).toHaveLength(2);
+    expectWaitedThenSent(await hit('app', 'sendSms', sms, budget), seen, budget);
     await expectRecovers('app');
   });
 
@@ -190,12 +207,8 @@ describe('Twilio answers 429', () => {
     const { seen } = fault((entry, attempt) =>
       attempt === 1 ? tooMany(new Date(Date.now() + 2000).toUTCString()) : createdResponse(entry),
     );
-    const out = await hit('app', 'sendSms', sms, budget);
-    expect(out.status).toBe(200);
     // An HTTP date has whole seconds: the wait is 1 to 2 s.
-    expect(out.ms).toBeGreaterThanOrEqual(900);
-    expect(out.ms).toBeLessThan(budget + MARGIN_MS);
-    expect(seen).toHaveLength(2);
+    expectWaitedThenSent(await hit('app', 'sendSms', sms, budget), seen, budget);
     await expectRecovers('app');
   });
 
@@ -238,10 +251,8 @@ describe('Twilio hangs', () => {
   it('never answers: 504 at the timeout, one POST, not retried', async () => {
     const { seen, logs } = fault(() => new Promise<Response>(() => {}));
     const out = await hit('app', 'sendSms', sms);
-    expectError(out, 504, TIMED_OUT, logs);
+    expectTimedOut(out, logs);
     expect(out.json.error).toMatchObject({ status: 504, retryable: false });
-    expect(out.ms).toBeGreaterThanOrEqual(TIMEOUT_MS * 0.8);
-    expect(out.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
     expect(seen).toHaveLength(1);
     await expectRecovers('app');
   });
@@ -249,9 +260,7 @@ describe('Twilio hangs', () => {
   it('sends headers, then never finishes the body: 504 at the timeout, one POST', async () => {
     const { seen, logs } = fault(stalledBody);
     const out = await hit('app', 'makeCall', call);
-    expectError(out, 504, TIMED_OUT, logs);
-    expect(out.ms).toBeGreaterThanOrEqual(TIMEOUT_MS * 0.8);
-    expect(out.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    expectTimedOut(out, logs);
     expect(seen).toHaveLength(1);
     await expectRecovers('app', 'makeCall', call);
   });
@@ -303,29 +312,19 @@ describe('Twilio hangs', () => {
 describe("Twilio hangs, through the runtime's own fetch (no stub: vitest.config.ts's outbound service)", () => {
   const slow = async (host: string) => {
     const logs = captureLogs();
-    const started = Date.now();
-    const res = await app.request(
-      '/api/Twilio/sendSms',
-      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(sms) },
-      envWith({ TWILIO_TIMEOUT_MS: String(TIMEOUT_MS), TWILIO_API_BASE_URL: `http://${host}` }),
-    );
-    const text = await res.text();
-    return { out: { status: res.status, json: JSON.parse(text), text, ms: Date.now() - started }, logs };
+    const out = await hit('app', 'sendSms', sms, TIMEOUT_MS, { TWILIO_API_BASE_URL: `http://${host}` });
+    return { out, logs };
   };
 
   it('no answer: the time budget aborts the fetch, 504 at the timeout', async () => {
     const { out, logs } = await slow('hangs.fault.invalid');
-    expectError(out, 504, TIMED_OUT, logs);
-    expect(out.ms).toBeGreaterThanOrEqual(TIMEOUT_MS * 0.8);
-    expect(out.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    expectTimedOut(out, logs);
     expect(logLine(logs).attempts).toBe(1);
   });
 
   it('headers, then a stalled body: the time budget aborts the reading, 504 at the timeout', async () => {
     const { out, logs } = await slow('stalls.fault.invalid');
-    expectError(out, 504, TIMED_OUT, logs);
-    expect(out.ms).toBeGreaterThanOrEqual(TIMEOUT_MS * 0.8);
-    expect(out.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    expectTimedOut(out, logs);
   });
 });
 

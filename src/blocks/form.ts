@@ -18,8 +18,11 @@ export function toForm(block: Block, input: BlockInput): URLSearchParams {
 }
 
 const keysOf = new WeakMap<Block, readonly (readonly [string, string])[]>();
-/** The block's caller names and Twilio keys, in table order; credentials (no key) left out. Built once per block. */
-function formKeys(block: Block) {
+/**
+ * The block's caller names and Twilio form keys, in table order; credentials (no key) left out. Built once
+ * per block; the sandbox reads forms back with the same pairs.
+ */
+export function formKeys(block: Block): readonly (readonly [name: string, key: string])[] {
   let keys = keysOf.get(block);
   if (!keys) {
     keys = Object.entries(block.fields).flatMap(([name, field]) =>

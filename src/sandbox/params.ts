@@ -1,4 +1,5 @@
 import type { Block } from '../blocks';
+import { formKeys } from '../blocks/form';
 import { type BlockInput, blockSchema } from '../blocks/schema';
 import { issueToError } from '../validate';
 import type { Refusal } from './numbers';
@@ -18,10 +19,9 @@ const readers = new WeakMap<Block, Reader>();
 function readerOf(block: Block): Reader {
   let reader = readers.get(block);
   if (!reader) {
-    const keys = new Map<string, { name: string; repeats: boolean }>();
-    for (const [name, field] of Object.entries(block.fields)) {
-      if (field.key !== undefined) keys.set(field.key, { name, repeats: field.kind === 'list' });
-    }
+    const keys = new Map(
+      formKeys(block).map(([name, key]) => [key, { name, repeats: block.fields[name]?.kind === 'list' }]),
+    );
     reader = { schema: blockSchema(block), keys };
     readers.set(block, reader);
   }

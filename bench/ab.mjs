@@ -52,10 +52,9 @@ async function main() {
     ratios.push(runs[1].rps / runs[0].rps);
     L.log(`round ${round + 1}: a ${runs[0].rps} req/s, b ${runs[1].rps} req/s, b/a ${ratios.at(-1).toFixed(3)}`);
   }
-  const sorted = [...ratios].sort((x, y) => x - y);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(3);
+  const [q1, q3] = L.quartiles(ratios).map((x) => x.toFixed(3));
   console.log(
-    `b/a throughput: median ${L.median(ratios).toFixed(3)}, quartiles ${at(0.25)}–${at(0.75)}, ${ROUNDS} rounds, ${errors} errors`,
+    `b/a throughput: median ${L.median(ratios).toFixed(3)}, quartiles ${q1}–${q3}, ${ROUNDS} rounds, ${errors} errors`,
   );
   return errors > 0 ? 1 : 0;
 }

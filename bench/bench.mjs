@@ -86,22 +86,15 @@ async function load(target, connections, workers) {
   const ratiosOf = (name) => runs[name].map((w, i) => w.rps / (runs.bare[i]?.rps ?? Number.NaN));
   const result = { upstream: pick(runs.upstream), bare: pick(runs.bare), worker: pick(runs.worker) };
   result.ratio = L.median(ratiosOf('worker'));
-  result.ratioQuartiles = quartiles(ratiosOf('worker'));
+  result.ratioQuartiles = L.quartiles(ratiosOf('worker'));
   if (runs.logAll) {
     result.logAll = {
       ...pick(runs.logAll),
       ratio: L.median(ratiosOf('logAll')),
-      ratioQuartiles: quartiles(ratiosOf('logAll')),
+      ratioQuartiles: L.quartiles(ratiosOf('logAll')),
     };
   }
   return result;
-}
-
-/** The first and third quartiles (nearest rank), to show how far the per-round ratios spread. */
-function quartiles(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
-  return [at(0.25), at(0.75)];
 }
 
 /** In workerd: CPU time of the workerd process (all threads, schedstat) around loops of N app.fetch calls. */

@@ -85,6 +85,12 @@ export function run(main) {
 // Small helpers.
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The first and third quartiles (nearest rank), to show how far per-round ratios spread. */
+export function quartiles(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return [at(0.25), at(0.75)];
+}
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -152,7 +158,12 @@ export function sourceHash() {
 // CPU placement: workerd runs its isolates on one thread, so under load it is the bottleneck; the load
 // tool, the sandbox and this driver run on the other cores, so that they never take turns with it.
 
-const canPin = () => cpus().length >= 2 && spawnSync('taskset', ['-V']).error === undefined;
+let pinnable;
+/** Two cores or more and taskset on PATH; asked once. */
+const canPin = () => {
+  pinnable ??= cpus().length >= 2 && spawnSync('taskset', ['-V']).error === undefined;
+  return pinnable;
+};
 
 /** Pins this process (and so every child it starts from now on: the sandbox, wrk) to cores 1…n-1. */
 export function pinDriver() {

@@ -30,6 +30,9 @@ const waitUntilOf = (c: { executionCtx: { waitUntil(promise: Promise<unknown>): 
   }
 };
 
+/** Live mode's upstream: the runtime's fetch. */
+const network: Upstream = (url, init) => fetch(url, init);
+
 /** The HTTP room: routes only. Blocks, the Twilio client and the error mapping do the work. */
 export const app = new Hono<AppEnv>();
 
@@ -54,12 +57,13 @@ app.get(SERVICE, (c) => c.json(descriptor));
 
 for (const block of blocks) {
   app.post(`${SERVICE}/${block.name}`, validateBlock(block), async (c) => {
-    const { config, input } = c.var;
+    const config = c.get('config');
+    const input = c.get('input');
     const auth = resolveAuth(input, config, block.resource);
     const upstream: Upstream =
       config.TWILIO_MODE === 'sandbox'
         ? sandboxUpstream({ callbacks: config.SANDBOX_CALLBACKS, waitUntil: waitUntilOf(c) })
-        : (url, init) => fetch(url, init);
+        : network;
     // request.cf is decoded on each access: read it only when the edge follows the caller.
     const continent =
       config.TWILIO_EDGE === 'auto' ? (c.req.raw.cf as { continent?: string } | undefined)?.continent : undefined;
@@ -70,7 +74,7 @@ for (const block of blocks) {
       toForm(block, input),
     );
     c.set('twilio', { status: result.status, requestId: result.requestId, attempts: result.attempts });
-    return success(c, result.resource);
+    return success(result.resource);
   });
 }
 

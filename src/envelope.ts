@@ -11,9 +11,12 @@ export type Envelope =
       error: { status: number; code: number | null; moreInfo: string | null; retryable: boolean };
     };
 
-/** The success envelope, HTTP 200. */
-export function success(c: Context, resource: unknown) {
-  return c.json({ callback: 'success', contextWrites: { to: resource } } satisfies Envelope, 200);
+/**
+ * The success envelope, HTTP 200. Built with Response.json rather than Hono's c.json: the app sets no
+ * headers on the context, and on the send path the shorter way was measurably cheaper (docs/benchmarks.md).
+ */
+export function success(resource: unknown) {
+  return Response.json({ callback: 'success', contextWrites: { to: resource } } satisfies Envelope);
 }
 
 /** Any failure as a GatewayError: typed ones pass, Hono's body errors keep their 4xx, the rest are 500. */

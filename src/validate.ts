@@ -2,7 +2,7 @@ import { zValidator } from '@hono/zod-validator';
 import type { Context, MiddlewareHandler } from 'hono';
 import type * as z from 'zod/mini';
 import type { Block, Field } from './blocks';
-import { type BlockInput, blockSchema } from './blocks/schema';
+import { type BlockInput, blockParser, blockSchema } from './blocks/schema';
 import { badRequest, type GatewayError, twilioError } from './errors';
 
 type Issue = z.core.$ZodIssue;
@@ -92,13 +92,16 @@ export interface Validated {
  */
 export function validateBlock(block: Block): MiddlewareHandler<Validated> {
   const schema = blockSchema(block);
+  const parse = blockParser(block);
   const hook = (result: { success: boolean; data?: unknown; error?: { issues: Issue[] } }, c: Context) => {
     if (!result.success) throw issueToError(block, result.error?.issues ?? []);
     c.set('input', result.data as BlockInput);
   };
+  // The validator is given the block's schema; it parses with `blockParser`, which gives the same results as
+  // that schema's safeParse at a fraction of the work for the usual few-field input (see blockParser).
   // zod/mini's result type is narrower than the classic one the validator's typings name; same shape at run time.
   const options = {
-    validationFunction: (s: typeof schema, value: unknown) => s.safeParse(value, { reportInput: true }) as never,
+    validationFunction: (_: typeof schema, value: unknown) => parse(value) as never,
   };
   const json = zValidator('json', schema, hook, options) as unknown as MiddlewareHandler<Validated>;
   const form = zValidator('form', schema, hook, options) as unknown as MiddlewareHandler<Validated>;

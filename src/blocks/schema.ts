@@ -12,11 +12,22 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 export function normalizeInput(raw: unknown): unknown {
   if (!isObject(raw)) return raw;
-  const { args, ...rest } = raw;
-  const flat = isObject(args) ? { ...rest, ...args } : raw;
   // No prototype: a `__proto__` key stays an own (unknown, so rejected) field instead of a prototype.
   const out: Record<string, unknown> = Object.create(null);
-  for (const [name, value] of Object.entries(flat)) if (value !== '' && value !== null) out[name] = value;
+  const args = Object.hasOwn(raw, 'args') ? raw.args : undefined;
+  const wrapped = isObject(args);
+  for (const name of Object.keys(raw)) {
+    if (wrapped && name === 'args') continue;
+    const value = raw[name];
+    if (value !== '' && value !== null) out[name] = value;
+  }
+  if (wrapped) {
+    for (const name of Object.keys(args)) {
+      const value = args[name];
+      if (value !== '' && value !== null) out[name] = value;
+      else delete out[name];
+    }
+  }
   return out;
 }
 
@@ -113,15 +124,10 @@ function fieldSchema(field: Field): z.ZodMiniType {
   }
 }
 
-/**
- * The inbound contract of a block, derived from its table: a strict object (unknown names are errors),
- * with each required group checked once the fields themselves are valid.
- */
-export function blockSchema(block: Block) {
-  const shape = Object.fromEntries(
-    Object.entries(block.fields).map(([name, field]) => [name, z.optional(fieldSchema(field))]),
-  );
-  const checked = z.strictObject(shape).check(
+/** The strict object of the named fields of a block (in table order), with the block's required groups. */
+function objectSchema(block: Block, names: readonly string[]) {
+  const shape = Object.fromEntries(names.map((name) => [name, z.optional(fieldSchema(block.fields[name] as Field))]));
+  return z.strictObject(shape).check(
     z.superRefine((input, ctx) => {
       for (const group of block.requires) {
         if (group.anyOf.some((name) => input[name] !== undefined)) continue;
@@ -134,6 +140,67 @@ export function blockSchema(block: Block) {
         return;
       }
     }),
-  );
-  return z.pipe(z.transform(normalizeInput), checked) as unknown as z.ZodMiniType<BlockInput, unknown>;
+  ) as unknown as z.ZodMiniType<BlockInput, unknown>;
+}
+
+/**
+ * The inbound contract of a block, derived from its table: a strict object (unknown names are errors),
+ * with each required group checked once the fields themselves are valid.
+ */
+export function blockSchema(block: Block) {
+  return z.pipe(
+    z.transform(normalizeInput),
+    objectSchema(block, Object.keys(block.fields)),
+  ) as unknown as z.ZodMiniType<BlockInput, unknown>;
+}
+
+type ParseResult = ReturnType<ReturnType<typeof blockSchema>['safeParse']>;
+
+/** Narrowed schemas kept per block; past this many distinct field sets, the full schema serves the rest. */
+const MAX_NARROWED = 256;
+
+/**
+ * `blockSchema(block).safeParse(raw, { reportInput: true })`, with the same results, made cheaper for the
+ * usual valid input (measured: 5.0 µs down to 2.0 µs per parse of a plain SMS in Node, jitless as on
+ * Workers):
+ * - the object schema is narrowed to the fields the input names, so zod checks those few instead of every
+ *   optional field of the table (3 of 27 for a plain SMS); one narrowed schema per set of names, built on
+ *   first use and kept (up to MAX_NARROWED per block);
+ * - it runs without `reportInput`, which costs even when nothing fails.
+ * Any failure, input naming a field the table lacks, and input that is not an object go through the full
+ * schema with `reportInput`, so every error is exactly the full schema's.
+ */
+export function blockParser(block: Block): (raw: unknown) => ParseResult {
+  const full = blockSchema(block);
+  const names = Object.keys(block.fields);
+  const narrowed = new Map<number, ReturnType<typeof objectSchema>>();
+  const fully = (raw: unknown) => full.safeParse(raw, { reportInput: true });
+  return (raw) => {
+    const input = normalizeInput(raw);
+    if (typeof input !== 'object' || input === null || Array.isArray(input) || names.length > 53) return fully(raw);
+    const named = input as Record<string, unknown>;
+    // Which table fields are named, as a number: bit i for field i (exact up to 53 fields).
+    let set = 0;
+    let count = 0;
+    for (let i = 0; i < names.length; i++) {
+      if (named[names[i] as string] !== undefined) {
+        set += 2 ** i;
+        count++;
+      }
+    }
+    let total = 0;
+    for (const _ in named) total++;
+    if (total !== count) return fully(raw);
+    let schema = narrowed.get(set);
+    if (!schema) {
+      if (narrowed.size >= MAX_NARROWED) return fully(raw);
+      schema = objectSchema(
+        block,
+        names.filter((name) => named[name] !== undefined),
+      );
+      narrowed.set(set, schema);
+    }
+    const result = schema.safeParse(named);
+    return result.success ? result : fully(raw);
+  };
 }

@@ -1,6 +1,6 @@
 import type { Block } from '../blocks';
 import { formKeys } from '../blocks/form';
-import { type BlockInput, blockSchema } from '../blocks/schema';
+import { type BlockInput, blockParser } from '../blocks/schema';
 import { issueToError } from '../validate';
 import type { Refusal } from './numbers';
 
@@ -8,21 +8,21 @@ import type { Refusal } from './numbers';
 const INVALID_PARAMETER = 20001;
 
 interface Reader {
-  readonly schema: ReturnType<typeof blockSchema>;
+  readonly parse: ReturnType<typeof blockParser>;
   /** Form key (PascalCase) to the caller name and whether the field repeats. */
   readonly keys: ReadonlyMap<string, { readonly name: string; readonly repeats: boolean }>;
 }
 
 const readers = new WeakMap<Block, Reader>();
 
-/** The schema and key map of a block, derived once from its table. */
+/** The parser and key map of a block, derived once from its table. */
 function readerOf(block: Block): Reader {
   let reader = readers.get(block);
   if (!reader) {
     const keys = new Map(
       formKeys(block).map(([name, key]) => [key, { name, repeats: block.fields[name]?.kind === 'list' }]),
     );
-    reader = { schema: blockSchema(block), keys };
+    reader = { parse: blockParser(block), keys };
     readers.set(block, reader);
   }
   return reader;
@@ -34,7 +34,7 @@ function readerOf(block: Block): Reader {
  * Twilio does. The block's own schema then checks it, and its first issue becomes Twilio's code and message.
  */
 export function readForm(block: Block, form: URLSearchParams): { input: BlockInput } | { refusal: Refusal } {
-  const { schema, keys } = readerOf(block);
+  const { parse, keys } = readerOf(block);
   const raw: Record<string, string | string[]> = {};
   for (const [key, value] of form) {
     const target = keys.get(key);
@@ -43,7 +43,7 @@ export function readForm(block: Block, form: URLSearchParams): { input: BlockInp
     if (target.repeats) raw[target.name] = Array.isArray(seen) ? [...seen, value] : [value];
     else if (seen === undefined) raw[target.name] = value;
   }
-  const result = schema.safeParse(raw, { reportInput: true });
+  const result = parse(raw);
   if (result.success) return { input: result.data };
   const error = issueToError(block, result.error.issues);
   return {

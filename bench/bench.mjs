@@ -103,21 +103,35 @@ async function load(target, connections, workers) {
  * so the per-round ratios spread far less than those of back-to-back runs (A/A quartiles 0.99–1.03 against
  * 0.90–1.06). The ratio is that of the two throughputs on an equal share of one core.
  */
-async function sideBySide(target, connections) {
+async function sideBySide(target, connections, pids) {
   const ratios = [];
+  const cpuRatios = [];
   const rps = { bare: [], worker: [] };
   let errors = 0;
   for (let round = 0; round < ROUNDS; round++) {
+    const before = [L.cpuNs(pids.bare), L.cpuNs(pids.worker)];
     const [bare, worker] = await Promise.all(
       ['bare', 'worker'].map((name) => L.wrk({ ...target[name], connections, threads: 1, duration: DURATION })),
     );
+    const cpu = [bare, worker].map((run, i) => (L.cpuNs([pids.bare, pids.worker][i]) - before[i]) / run.requests);
     errors += bare.non2xx + bare.socketErrors + worker.non2xx + worker.socketErrors;
     rps.bare.push(bare.rps);
     rps.worker.push(worker.rps);
     ratios.push(worker.rps / bare.rps);
-    L.log(`  side by side c=${connections}: bare ${bare.rps} req/s, Worker ${worker.rps} req/s`);
+    cpuRatios.push(cpu[0] / cpu[1]);
+    L.log(
+      `  side by side c=${connections}: bare ${bare.rps} req/s, Worker ${worker.rps} req/s; ` +
+        `CPU per request bare ${(cpu[0] / 1000).toFixed(0)} µs, Worker ${(cpu[1] / 1000).toFixed(0)} µs`,
+    );
   }
-  return { ratio: L.median(ratios), ratioQuartiles: L.quartiles(ratios), rounds: rps, errors };
+  return {
+    ratio: L.median(ratios),
+    ratioQuartiles: L.quartiles(ratios),
+    cpuRatio: L.median(cpuRatios),
+    cpuRatioQuartiles: L.quartiles(cpuRatios),
+    rounds: rps,
+    errors,
+  };
 }
 
 /** In workerd: CPU time of the workerd process (all threads, schedstat) around loops of N app.fetch calls. */
@@ -307,7 +321,8 @@ function markdown(r) {
     '',
     `Side by side (the gated figure): the bare proxy and this Worker loaded at the same moments, one wrk each at ${r.settings.connections}`,
     `connections, both workerd processes sharing core 0, ${r.settings.rounds} rounds of ${r.settings.durationS} s: this Worker served`,
-    `${r.load.fixed.sideBySide.ratio.toFixed(2)}× the bare proxy's requests (quartiles ${r.load.fixed.sideBySide.ratioQuartiles.map((x) => x.toFixed(2)).join('–')}). Rounds (req/s): bare`,
+    `${r.load.fixed.sideBySide.ratio.toFixed(2)}× the bare proxy's requests (quartiles ${r.load.fixed.sideBySide.ratioQuartiles.map((x) => x.toFixed(2)).join('–')}); the bare proxy's workerd CPU`,
+    `per request over this Worker's: ${r.load.fixed.sideBySide.cpuRatio.toFixed(2)}× (quartiles ${r.load.fixed.sideBySide.cpuRatioQuartiles.map((x) => x.toFixed(2)).join('–')}), the same figure read from /proc. Rounds (req/s): bare`,
     `${r.load.fixed.sideBySide.rounds.bare.map(fmt).join(', ')}; Worker ${r.load.fixed.sideBySide.rounds.worker.map(fmt).join(', ')}.`,
     '',
     '### Bundle (as `wrangler deploy` uploads it: minified per wrangler.toml; gzip by zlib level 9)',
@@ -452,7 +467,7 @@ async function main() {
   L.log(`load at ${CONNECTIONS} connections`);
   const fixed = await load(target, CONNECTIONS, ['worker', 'logAll']);
   L.log(`load side by side at ${CONNECTIONS} connections (bare and Worker at once)`);
-  fixed.sideBySide = await sideBySide(target, CONNECTIONS);
+  fixed.sideBySide = await sideBySide(target, CONNECTIONS, { bare: bare.pid, worker: worker.pid });
   L.log('load at 1 connection');
   const single = await load(target, 1, ['worker']);
 

@@ -58,6 +58,44 @@ describe.each(blocks.map((block) => [block.name, block] as const))('blockParser(
   });
 });
 
+/** normalizeInput as first written (object rest and spread), kept here as the reference its rewrite must match. */
+function referenceNormalize(raw: unknown): unknown {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(raw)) return raw;
+  const { args, ...rest } = raw;
+  const flat = isObject(args) ? { ...rest, ...args } : raw;
+  const out: Record<string, unknown> = Object.create(null);
+  for (const [name, value] of Object.entries(flat)) if (value !== '' && value !== null) out[name] = value;
+  return out;
+}
+
+describe('normalizeInput', () => {
+  it('gives the same names, values and order as object rest and spread would', () => {
+    const value = fc.oneof(fc.constantFrom('', null, 'x', 0, false), fc.jsonValue());
+    const key = fc.oneof(fc.constantFrom('args', 'to', 'from', 'body', '__proto__', '1', 'b'), fc.string());
+    const object = fc.dictionary(key, value, { maxKeys: 8 });
+    const input = fc.oneof(
+      object,
+      fc.tuple(object, object).map(([top, args]) => ({ ...top, args })),
+      fc.jsonValue(),
+      trickyObject,
+    );
+    fc.assert(
+      fc.property(input, (raw) => {
+        const got = normalizeInput(raw);
+        const want = referenceNormalize(raw);
+        if (typeof want !== 'object' || want === null) {
+          expect(got).toBe(want);
+        } else {
+          expect(Object.keys(got as object)).toEqual(Object.keys(want));
+          expect(Object.values(got as object)).toEqual(Object.values(want));
+        }
+      }),
+      { seed: SEED, numRuns: 2000 },
+    );
+  });
+});
+
 describe('blockParser', () => {
   const block = blocks.find((b) => b.name === 'sendSms') as Block;
 

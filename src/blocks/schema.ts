@@ -16,17 +16,17 @@ export function normalizeInput(raw: unknown): unknown {
   const out: Record<string, unknown> = Object.create(null);
   const args = Object.hasOwn(raw, 'args') ? raw.args : undefined;
   const wrapped = isObject(args);
+  const keep = (name: string, value: unknown) => {
+    if (value !== '' && value !== null) out[name] = value;
+  };
+  // As `{ ...rest, ...args }` would order them, without an object rest: the top-level names in their order
+  // (`args` winning a name both give), then the names only `args` gives.
   for (const name of Object.keys(raw)) {
     if (wrapped && name === 'args') continue;
-    const value = raw[name];
-    if (value !== '' && value !== null) out[name] = value;
+    keep(name, wrapped && Object.hasOwn(args, name) ? args[name] : raw[name]);
   }
   if (wrapped) {
-    for (const name of Object.keys(args)) {
-      const value = args[name];
-      if (value !== '' && value !== null) out[name] = value;
-      else delete out[name];
-    }
+    for (const name of Object.keys(args)) if (name === 'args' || !Object.hasOwn(raw, name)) keep(name, args[name]);
   }
   return out;
 }

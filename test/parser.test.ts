@@ -60,7 +60,8 @@ describe.each(blocks.map((block) => [block.name, block] as const))('blockParser(
 
 /** normalizeInput as first written (object rest and spread), kept here as the reference its rewrite must match. */
 function referenceNormalize(raw: unknown): unknown {
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObject(raw)) return raw;
   const { args, ...rest } = raw;
   const flat = isObject(args) ? { ...rest, ...args } : raw;

@@ -2,7 +2,7 @@ import { zValidator } from '@hono/zod-validator';
 import type { Context, MiddlewareHandler } from 'hono';
 import type * as z from 'zod/mini';
 import type { Block, Field } from './blocks';
-import { type BlockInput, blockParser, blockSchema } from './blocks/schema';
+import { type BlockInput, blockParser } from './blocks/schema';
 import { badRequest, type GatewayError, twilioError } from './errors';
 
 type Issue = z.core.$ZodIssue;
@@ -91,8 +91,7 @@ export interface Validated {
  * a failure is thrown as a GatewayError, so the library's default body (which echoes input) never shows.
  */
 export function validateBlock(block: Block): MiddlewareHandler<Validated> {
-  const schema = blockSchema(block);
-  const parse = blockParser(block);
+  const { schema, parse } = blockParser(block);
   const hook = (result: { success: boolean; data?: unknown; error?: { issues: Issue[] } }, c: Context) => {
     if (!result.success) throw issueToError(block, result.error?.issues ?? []);
     c.set('input', result.data as BlockInput);

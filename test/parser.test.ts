@@ -18,13 +18,13 @@ function expected(block: Block, raw: unknown) {
   return result.success ? { success: true, data: result.data } : { success: false, issues: result.error.issues };
 }
 
-function actual(parse: ReturnType<typeof blockParser>, raw: unknown) {
+function actual(parse: ReturnType<typeof blockParser>['parse'], raw: unknown) {
   const result = parse(raw);
   return result.success ? { success: true, data: result.data } : { success: false, issues: result.error.issues };
 }
 
 describe.each(blocks.map((block) => [block.name, block] as const))('blockParser(%s)', (_, block) => {
-  const parse = blockParser(block);
+  const { parse } = blockParser(block);
 
   it('gives the full schema’s data for valid inputs, flat or wrapped in args', () => {
     const input = validInput(block, 'token').chain((flat) => fc.oneof(fc.constant(flat), wrapped(flat)));
@@ -101,7 +101,7 @@ describe('blockParser', () => {
   const block = blocks.find((b) => b.name === 'sendSms') as Block;
 
   it('keeps the input’s values when a field is named twice (args wins) or blanked in args', () => {
-    const parse = blockParser(block);
+    const { parse } = blockParser(block);
     const raw = { ...sms, body: 'outer', args: { body: 'inner', from: '' } };
     const result = parse(raw);
     expect(result).toEqual(blockSchema(block).safeParse(raw, { reportInput: true }));
@@ -109,7 +109,7 @@ describe('blockParser', () => {
   });
 
   it('still answers exactly once the cache of field sets is full', () => {
-    const parse = blockParser(block);
+    const { parse } = blockParser(block);
     // More distinct sets of named fields than the parser keeps (2^9 = 512 > 256), valid ones and not.
     const extra: Record<string, unknown> = {
       statusCallback: 'https://example.com/s',

@@ -8,7 +8,7 @@ import type { Refusal } from './numbers';
 const INVALID_PARAMETER = 20001;
 
 interface Reader {
-  readonly parse: ReturnType<typeof blockParser>;
+  readonly parse: ReturnType<typeof blockParser>['parse'];
   /** Form key (PascalCase) to the caller name and whether the field repeats. */
   readonly keys: ReadonlyMap<string, { readonly name: string; readonly repeats: boolean }>;
 }
@@ -22,7 +22,7 @@ function readerOf(block: Block): Reader {
     const keys = new Map(
       formKeys(block).map(([name, key]) => [key, { name, repeats: block.fields[name]?.kind === 'list' }]),
     );
-    reader = { parse: blockParser(block), keys };
+    reader = { parse: blockParser(block).parse, keys };
     readers.set(block, reader);
   }
   return reader;

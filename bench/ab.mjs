@@ -40,9 +40,8 @@ async function main() {
     sides.push(served);
   }
   // One wrk thread per side when both are loaded at once, so the two wrk processes fit beside the sandbox.
-  const load = async (side) => {
-    const before = L.cpuNs(side.pid);
-    const run = await L.wrk({
+  const load = (side) =>
+    L.wrkWithCpu(side, {
       url: `${side.url}${L.ROUTE}`,
       body: L.SMS_JSON,
       contentType: 'application/json',
@@ -50,8 +49,6 @@ async function main() {
       threads: together ? 1 : 2,
       duration: DURATION,
     });
-    return { ...run, cpuUs: (L.cpuNs(side.pid) - before) / 1000 / Math.max(1, run.requests) };
-  };
   const round = async (order) => {
     if (together) return Promise.all(sides.map(load));
     const runs = [];

@@ -103,25 +103,25 @@ async function load(target, connections, workers) {
  * so the per-round ratios spread far less than those of back-to-back runs (A/A quartiles 0.99–1.03 against
  * 0.90–1.06). The ratio is that of the two throughputs on an equal share of one core.
  */
-async function sideBySide(target, connections, pids) {
+async function sideBySide(target, connections, served) {
   const ratios = [];
   const cpuRatios = [];
   const rps = { bare: [], worker: [] };
   let errors = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    const before = [L.cpuNs(pids.bare), L.cpuNs(pids.worker)];
     const [bare, worker] = await Promise.all(
-      ['bare', 'worker'].map((name) => L.wrk({ ...target[name], connections, threads: 1, duration: DURATION })),
+      ['bare', 'worker'].map((name) =>
+        L.wrkWithCpu(served[name], { ...target[name], connections, threads: 1, duration: DURATION }),
+      ),
     );
-    const cpu = [bare, worker].map((run, i) => (L.cpuNs([pids.bare, pids.worker][i]) - before[i]) / run.requests);
     errors += bare.non2xx + bare.socketErrors + worker.non2xx + worker.socketErrors;
     rps.bare.push(bare.rps);
     rps.worker.push(worker.rps);
     ratios.push(worker.rps / bare.rps);
-    cpuRatios.push(cpu[0] / cpu[1]);
+    cpuRatios.push(bare.cpuUs / worker.cpuUs);
     L.log(
       `  side by side c=${connections}: bare ${bare.rps} req/s, Worker ${worker.rps} req/s; ` +
-        `CPU per request bare ${(cpu[0] / 1000).toFixed(0)} µs, Worker ${(cpu[1] / 1000).toFixed(0)} µs`,
+        `CPU per request bare ${bare.cpuUs.toFixed(0)} µs, Worker ${worker.cpuUs.toFixed(0)} µs`,
     );
   }
   return {
@@ -467,7 +467,7 @@ async function main() {
   L.log(`load at ${CONNECTIONS} connections`);
   const fixed = await load(target, CONNECTIONS, ['worker', 'logAll']);
   L.log(`load side by side at ${CONNECTIONS} connections (bare and Worker at once)`);
-  fixed.sideBySide = await sideBySide(target, CONNECTIONS, { bare: bare.pid, worker: worker.pid });
+  fixed.sideBySide = await sideBySide(target, CONNECTIONS, { bare, worker });
   L.log('load at 1 connection');
   const single = await load(target, 1, ['worker']);
 

@@ -315,6 +315,13 @@ export function wrk({ url, body, contentType, auth = '', connections, threads, d
   });
 }
 
+/** One wrk run against a Worker served by `serve`, with the workerd CPU µs per request it cost (from /proc). */
+export async function wrkWithCpu(served, options) {
+  const before = cpuNs(served.pid);
+  const run = await wrk(options);
+  return { ...run, cpuUs: (cpuNs(served.pid) - before) / 1000 / Math.max(1, run.requests) };
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The upstream: the project's sandbox served over HTTP (issue #3, `npm run sandbox -- --port N`).
 

@@ -1,9 +1,8 @@
 import type { BlockInput } from './blocks/schema';
 import type { Config } from './config';
 import { accountNotFound, credentialsMissing } from './errors';
+import { ACCOUNT_SID } from './twilio/api';
 import type { TwilioAuth } from './twilio/client';
-
-const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
 
 /**
  * Who calls Twilio, by precedence: `accountSid` + `accountToken` from the request; else the secrets

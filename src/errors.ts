@@ -1,3 +1,5 @@
+import { apiPath, moreInfoUrl } from './twilio/api';
+
 /**
  * Typed failures, thrown anywhere below the routes and turned into the documented envelope in one place
  * (envelope.ts). `text` is exactly what the caller reads in `contextWrites.to`; it never holds a secret.
@@ -33,14 +35,13 @@ export class GatewayError extends Error {
 }
 
 const record = (status: number, message: string) => `[HTTP ${status}] Unable to create record: ${message}`;
-const moreInfo = (code: number) => `https://www.twilio.com/docs/errors/${code}`;
 
 /** An error as Twilio states it (or would, for a locally caught one). Twilio 5xx become 502. */
 export function twilioError(status: number, code: number | null, message: string, info?: string | null) {
   return new GatewayError(status >= 500 ? 502 : status, record(status, message), {
     message,
     code,
-    moreInfo: info ?? (code === null ? null : moreInfo(code)),
+    moreInfo: info ?? (code === null ? null : moreInfoUrl(code)),
     twilioStatus: status,
     retryable: status === 429 || status >= 500,
   });
@@ -59,7 +60,7 @@ export function credentialsMissing() {
 /** The documented 404 for an account SID that is not `AC` + 32 hex; it never reaches a URL. */
 export function accountNotFound(accountSid: string, resource: string) {
   const shown = accountSid.length > 64 ? `${accountSid.slice(0, 64)}…` : accountSid;
-  return twilioError(404, 20404, `The requested resource /2010-04-01/Accounts/${shown}/${resource}.json was not found`);
+  return twilioError(404, 20404, `The requested resource ${apiPath(shown, resource)} was not found`);
 }
 
 /** Twilio could not be reached, or answered something that is not a Twilio answer. */

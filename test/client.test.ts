@@ -53,8 +53,8 @@ describe('201: the decoded resource', () => {
     expect(to).toMatchObject({
       sid: 'CA00000000000000000000000000000002',
       accountSid: ACCOUNT,
-      toFormatted: '+14155550100',
-      fromFormatted: '+15005550006',
+      toFormatted: '(415) 555-0100',
+      fromFormatted: '(500) 555-0006',
       dateCreated: '2026-11-26T12:46:22.000Z',
       startTime: null,
       queueTime: '0',

@@ -1,5 +1,7 @@
 import { Hono } from 'hono';
 import { vi } from 'vitest';
+import { moreInfoUrl } from '../src/twilio/api';
+import { callResource as twilioCall, messageResource as twilioMessage } from '../src/twilio/resources';
 
 /** One request the fake Twilio received, decoded for assertions. */
 export interface Seen {
@@ -12,63 +14,32 @@ export interface Seen {
 }
 
 const hex = (n: number) => n.toString(16).padStart(32, '0');
+/** The fixed creation time of the fake's resources: `Thu, 26 Nov 2026 12:46:22 +0000`. */
+const CREATED = new Date('2026-11-26T12:46:22Z');
 
-/** A realistic Message resource as Twilio returns it (snake_case, RFC 2822 dates). */
+/** A Message resource as Twilio returns it (the shared shape), for the form the fake received. */
 export function messageResource(form: URLSearchParams, accountSid: string) {
-  return {
+  return twilioMessage({
+    accountSid,
     sid: `SM${hex(1)}`,
-    account_sid: accountSid,
-    body: form.get('Body'),
-    date_created: 'Thu, 26 Nov 2026 12:46:22 +0000',
-    date_updated: 'Thu, 26 Nov 2026 12:46:22 +0000',
-    date_sent: null,
-    to: form.get('To'),
+    to: form.get('To') ?? '',
     from: form.get('From'),
-    messaging_service_sid: form.get('MessagingServiceSid'),
-    status: 'queued',
-    price: null,
-    price_unit: 'USD',
-    direction: 'outbound-api',
-    api_version: '2010-04-01',
-    error_code: null,
-    error_message: null,
-    num_media: String(form.getAll('MediaUrl').length),
-    num_segments: '1',
-    uri: `/2010-04-01/Accounts/${accountSid}/Messages/SM${hex(1)}.json`,
-    subresource_uris: { media: `/2010-04-01/Accounts/${accountSid}/Messages/SM${hex(1)}/Media.json` },
-  };
+    body: form.get('Body'),
+    mediaUrls: form.getAll('MediaUrl'),
+    messagingServiceSid: form.get('MessagingServiceSid'),
+    now: CREATED,
+  });
 }
 
-/** A realistic Call resource as Twilio returns it. */
+/** A Call resource as Twilio returns it (the shared shape). */
 export function callResource(form: URLSearchParams, accountSid: string) {
-  return {
+  return twilioCall({
+    accountSid,
     sid: `CA${hex(2)}`,
-    account_sid: accountSid,
-    date_created: 'Thu, 26 Nov 2026 12:46:22 +0000',
-    date_updated: 'Thu, 26 Nov 2026 12:46:22 +0000',
-    parent_call_sid: null,
-    to: form.get('To'),
-    to_formatted: form.get('To'),
-    from: form.get('From'),
-    from_formatted: form.get('From'),
-    phone_number_sid: null,
-    status: 'queued',
-    start_time: null,
-    end_time: null,
-    duration: null,
-    price: null,
-    price_unit: 'USD',
-    direction: 'outbound-api',
-    answered_by: null,
-    api_version: '2010-04-01',
-    caller_name: null,
-    forwarded_from: null,
-    group_sid: null,
-    queue_time: '0',
-    trunk_sid: null,
-    uri: `/2010-04-01/Accounts/${accountSid}/Calls/CA${hex(2)}.json`,
-    subresource_uris: { notifications: `/2010-04-01/Accounts/${accountSid}/Calls/CA${hex(2)}/Notifications.json` },
-  };
+    to: form.get('To') ?? '',
+    from: form.get('From') ?? '',
+    now: CREATED,
+  });
 }
 
 /**
@@ -145,10 +116,10 @@ export function twilioErrorResponse(
   message: string,
   headers: Record<string, string> = {},
 ) {
-  return new Response(
-    JSON.stringify({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }),
-    { status, headers: { 'Content-Type': 'application/json', ...headers } },
-  );
+  return new Response(JSON.stringify({ code, message, more_info: moreInfoUrl(code), status }), {
+    status,
+    headers: { 'Content-Type': 'application/json', ...headers },
+  });
 }
 
 /** A proxy's HTML page, as a load balancer in front of Twilio may answer. */

@@ -4,7 +4,9 @@ import { sendSms } from '../blocks/messages';
 import { type CallbackPlan, callPlan, deliver, messagePlan } from './callbacks';
 import { checkCallAddresses, checkMessageAddresses, NO_MESSAGING_SERVICE, type Refusal } from './numbers';
 import { readForm } from './params';
-import { callResource, messageResource, newSid } from './resources';
+import { ACCOUNT_SID, API_VERSION, apiPath, moreInfoUrl, newSid, sidPattern } from '../twilio/api';
+import { callResource, messageResource } from '../twilio/resources';
+import { segmentCount } from './segments';
 
 /** What the emulator needs from its host, per request (passed as Hono's Bindings). */
 export interface EmulatorBindings {
@@ -16,8 +18,7 @@ export interface EmulatorBindings {
 
 type Env = { Bindings: EmulatorBindings; Variables: { password: string } };
 
-const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
-const API_KEY_SID = /^SK[0-9a-fA-F]{32}$/;
+const API_KEY_SID = sidPattern('SK');
 
 /** Twilio's error body `{code, message, more_info, status}` (plus `detail` where Twilio adds one). */
 function refuse(c: Context, refusal: Refusal, detail?: string) {
@@ -25,7 +26,7 @@ function refuse(c: Context, refusal: Refusal, detail?: string) {
   const body = {
     code: refusal.code,
     message: refusal.message,
-    more_info: `https://www.twilio.com/docs/errors/${refusal.code}`,
+    more_info: moreInfoUrl(refusal.code),
     status,
     ...(detail === undefined ? {} : { detail }),
   };
@@ -80,7 +81,7 @@ emulator.use('*', async (c, next) => {
   await next();
 });
 
-emulator.use('/2010-04-01/Accounts/:account/*', async (c, next) => {
+emulator.use(`/${API_VERSION}/Accounts/:account/*`, async (c, next) => {
   const auth = basicAuth(c.req.header('authorization'));
   const known = auth && (ACCOUNT_SID.test(auth.user) || API_KEY_SID.test(auth.user));
   if (!auth || !known) {
@@ -97,7 +98,7 @@ emulator.use('/2010-04-01/Accounts/:account/*', async (c, next) => {
   await next();
 });
 
-emulator.post('/2010-04-01/Accounts/:account/Messages.json', async (c) => {
+emulator.post(apiPath(':account', 'Messages'), async (c) => {
   const read = readForm(sendSms, await formOf(c));
   if ('refusal' in read) return refuse(c, read.refusal);
   const { input } = read;
@@ -115,12 +116,13 @@ emulator.post('/2010-04-01/Accounts/:account/Messages.json', async (c) => {
     body,
     mediaUrls,
     now: new Date(),
+    numSegments: body ? segmentCount(body) : 1,
   });
   if (typeof input.statusCallback === 'string') schedule(c, messagePlan(message, input.statusCallback));
   return c.json(message, 201);
 });
 
-emulator.post('/2010-04-01/Accounts/:account/Calls.json', async (c) => {
+emulator.post(apiPath(':account', 'Calls'), async (c) => {
   const read = readForm(makeCall, await formOf(c));
   if ('refusal' in read) return refuse(c, read.refusal);
   const { input } = read;

@@ -129,12 +129,6 @@ export const NO_MESSAGING_SERVICE: Refusal = {
   status: 403,
 };
 
-/** How Twilio shows a number in `from_formatted`/`to_formatted`: `(500) 555-0006` for NANP, else as given. */
-export function formatted(address: string): string {
-  const nanp = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(address);
-  return nanp ? `(${nanp[1]}) ${nanp[2]}-${nanp[3]}` : address;
-}
-
 /**
  * Delivery outcomes the emulator adds for status callbacks (Twilio's test credentials send none): a To
  * number `+1500555300N` is accepted, then fails delivery with Twilio's error `3000N`.

@@ -1,4 +1,5 @@
 import { badGateway, type GatewayError, gatewayTimeout, twilioError } from '../errors';
+import { apiPath } from './api';
 import { decodeError, decodeResource } from './decode';
 import { basicAuthorization } from './encoding';
 
@@ -108,7 +109,7 @@ export async function createRecord(
   const timer = setTimeout(() => budget.abort(), options.timeoutMs);
   try {
     return await exchange(options, kind, budget.signal, {
-      url: `${options.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(auth.accountSid)}/${kind}.json`,
+      url: options.baseUrl + apiPath(encodeURIComponent(auth.accountSid), kind),
       headers: {
         Authorization: authorization,
         'Content-Type': 'application/x-www-form-urlencoded',

@@ -1,22 +1,8 @@
 import * as v from 'valibot';
+import { sidPattern } from './api';
+import { CALL_FIELDS, DATE_FIELDS, MESSAGE_FIELDS } from './resources';
 
 const nullable = v.nullish(v.union([v.string(), v.number()]));
-
-/** Fields the original block returned for a call; each is always present in our answer (null if Twilio left it out). */
-// biome-ignore format: one line, as Twilio lists them
-const CALL_FIELDS = [
-  'sid', 'date_created', 'date_updated', 'parent_call_sid', 'account_sid', 'to', 'to_formatted', 'from',
-  'from_formatted', 'phone_number_sid', 'status', 'start_time', 'end_time', 'duration', 'price', 'direction',
-  'answered_by', 'api_version', 'caller_name', 'uri', 'price_unit', 'subresource_uris',
-] as const;
-
-/** Fields the original block returned for a message. */
-// biome-ignore format: one line, as Twilio lists them
-const MESSAGE_FIELDS = [
-  'sid', 'body', 'date_created', 'date_updated', 'account_sid', 'to', 'from', 'messaging_service_sid', 'status',
-  'price', 'direction', 'api_version', 'uri', 'subresource_uris', 'price_unit', 'date_sent', 'error_code',
-  'error_message', 'num_media', 'num_segments',
-] as const;
 
 /** What is checked of a resource: its sid, its account and its sub-resources; the rest passes as Twilio sent it. */
 const resourceSchema = (sid: RegExp) =>
@@ -26,7 +12,6 @@ const resourceSchema = (sid: RegExp) =>
     subresource_uris: v.nullish(v.record(v.string(), v.string())),
   });
 
-const DATE_FIELDS = new Set(['date_created', 'date_updated', 'date_sent', 'start_time', 'end_time']);
 const camelNames = new Map<string, string>();
 /** snake_case to camelCase, remembered: the same few dozen keys come back on every request. */
 function camel(key: string): string {
@@ -42,8 +27,8 @@ function camel(key: string): string {
 const blank = (fields: readonly string[]) => Object.fromEntries(fields.map((key) => [camel(key), null]));
 
 const RESOURCES = {
-  Calls: { schema: resourceSchema(/^CA[0-9a-fA-F]{32}$/), blank: blank(CALL_FIELDS) },
-  Messages: { schema: resourceSchema(/^(SM|MM)[0-9a-fA-F]{32}$/), blank: blank(MESSAGE_FIELDS) },
+  Calls: { schema: resourceSchema(sidPattern('CA')), blank: blank(CALL_FIELDS) },
+  Messages: { schema: resourceSchema(sidPattern('SM|MM')), blank: blank(MESSAGE_FIELDS) },
 } as const;
 
 // biome-ignore format: a calendar reads best as one

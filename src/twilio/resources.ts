@@ -1,22 +1,48 @@
-import { formatted } from './numbers';
-import { segmentCount } from './segments';
+import { API_VERSION, apiPath, newSid } from './api';
 
-/** `prefix` + 32 random hex digits, as Twilio's SIDs are. */
-export function newSid(prefix: string): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return prefix + hex;
-}
+/**
+ * Twilio's Message and Call resources as Twilio returns them on 201 (snake_case, RFC 2822 dates, `queued`):
+ * one shape for the decoder (which fields every answer carries), the sandbox (what it answers), the tests'
+ * fake Twilio and the benchmark's canned answer.
+ */
+
+/** Fields the original block returned for a message; each is always present in our answer (null if absent). */
+// biome-ignore format: one line, as Twilio lists them
+export const MESSAGE_FIELDS = [
+  'sid', 'body', 'date_created', 'date_updated', 'account_sid', 'to', 'from', 'messaging_service_sid', 'status',
+  'price', 'direction', 'api_version', 'uri', 'subresource_uris', 'price_unit', 'date_sent', 'error_code',
+  'error_message', 'num_media', 'num_segments',
+] as const;
+
+/** Fields the original block returned for a call. */
+// biome-ignore format: one line, as Twilio lists them
+export const CALL_FIELDS = [
+  'sid', 'date_created', 'date_updated', 'parent_call_sid', 'account_sid', 'to', 'to_formatted', 'from',
+  'from_formatted', 'phone_number_sid', 'status', 'start_time', 'end_time', 'duration', 'price', 'direction',
+  'answered_by', 'api_version', 'caller_name', 'uri', 'price_unit', 'subresource_uris',
+] as const;
+
+/** Twilio's date fields (RFC 2822), rewritten as ISO 8601 for our callers. */
+export const DATE_FIELDS: ReadonlySet<string> = new Set([
+  'date_created',
+  'date_updated',
+  'date_sent',
+  'start_time',
+  'end_time',
+]);
 
 /** A date as Twilio writes it (RFC 2822): `Thu, 26 Nov 2026 12:46:22 +0000`. */
 export function rfc2822(date: Date): string {
   return date.toUTCString().replace(/GMT$/, '+0000');
 }
 
-const API_VERSION = '2010-04-01';
+/** How Twilio shows a number in `from_formatted`/`to_formatted`: `(500) 555-0006` for NANP, else as given. */
+export function formatted(address: string): string {
+  const nanp = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(address);
+  return nanp ? `(${nanp[1]}) ${nanp[2]}-${nanp[3]}` : address;
+}
 
-/** What a created Message needs from the request. */
+/** What a created Message needs. */
 export interface MessageDraft {
   readonly accountSid: string;
   readonly to: string;
@@ -24,12 +50,16 @@ export interface MessageDraft {
   readonly body: string | null;
   readonly mediaUrls: readonly string[];
   readonly now: Date;
+  /** Defaults to a new random `SM` (or `MM` with media) SID. */
+  readonly sid?: string;
+  readonly messagingServiceSid?: string | null;
+  readonly numSegments?: number;
 }
 
 /** A Message resource as Twilio returns it on 201: snake_case, `queued`, RFC 2822 dates, price null. */
 export function messageResource(draft: MessageDraft) {
-  const sid = newSid(draft.mediaUrls.length > 0 ? 'MM' : 'SM');
-  const uri = `/${API_VERSION}/Accounts/${draft.accountSid}/Messages/${sid}`;
+  const sid = draft.sid ?? newSid(draft.mediaUrls.length > 0 ? 'MM' : 'SM');
+  const uri = apiPath(draft.accountSid, `Messages/${sid}`).slice(0, -'.json'.length);
   const date = rfc2822(draft.now);
   return {
     account_sid: draft.accountSid,
@@ -42,9 +72,9 @@ export function messageResource(draft: MessageDraft) {
     error_code: null,
     error_message: null,
     from: draft.from,
-    messaging_service_sid: null,
+    messaging_service_sid: draft.messagingServiceSid ?? null,
     num_media: String(draft.mediaUrls.length),
-    num_segments: String(draft.body ? segmentCount(draft.body) : 1),
+    num_segments: String(draft.numSegments ?? 1),
     price: null,
     price_unit: 'USD',
     sid,
@@ -55,12 +85,14 @@ export function messageResource(draft: MessageDraft) {
   } as const;
 }
 
-/** What a created Call needs from the request. */
+/** What a created Call needs. */
 export interface CallDraft {
   readonly accountSid: string;
   readonly to: string;
   readonly from: string;
   readonly now: Date;
+  /** Defaults to a new random `CA` SID. */
+  readonly sid?: string;
 }
 
 // biome-ignore format: one line, as Twilio lists them
@@ -72,8 +104,8 @@ const pascal = (name: string) => name.replace(/(^|_)([a-z])/g, (_, __, c: string
 
 /** A Call resource as Twilio returns it on 201: `queued`, formatted numbers, nothing started yet. */
 export function callResource(draft: CallDraft) {
-  const sid = newSid('CA');
-  const uri = `/${API_VERSION}/Accounts/${draft.accountSid}/Calls/${sid}`;
+  const sid = draft.sid ?? newSid('CA');
+  const uri = apiPath(draft.accountSid, `Calls/${sid}`).slice(0, -'.json'.length);
   const date = rfc2822(draft.now);
   return {
     account_sid: draft.accountSid,

@@ -1,0 +1,39 @@
+/**
+ * Facts of Twilio's REST API, written once: the API version and paths, SID shapes and the `more_info`
+ * URL of an error code. The client, the error mapping, the sandbox and the block tables read them here.
+ */
+
+/** The API version every path starts with. */
+export const API_VERSION = '2010-04-01';
+
+/** The collections a send creates a record in. */
+export type Resource = 'Messages' | 'Calls';
+
+/** The path of a collection of an account: `/2010-04-01/Accounts/{sid}/{resource}.json`. */
+export function apiPath<A extends string, R extends string>(
+  accountSid: A,
+  resource: R,
+): `/${typeof API_VERSION}/Accounts/${A}/${R}.json` {
+  return `/${API_VERSION}/Accounts/${accountSid}/${resource}.json`;
+}
+
+/** Twilio's documentation page of an error code. */
+export function moreInfoUrl(code: number): string {
+  return `https://www.twilio.com/docs/errors/${code}`;
+}
+
+/** A SID: its two-letter prefix (or an alternation such as `SM|MM`) and 32 hex digits. */
+export function sidPattern(prefix: string): RegExp {
+  return new RegExp(`^(?:${prefix})[0-9a-fA-F]{32}$`);
+}
+
+/** An account SID. */
+export const ACCOUNT_SID = sidPattern('AC');
+
+/** `prefix` + 32 random hex digits, as Twilio's SIDs are. */
+export function newSid(prefix: string): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let hex = '';
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
+  return prefix + hex;
+}

@@ -1,7 +1,7 @@
 import { basicAuthorization } from '../twilio/encoding';
+import { rfc2822 } from '../twilio/resources';
 import { twilioSignature } from '../twilio/signature';
 import { DELIVERY_FAILURES, phoneOf } from './numbers';
-import { rfc2822 } from '../twilio/resources';
 
 /** Where a send's status callbacks go, how, and what each one carries (in order). */
 export interface CallbackPlan {

@@ -1,22 +1,14 @@
-// `npm run bench:check`: fails (exit 1) with one message per broken budget. It reuses
-// bench/out/results.json when it is under an hour old and was measured on the same sources (src/,
-// bench/, wrangler.toml, package-lock.json); otherwise, or with --fresh, it runs the benchmark first.
+// `npm run bench:check`: one line per gated budget, exit 1 if one fails. It reuses bench/out/results.json when it
+// is under an hour old and was measured on the same sources (src/, bench/, wrangler.toml, package-lock.json);
+// otherwise, or with --fresh, it runs `npm run bench` first.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as L from './lib.mjs';
 
-const MAX_AGE_MS = 60 * 60 * 1000;
-
-function fresh() {
-  if (process.argv.includes('--fresh') || !existsSync(L.RESULTS)) return undefined;
-  const results = JSON.parse(readFileSync(L.RESULTS, 'utf8'));
-  if (results.sourceHash !== L.sourceHash()) return undefined;
-  return L.fileAge(L.RESULTS) < MAX_AGE_MS ? results : undefined;
-}
-
-let results = fresh();
-if (results) {
+const read = () => JSON.parse(readFileSync(L.RESULTS, 'utf8'));
+let results = !process.argv.includes('--fresh') && existsSync(L.RESULTS) ? read() : undefined;
+if (results && results.sourceHash === L.sourceHash() && Date.now() - statSync(L.RESULTS).mtimeMs < 60 * 60 * 1000) {
   L.log(`using the results of ${results.machine.date} (same sources, under an hour old)`);
 } else {
   L.log('no fresh results: running the benchmark');
@@ -25,20 +17,16 @@ if (results) {
     console.error(`bench:check: the benchmark itself failed (exit ${bench.status ?? bench.signal})`);
     process.exit(1);
   }
-  results = JSON.parse(readFileSync(L.RESULTS, 'utf8'));
+  results = read();
 }
 
-let failed = 0;
-for (const budget of results.budgets) {
-  if (budget.pass) {
-    console.log(`ok    ${budget.name}: ${budget.measured} (${budget.limit})`);
-  } else {
-    failed++;
-    console.error(`FAIL  ${budget.name}: ${budget.failure}`);
-  }
+const failed = results.budgets.filter((b) => !b.pass);
+for (const b of results.budgets) {
+  if (b.pass) console.log(`ok    ${b.name}: ${b.measured} (${b.limit})`);
+  else console.error(`FAIL  ${b.name}: ${b.failure}`);
 }
-if (failed > 0) {
-  console.error(`bench:check: ${failed} budget(s) failed; see docs/benchmarks.md`);
+if (failed.length > 0) {
+  console.error(`bench:check: ${failed.length} budget(s) failed; see docs/benchmarks.md`);
   process.exit(1);
 }
 console.log('bench:check: all budgets pass');

@@ -1,151 +1,99 @@
-// Shared plumbing of `npm run bench`, `bench:check` and `soak`: building the bundles, starting the
-// sandbox and workerd (miniflare@4), driving wrk, and killing every process started, even on failure.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+// Shared plumbing of `npm run bench`, `bench:check` and `soak`: the canned data, building the Worker, a canned
+// Twilio on 127.0.0.1, workerd (miniflare@4), wrk, /proc readings, and stopping every process started.
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
-import { ACCOUNT_SID, AUTH_TOKEN, SMS } from './canned.js';
-
-export { ACCOUNT_SID, AUTH_TOKEN, SMS };
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BENCH = join(ROOT, 'bench');
 export const OUT = join(BENCH, 'out');
 export const RESULTS = join(OUT, 'results.json');
 export const DOC = join(ROOT, 'docs', 'benchmarks.md');
-
-export const SMS_JSON = JSON.stringify(SMS);
-export const SMS_FORM = new URLSearchParams({ To: SMS.to, From: SMS.from, Body: SMS.body }).toString();
-export const BASIC = `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`;
 export const ROUTE = '/api/Twilio/sendSms';
-export const MESSAGES_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`;
-
+const execFileAsync = promisify(execFile);
 export const log = (...args) => console.error('[bench]', ...args);
 
-// ---------------------------------------------------------------------------------------------------
-// Cleanup: every process started is registered here and killed on exit, on a signal or on a crash.
+// bench/canned.js derives Twilio's 201 from src/twilio/resources.ts, whose extensionless imports Node cannot load:
+// esbuild bundles it once into bench/out/canned.js, which this process and the workerd microbenchmark both import.
+export const CANNED = join(OUT, 'canned.js');
+await build({ entryPoints: [join(BENCH, 'canned.js')], bundle: true, format: 'esm', outfile: CANNED });
+export const { ACCOUNT_SID, AUTH_TOKEN, SMS, MESSAGE_201 } = await import(pathToFileURL(CANNED).href);
+export const SMS_JSON = JSON.stringify(SMS);
+const MESSAGES_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`;
 
-const children = new Map(); // pid -> whether it leads its own process group (spawned detached)
-const disposers = [];
-
-function killGroups() {
-  for (const [pid, group] of children) {
+// Every child process (workerd, wrk) is killed when this process exits, whatever the reason; the canned upstream
+// lives in this process.
+const children = new Set();
+process.on('exit', () => {
+  for (const pid of children) {
     try {
-      process.kill(group ? -pid : pid, 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
     } catch {}
   }
-  children.clear();
-}
+});
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => process.exit(130));
 
-/** Registers an async disposer (run in reverse order by `cleanup`). */
-export const onCleanup = (fn) => disposers.push(fn);
-
-/** Stops everything this process started. Safe to call twice. */
-export async function cleanup() {
-  while (disposers.length > 0) {
-    const fn = disposers.pop();
-    try {
-      await fn();
-    } catch (err) {
-      log('cleanup step failed:', err?.message ?? err);
-    }
-  }
-  killGroups();
-}
-
-process.on('exit', killGroups);
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => {
-    log(`${signal}: stopping`);
-    cleanup().finally(() => process.exit(130));
-  });
-}
-
-/** Runs `main` and exits with its code; everything started is stopped first, whatever happens. */
-export function run(main) {
-  main()
-    .then(async (code) => {
-      await cleanup();
-      process.exit(code ?? 0);
-    })
-    .catch(async (err) => {
+/** Runs `main` and exits with its code (1 if it throws). */
+export const run = (main) =>
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
       console.error(err?.stack ?? err);
-      await cleanup();
       process.exit(1);
-    });
-}
+    },
+  );
 
-// ---------------------------------------------------------------------------------------------------
-// Small helpers.
-
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** The first and third quartiles (nearest rank), to show how far per-round ratios spread. */
-export function quartiles(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
-  return [at(0.25), at(0.75)];
-}
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
+/** [min, first quartile, third quartile, max] (nearest rank). */
+export function spread(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return [s[0], s[Math.floor(s.length / 4)], s[Math.min(s.length - 1, Math.floor((s.length * 3) / 4))], s.at(-1)];
 }
+export const round1 = (x) => Math.round(x * 10) / 10;
 
 const require = createRequire(import.meta.url);
-const pkgVersion = (name, from = ROOT) => {
-  const path = require.resolve(`${name}/package.json`, { paths: [from] });
-  return JSON.parse(readFileSync(path, 'utf8')).version;
-};
+const pkgDir = (name, from = ROOT) => dirname(require.resolve(`${name}/package.json`, { paths: [from] }));
+const pkgVersion = (name) => JSON.parse(readFileSync(join(pkgDir(name), 'package.json'), 'utf8')).version;
 
 /** The machine and tool versions, for the report. */
 export function machine() {
   const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
-  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown';
-  const wrkVersion = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
+  const wrk = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
   return {
     date: new Date().toISOString(),
     cores: cpus().length,
-    cpu: model,
-    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    cpu: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown',
+    memoryGiB: round1(totalmem() / 2 ** 30),
     loadAverageAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
     node: process.version,
     workerd: selectWorkerd(),
     miniflare: pkgVersion('miniflare'),
     wrangler: pkgVersion('wrangler'),
-    wrk: /wrk\s+(\S+)/.exec(`${wrkVersion.stdout}${wrkVersion.stderr}`)?.[1] ?? 'unknown',
+    wrk: /wrk\s+(\S+)/.exec(`${wrk.stdout}${wrk.stderr}`)?.[1] ?? 'not installed',
   };
 }
 
-/** A hash of everything that shapes the results: sources, lock file, configs and the bench itself. */
+/** A hash of everything that shapes the results: src/, bench/, the lock file and wrangler.toml. */
 export function sourceHash() {
   const hash = createHash('sha256');
   const walk = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (entry.name !== 'out') walk(path);
-      } else {
-        hash.update(relative(ROOT, path));
-        hash.update(readFileSync(path));
-      }
+        if (path !== OUT) walk(path);
+      } else hash.update(relative(ROOT, path)).update(readFileSync(path));
     }
   };
   walk(join(ROOT, 'src'));
@@ -154,31 +102,15 @@ export function sourceHash() {
   return hash.digest('hex').slice(0, 16);
 }
 
-// ---------------------------------------------------------------------------------------------------
-// CPU placement: workerd runs its isolates on one thread, so under load it is the bottleneck; the load
-// tool, the sandbox and this driver run on the other cores, so that they never take turns with it.
-
-let pinnable;
-/** Two cores or more and taskset on PATH; asked once. */
-const canPin = () => {
-  pinnable ??= cpus().length >= 2 && spawnSync('taskset', ['-V']).error === undefined;
-  return pinnable;
-};
-
-/** Pins this process (and so every child it starts from now on: the sandbox, wrk) to cores 1…n-1. */
+// CPU placement: workerd runs a Worker's isolate on one thread; it gets core 0, and this driver (with the canned
+// upstream) and wrk get the other cores, so that they never take turns with it.
+const canPin = cpus().length >= 2 && spawnSync('taskset', ['-V']).error === undefined;
+const taskset = (cores, pid) => execFileSync('taskset', ['-a', '-cp', cores, String(pid)], { stdio: 'ignore' });
 export function pinDriver() {
-  if (!canPin()) return 'none (fewer than 2 cores or no taskset)';
-  execFileSync('taskset', ['-a', '-cp', `1-${cpus().length - 1}`, String(process.pid)], { stdio: 'ignore' });
-  return `workerd on core 0; this driver, the sandbox and wrk on cores 1-${cpus().length - 1} (taskset)`;
+  if (!canPin) return 'none (fewer than 2 cores or no taskset)';
+  taskset(`1-${cpus().length - 1}`, process.pid);
+  return `workerd on core 0; the driver, the canned upstream and wrk on cores 1-${cpus().length - 1} (taskset)`;
 }
-
-/** Pins every thread of a workerd process to core 0. */
-function pinWorkerd(pid) {
-  if (canPin()) execFileSync('taskset', ['-a', '-cp', '0', String(pid)], { stdio: 'ignore' });
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Building.
 
 /** The compatibility date and flags of the project's wrangler.toml. */
 export function compatibility() {
@@ -189,235 +121,96 @@ export function compatibility() {
   return { date, flags: [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1]) };
 }
 
-function wrangler(args) {
-  const bin = join(dirname(require.resolve('wrangler/package.json', { paths: [ROOT] })), 'bin', 'wrangler.js');
+/** Builds this Worker as `wrangler deploy` does (`--dry-run`: minified per wrangler.toml), with an esbuild metafile. */
+export function buildWorker() {
+  log('building the Worker bundle (wrangler deploy --dry-run)');
+  const bin = join(pkgDir('wrangler'), 'bin', 'wrangler.js');
+  const outdir = join(OUT, 'worker');
+  const args = ['deploy', '--dry-run', '--outdir', outdir, '--metafile', join(OUT, 'worker-meta.json')];
   const result = spawnSync(process.execPath, [bin, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' },
   });
-  if (result.status !== 0) {
-    throw new Error(`wrangler ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
-  }
+  if (result.status !== 0) throw new Error(`wrangler ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
+  return join(outdir, 'index.js');
 }
 
-/**
- * Builds, with `wrangler deploy --dry-run`, this Worker (with an esbuild metafile), the bare proxy and
- * the stage breakdown Worker; returns their entry files.
- */
-export function buildBundles() {
-  const worker = join(OUT, 'worker');
-  log('building the Worker bundle (wrangler deploy --dry-run)');
-  wrangler(['deploy', '--dry-run', '--outdir', worker, '--metafile', join(OUT, 'worker-meta.json')]);
-  const { date, flags } = compatibility();
-  const own = (entry, outdir) => {
-    log(`building ${entry}`);
-    wrangler([
-      'deploy',
-      join(BENCH, entry),
-      '--dry-run',
-      '--config',
-      join(BENCH, 'bench-wrangler.toml'),
-      '--compatibility-date',
-      date,
-      ...(flags.length ? ['--compatibility-flags', ...flags] : []),
-      '--outdir',
-      join(OUT, outdir),
-    ]);
-    return join(OUT, outdir, entry);
-  };
-  const built = {
-    worker: join(worker, 'index.js'),
-    bare: own('bare-worker.js', 'bare'),
-    stages: own('stages-worker.js', 'stages'),
-  };
-  for (const file of Object.values(built)) if (!existsSync(file)) throw new Error(`no bundle at ${file}`);
-  return built;
-}
-
-/** The size of a bundle as uploaded (minified per wrangler.toml), and its gzip size (zlib, level 9). */
-export function bundleSizeOf(file) {
-  const code = readFileSync(file);
-  return { bytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The load tool.
-
-/** wrk on PATH, installed from apt when missing and we are root. */
+/** wrk on PATH, installed with apt-get when missing and we are root. */
 export function ensureWrk() {
   if (spawnSync('wrk', ['--version']).error === undefined) return;
   if (process.getuid?.() !== 0) throw new Error('wrk is missing: install it with `sudo apt-get install -y wrk`');
   log('wrk is missing: installing it with apt-get');
-  const install = () => spawnSync('apt-get', ['install', '-y', '-qq', 'wrk'], { stdio: 'inherit' }).status === 0;
-  if (!install()) {
-    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-    if (!install()) throw new Error('apt-get install wrk failed');
-  }
+  const apt = 'apt-get install -y -qq wrk || (apt-get update -qq && apt-get install -y -qq wrk)';
+  if (spawnSync('sh', ['-c', apt], { stdio: 'inherit' }).status !== 0) throw new Error('apt-get install wrk failed');
+}
+
+/** One wrk run posting the send as JSON: req/s, latency percentiles (ms), errors (non-2xx and socket errors). */
+export async function wrk({ url, connections, threads, duration }) {
+  const args = ['-t', threads, '-c', connections, '-d', `${duration}s`, '--timeout', '10s'].map(String);
+  const running = execFileAsync('wrk', [...args, '-s', join(BENCH, 'wrk-post.lua'), url], {
+    env: { ...process.env, BENCH_BODY: SMS_JSON },
+  });
+  children.add(running.child.pid);
+  const { stdout } = await running.finally(() => children.delete(running.child.pid));
+  const line = /^BENCH_JSON (.+)$/m.exec(stdout)?.[1];
+  if (!line) throw new Error(`wrk printed no summary:\n${stdout}`);
+  const { requests, durationUs, p50Us, p99Us, errors: e } = JSON.parse(line);
+  return {
+    durationS: Math.round(durationUs / 1e4) / 100,
+    requests,
+    rps: Math.round((requests / durationUs) * 1e6),
+    p50Ms: p50Us / 1000,
+    p99Ms: p99Us / 1000,
+    errors: e.status + e.connect + e.read + e.write + e.timeout,
+  };
+}
+
+/** A canned Twilio on 127.0.0.1 (in this process): 201 with MESSAGE_201 to a POST on the Messages path, else 404. */
+export async function startUpstream() {
+  const server = createServer((req, res) => {
+    req.resume().on('end', () => {
+      const ok = req.method === 'POST' && req.url === MESSAGES_PATH;
+      res.writeHead(ok ? 201 : 404, { 'content-type': 'application/json' }).end(ok ? MESSAGE_201 : '{}');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${server.address().port}`;
 }
 
 /**
- * One wrk run: POST `body` to `url` for `duration` seconds with `connections` connections. Returns
- * requests per second, latency percentiles (ms) and errors (non-2xx/3xx answers and socket errors).
- */
-export function wrk({ url, body, contentType, auth = '', connections, threads, duration }) {
-  const args = [
-    '-t',
-    String(Math.min(threads, connections)),
-    '-c',
-    String(connections),
-    '-d',
-    `${duration}s`,
-    '--timeout',
-    '10s',
-    '-s',
-    join(BENCH, 'wrk-post.lua'),
-    url,
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn('wrk', args, {
-      env: { ...process.env, BENCH_BODY: body, BENCH_CONTENT_TYPE: contentType, BENCH_AUTH: auth },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    children.set(child.pid, true);
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      out += d;
-    });
-    const guard = setTimeout(() => child.kill('SIGKILL'), (duration + 30) * 1000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      children.delete(child.pid);
-      const line = /^BENCH_JSON (.+)$/m.exec(out)?.[1];
-      if (code !== 0 || !line) return reject(new Error(`wrk failed (exit ${code}):\n${out}`));
-      const r = JSON.parse(line);
-      const socketErrors = r.errors.connect + r.errors.read + r.errors.write + r.errors.timeout;
-      resolve({
-        connections,
-        threads: Math.min(threads, connections),
-        durationS: Math.round(r.durationUs / 1e4) / 100,
-        requests: r.requests,
-        rps: Math.round((r.requests / r.durationUs) * 1e6),
-        p50Ms: r.latencyUs.p50 / 1000,
-        p90Ms: r.latencyUs.p90 / 1000,
-        p99Ms: r.latencyUs.p99 / 1000,
-        maxMs: r.latencyUs.max / 1000,
-        non2xx: r.errors.status,
-        socketErrors,
-        errors: r.errors,
-      });
-    });
-  });
-}
-
-/** One wrk run against a Worker served by `serve`, with the workerd CPU µs per request it cost (from /proc). */
-export async function wrkWithCpu(served, options) {
-  const before = cpuNs(served.pid);
-  const run = await wrk(options);
-  return { ...run, cpuUs: (cpuNs(served.pid) - before) / 1000 / Math.max(1, run.requests) };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The upstream: the project's sandbox served over HTTP (issue #3, `npm run sandbox -- --port N`).
-
-/** Starts the sandbox on a free port; returns its URL once a valid send gets a 201. */
-export async function startSandbox() {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-  if (!pkg.scripts?.sandbox)
-    throw new Error('package.json has no `sandbox` script (issue #3): nothing to measure against');
-  const port = await freePort();
-  const npm = process.env.npm_execpath;
-  const args = ['run', '--silent', 'sandbox', '--', '--port', String(port)];
-  const [cmd, argv] = npm ? [process.execPath, [npm, ...args]] : ['npm', args];
-  const kind = 'project sandbox (npm run sandbox)';
-  log(`starting the upstream: ${kind} on port ${port}`);
-  const child = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  children.set(child.pid, true);
-  onCleanup(() => {
-    try {
-      process.kill(-child.pid, 'SIGTERM');
-    } catch {}
-    children.delete(child.pid);
-  });
-  let seen = '';
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the sandbox printed no URL within 60 s:\n${seen}`)), 60_000);
-    const look = (d) => {
-      seen += d;
-      const m = /http:\/\/127\.0\.0\.1:(\d+)/.exec(seen);
-      if (m) {
-        clearTimeout(timer);
-        resolve(`http://127.0.0.1:${m[1]}`);
-      }
-    };
-    child.stdout.on('data', look);
-    child.stderr.on('data', look);
-    child.on('exit', (code) => reject(new Error(`the sandbox exited (${code}) before printing its URL:\n${seen}`)));
-  });
-  // Keep draining its output so that it never blocks on a full pipe.
-  child.stdout.resume();
-  child.stderr.resume();
-  const response = await fetch(`${url}${MESSAGES_PATH}`, {
-    method: 'POST',
-    headers: { authorization: BASIC, 'content-type': 'application/x-www-form-urlencoded' },
-    body: SMS_FORM,
-  });
-  const text = await response.text();
-  if (response.status !== 201) throw new Error(`the sandbox answered ${response.status} to a valid send: ${text}`);
-  return { url, kind, pid: child.pid };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// workerd through miniflare@4.
-
-/**
- * The workerd binary to run: miniflare@4's own when it supports the project's compatibility date, else
- * the newer one wrangler ships (the runtime `wrangler dev` uses), passed through MINIFLARE_WORKERD_PATH.
- * Returns its version and path; sets the variable for the Miniflare instances of this process.
+ * The workerd binary: miniflare@4's own when it supports wrangler.toml's compatibility date, else the newer one
+ * wrangler ships (what `wrangler dev` runs), through MINIFLARE_WORKERD_PATH.
  */
 export function selectWorkerd() {
   const { date } = compatibility();
-  const candidates = [
-    dirname(require.resolve('miniflare/package.json', { paths: [ROOT] })),
-    dirname(require.resolve('wrangler/package.json', { paths: [ROOT] })),
-  ];
-  for (const from of candidates) {
-    const workerdDir = dirname(require.resolve('workerd/package.json', { paths: [from] }));
-    const workerd = createRequire(join(workerdDir, 'package.json'))(workerdDir);
+  for (const from of [pkgDir('miniflare'), pkgDir('wrangler')]) {
+    const dir = pkgDir('workerd', from);
+    const workerd = createRequire(join(dir, 'package.json'))(dir);
     if (workerd.compatibilityDate >= date) {
       process.env.MINIFLARE_WORKERD_PATH = workerd.default;
-      return { version: workerd.version, supportsUpTo: workerd.compatibilityDate, from: relative(ROOT, from) };
+      return { version: workerd.version, from: relative(ROOT, from) };
     }
   }
   throw new Error(`no installed workerd supports compatibility_date ${date}`);
 }
 
-/** Pids of workerd processes that are children of this Node process. */
+/** Pids of the workerd processes that are children of this process. */
 function workerdPids() {
-  const pids = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  return readdirSync('/proc').filter((entry) => {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const close = stat.lastIndexOf(')');
-      const comm = stat.slice(stat.indexOf('(') + 1, close);
-      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-      if (ppid === process.pid && comm.includes('workerd')) pids.push(Number(entry));
-    } catch {}
-  }
-  return pids;
+      return stat.slice(0, close).includes('workerd') && Number(stat.slice(close + 2).split(' ')[1]) === process.pid;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Resident memory of a process, in MiB. */
-export function rssMiB(pid) {
-  const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return Math.round((Number(kb) / 1024) * 10) / 10;
-}
+export const rssMiB = (pid) =>
+  round1(Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024);
 
 /** CPU time of all threads of a process, in nanoseconds (schedstat: exact, not clock ticks). */
 export function cpuNs(pid) {
@@ -430,72 +223,51 @@ export function cpuNs(pid) {
   return total;
 }
 
-/** The bindings the Worker gets: live mode against `baseUrl`, test credentials. */
+/** The Worker's bindings: live mode against `baseUrl`, the canned credentials, the deployed defaults otherwise. */
 export const workerBindings = (baseUrl) => ({
   TWILIO_MODE: 'live',
   TWILIO_API_BASE_URL: baseUrl,
-  TWILIO_TIMEOUT_MS: '10000',
-  ERROR_STATUS: 'mirror',
   TWILIO_ACCOUNT_SID: ACCOUNT_SID,
   TWILIO_AUTH_TOKEN: AUTH_TOKEN,
 });
 
-/**
- * Serves a module Worker in workerd (miniflare@4) on a free port of 127.0.0.1. Its stdout/stderr (the
- * Worker's log lines) are drained and counted. Returns the URL, the workerd pid and the log counter.
- */
+/** Serves a module Worker in its own workerd (miniflare@4), pinned to core 0; returns its URL, pid and `stop`. */
 export async function serve({ name, scriptPath, modulesRoot = dirname(scriptPath), modules, bindings }) {
   const { date, flags } = compatibility();
-  const port = await freePort();
   const before = new Set(workerdPids());
-  const logs = { lines: 0, stderr: '' };
   const mf = new Miniflare({
     name,
-    modules: modules ?? true,
-    ...(modules ? {} : { scriptPath }),
+    ...(modules ? { modules } : { modules: true, scriptPath }),
     modulesRoot,
     compatibilityDate: date,
     compatibilityFlags: flags,
     bindings,
     host: '127.0.0.1',
-    port,
+    port: 0,
     handleRuntimeStdio(stdout, stderr) {
-      stdout.on('data', (d) => {
-        for (const c of d) if (c === 10) logs.lines++;
-      });
-      stderr.on('data', (d) => {
-        if (logs.stderr.length < 4000) logs.stderr += d;
-      });
+      stdout.resume(); // the Worker's log lines, drained
+      stderr.resume();
     },
   });
-  let stopped;
-  const stop = () => {
-    stopped ??= mf.dispose().finally(() => children.delete(pid));
-    return stopped;
-  };
-  onCleanup(stop);
   const url = (await mf.ready).toString().replace(/\/$/, '');
-  const pid = workerdPids().find((p) => !before.has(p));
-  if (pid) {
-    children.set(pid, false); // killed on exit if dispose did not get to run
-    pinWorkerd(pid);
-  }
-  return { url, pid, logs, stop };
+  const pid = Number(workerdPids().find((p) => !before.has(p)));
+  if (!pid) throw new Error(`could not find the workerd process of ${name}`);
+  children.add(pid);
+  if (canPin) taskset('0', pid);
+  return { url, pid, stop: () => mf.dispose() };
 }
 
-/** Checks that one request to a target gets the answer a successful send gets, before any load. */
-export async function probe(label, url, init, expectStatus, expectText) {
-  const response = await fetch(url, init);
+/** One send to a served Worker must succeed before any load. */
+export async function probe(label, url) {
+  const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: SMS_JSON };
+  const response = await fetch(`${url}${ROUTE}`, init);
   const text = await response.text();
-  if (response.status !== expectStatus || !text.includes(expectText)) {
-    throw new Error(
-      `${label}: expected ${expectStatus} with ${expectText}, got ${response.status}: ${text.slice(0, 500)}`,
-    );
+  if (response.status !== 200 || !text.includes('"callback":"success"')) {
+    throw new Error(`${label}: expected 200 with a success, got ${response.status}: ${text.slice(0, 500)}`);
   }
 }
 
-export const fileAge = (path) => (existsSync(path) ? Date.now() - statSync(path).mtimeMs : Number.POSITIVE_INFINITY);
-export const git = (args) => {
+export const git = (...args) => {
   try {
     return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
   } catch {

@@ -1,8 +1,7 @@
-// In-process microbenchmark, run inside workerd: loops N requests through a Worker's `fetch` (this
-// Worker's built bundle or the bare proxy's) with `fetch` to Twilio stubbed by a canned 201. workerd
-// freezes its clocks during pure CPU work, so this module does not time anything: the Node driver reads
-// the workerd process's CPU time (/proc schedstat) around each loop.
-import bare from './bare/bare-worker.js';
+// The in-process microbenchmark, run inside workerd: loops N sends through a Worker's `fetch` (this Worker's built
+// bundle or the bare proxy's) with `fetch` to Twilio stubbed by the canned 201. workerd freezes its clocks during
+// pure CPU work, so nothing is timed here: the Node driver reads the workerd process's CPU time around each loop.
+import bare from './bare.js';
 import { SMS, stubFetch } from './canned.js';
 import worker from './worker/index.js';
 

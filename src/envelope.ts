@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { badRequest, GatewayError } from './errors';
+import { badRequest, type ErrorSource, GatewayError, internalError } from './errors';
 
 /** `contextWrites.to` of the documented answer. */
 export type Envelope =
@@ -8,12 +8,12 @@ export type Envelope =
   | {
       callback: 'error';
       contextWrites: { to: string };
-      error: { status: number; code: number | null; moreInfo: string | null; retryable: boolean };
+      error: { status: number; code: number | null; moreInfo: string | null; retryable: boolean; source: ErrorSource };
     };
 
 /**
- * The success envelope, HTTP 200. Built with Response.json rather than Hono's c.json: the app sets no
- * headers on the context, and on the send path the shorter way was measurably cheaper (docs/benchmarks.md).
+ * The success envelope, HTTP 200. Built with Response.json rather than Hono's c.json: the shorter way was
+ * measurably cheaper on the send path (docs/benchmarks.md).
  */
 export function success(resource: unknown) {
   return Response.json({ callback: 'success', contextWrites: { to: resource } } satisfies Envelope);
@@ -23,15 +23,12 @@ export function success(resource: unknown) {
 export function toGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
   if (err instanceof HTTPException && err.status < 500) return badRequest(err.message, err.status);
-  return new GatewayError(500, 'Internal error', { code: null, retryable: true });
+  return internalError();
 }
 
-/**
- * The error envelope: the documented string in `contextWrites.to`, and an additive `error` sibling.
- * With `always200`, the HTTP status is 200 as the original block answered.
- */
-export function failure(c: Context, err: GatewayError, always200 = false) {
-  const body: Envelope = {
+/** The error envelope's body: the documented string in `contextWrites.to`, and an additive `error` sibling. */
+export function errorBody(err: GatewayError): Envelope {
+  return {
     callback: 'error',
     contextWrites: { to: err.text },
     error: {
@@ -39,7 +36,12 @@ export function failure(c: Context, err: GatewayError, always200 = false) {
       code: err.detail.code ?? null,
       moreInfo: err.detail.moreInfo ?? null,
       retryable: err.detail.retryable ?? false,
+      source: err.detail.source,
     },
   };
-  return c.json(body, always200 ? 200 : (err.status as 400));
+}
+
+/** The error envelope. With `always200`, the HTTP status is 200 as the original block answered. */
+export function failure(c: Context, err: GatewayError, always200 = false) {
+  return c.json(errorBody(err), always200 ? 200 : (err.status as 400));
 }

@@ -1,5 +1,8 @@
 import { apiPath, moreInfoUrl } from './twilio/api';
 
+/** Whose rule refused: Twilio's (its answer, or its own rule checked locally with its code and message) or the gateway's own. */
+export type ErrorSource = 'twilio' | 'gateway';
+
 /**
  * Typed failures, thrown anywhere below the routes and turned into the documented envelope in one place
  * (envelope.ts). `text` is exactly what the caller reads in `contextWrites.to`; it never holds a secret.
@@ -11,6 +14,7 @@ export class GatewayError extends Error {
     /** The documented string, e.g. `[HTTP 401] Unable to create record: Authenticate`. */
     readonly text: string,
     readonly detail: {
+      readonly source: ErrorSource;
       /** The message alone, as Twilio states it (without the `[HTTP n] Unable to create record:` frame). */
       readonly message?: string;
       readonly code?: number | null;
@@ -22,7 +26,7 @@ export class GatewayError extends Error {
       /** Twilio's request id and how many POSTs were made, for the log line only. */
       readonly requestId?: string | null;
       readonly attempts?: number;
-    } = {},
+    },
   ) {
     super(text);
     this.name = 'GatewayError';
@@ -39,6 +43,7 @@ const record = (status: number, message: string) => `[HTTP ${status}] Unable to 
 /** An error as Twilio states it (or would, for a locally caught one). Twilio 5xx become 502. */
 export function twilioError(status: number, code: number | null, message: string, info?: string | null) {
   return new GatewayError(status >= 500 ? 502 : status, record(status, message), {
+    source: 'twilio',
     message,
     code,
     moreInfo: info ?? (code === null ? null : moreInfoUrl(code)),
@@ -47,14 +52,39 @@ export function twilioError(status: number, code: number | null, message: string
   });
 }
 
-/** A request the gateway refuses before Twilio is involved (bad body, unknown field). */
+/**
+ * A request the block doc's contract refuses before Twilio is involved (bad body, unknown field, no route).
+ * Framed as the block doc frames every failure: these strings are documented.
+ */
 export function badRequest(message: string, status = 400) {
-  return new GatewayError(status, record(status, message), { message, code: null, retryable: false });
+  return new GatewayError(status, record(status, message), {
+    source: 'gateway',
+    message,
+    code: null,
+    retryable: false,
+  });
+}
+
+/**
+ * A refusal of the gateway's own (caller keys, rate limits, body size, destinations): framed so that it never
+ * reads like Twilio's `Unable to create record`.
+ */
+export function gatewayRefusal(status: number, message: string, retryable = false) {
+  return new GatewayError(status, `[HTTP ${status}] Refused by the gateway: ${message}`, {
+    source: 'gateway',
+    message,
+    code: null,
+    retryable,
+  });
 }
 
 /** No credentials in the request nor in the Worker's secrets: the block doc's bare string. */
 export function credentialsMissing() {
-  return new GatewayError(400, 'Credentials are required to create a Client', { code: null, retryable: false });
+  return new GatewayError(400, 'Credentials are required to create a Client', {
+    source: 'gateway',
+    code: null,
+    retryable: false,
+  });
 }
 
 /** The documented 404 for an account SID that is not `AC` + 32 hex; it never reaches a URL. */
@@ -65,15 +95,27 @@ export function accountNotFound(accountSid: string, resource: string) {
 
 /** Twilio could not be reached, or answered something that is not a Twilio answer. */
 export function badGateway(message: string) {
-  return new GatewayError(502, record(502, message), { code: null, retryable: true });
+  return new GatewayError(502, record(502, message), { source: 'gateway', code: null, retryable: true });
 }
 
 /** Twilio did not answer in time. The request may still have been processed: not safe to retry blindly. */
 export function gatewayTimeout(ms: number) {
-  return new GatewayError(504, record(504, `Twilio did not answer within ${ms} ms`), { code: null, retryable: false });
+  return new GatewayError(504, record(504, `Twilio did not answer within ${ms} ms`), {
+    source: 'gateway',
+    code: null,
+    retryable: false,
+  });
 }
 
 /** The Worker's own configuration is invalid; names the setting, never its value. */
 export function configError(names: readonly string[]) {
-  return new GatewayError(500, `Gateway configuration error: invalid ${names.join(', ')}`, { code: null });
+  return new GatewayError(500, `Gateway configuration error: invalid ${names.join(', ')}`, {
+    source: 'gateway',
+    code: null,
+  });
+}
+
+/** A failure nobody expected: its message could carry input, so it is never shown. */
+export function internalError() {
+  return new GatewayError(500, 'Internal error', { source: 'gateway', code: null, retryable: true });
 }

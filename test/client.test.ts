@@ -127,10 +127,7 @@ describe('Twilio error statuses', () => {
       answer,
       502,
       `[HTTP ${status}] Unable to create record: Twilio answered HTTP ${status} with a body that is not JSON`,
-      {
-        status,
-        retryable: true,
-      },
+      { status, retryable: true, source: 'twilio' },
     );
     expect(JSON.stringify(answer.json)).not.toContain('<html>');
     expect(seen).toHaveLength(1);
@@ -141,6 +138,7 @@ describe('Twilio error statuses', () => {
       await post('sendSms', sms),
       403,
       '[HTTP 403] Unable to create record: Twilio answered HTTP 403 with a body that is not JSON',
+      { source: 'twilio' },
     );
   });
   it.each([
@@ -153,6 +151,7 @@ describe('Twilio error statuses', () => {
       await post('sendSms', sms),
       400,
       '[HTTP 400] Unable to create record: Twilio answered HTTP 400 with a body that is not a Twilio error',
+      { source: 'twilio' },
     );
   });
   it('an empty error body is not JSON', async () => {
@@ -161,7 +160,7 @@ describe('Twilio error statuses', () => {
       await post('sendSms', sms),
       502,
       '[HTTP 500] Unable to create record: Twilio answered HTTP 500 with a body that is not JSON',
-      { status: 500, retryable: true },
+      { status: 500, retryable: true, source: 'twilio' },
     );
   });
 });

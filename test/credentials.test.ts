@@ -205,7 +205,16 @@ describe('the log line', () => {
     expect(lines, logs.log.join('\n')).toHaveLength(1);
     const line = JSON.parse(lines[0]!) as Record<string, unknown>;
     expect(Object.keys(line).sort()).toEqual(
-      ['attempts', 'durationMs', 'route', 'status', 'twilioCode', 'twilioRequestId', 'twilioStatus'].sort(),
+      [
+        'attempts',
+        'durationMs',
+        'requestId',
+        'route',
+        'status',
+        'twilioCode',
+        'twilioRequestId',
+        'twilioStatus',
+      ].sort(),
     );
     expect(line.status).toBe(res.status);
     expect(line.route).toMatch(/^(GET|POST) \/api\/Twilio(\/\w+)?$/);

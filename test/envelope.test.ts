@@ -273,7 +273,13 @@ describe('ERROR_STATUS=always-200', () => {
     expect(answer.json).toEqual({
       callback: 'error',
       contextWrites: { to: '[HTTP 401] Unable to create record: Authenticate' },
-      error: { status: 401, code: 20003, moreInfo: 'https://www.twilio.com/docs/errors/20003', retryable: false },
+      error: {
+        status: 401,
+        code: 20003,
+        moreInfo: 'https://www.twilio.com/docs/errors/20003',
+        retryable: false,
+        source: 'twilio',
+      },
     });
   });
   it('missing credentials and a wrong content type too', async () => {

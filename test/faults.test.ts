@@ -136,6 +136,7 @@ describe('Twilio answers 5xx', () => {
       code: 20500,
       moreInfo: 'https://www.twilio.com/docs/errors/20500',
       retryable: true,
+      source: 'twilio',
     });
     expect(out.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
     expect(seen).toHaveLength(1);

@@ -104,9 +104,13 @@ export interface ErrorSibling {
   code: number | null;
   moreInfo: string | null;
   retryable: boolean;
+  source: 'twilio' | 'gateway';
 }
 
-/** Asserts an answer is exactly the documented error envelope: status, string and the `error` sibling. */
+/**
+ * Asserts an answer is exactly the documented error envelope: status, string and the `error` sibling (its
+ * `source` is `twilio` when there is a Twilio code, unless stated).
+ */
 export function expectError(
   answer: { status: number; json: Record<string, any> },
   status: number,
@@ -127,6 +131,8 @@ export function expectError(
             ? null
             : `https://www.twilio.com/docs/errors/${code}`,
       retryable: error.retryable ?? false,
+      // Twilio's rules carry Twilio's codes; the gateway's own refusals carry none (Twilio's code-less 5xx say so).
+      source: error.source ?? (code === null ? 'gateway' : 'twilio'),
     },
   });
   expect(answer.status).toBe(status);

@@ -1,37 +1,16 @@
-import { type Block, credentials, type Field } from './fields';
+import { type Block, credentials } from './fields';
 import { blocks } from './index';
-
-/** The block doc's type names, as the descriptor shows them. */
-export function docType(field: Field): string {
-  switch (field.kind) {
-    case 'credential':
-      return 'credentials';
-    case 'integer':
-    case 'number':
-      return 'Number';
-    case 'boolean':
-      return 'Boolean';
-    case 'enum':
-    case 'method':
-      return 'Select';
-    case 'list':
-      return 'List';
-    case 'datetime':
-      return 'Datepicker';
-    default:
-      return 'String';
-  }
-}
+import { kinds } from './kinds';
 
 const describeBlock = (block: Block) => ({
   name: block.name,
   title: block.title,
   description: block.description,
-  args: Object.entries(block.fields).map(([name, field]) => ({
-    name,
-    type: docType(field),
+  args: Object.values(block.fields).map((field) => ({
+    name: field.name,
+    type: kinds[field.kind].docType,
     info: field.description,
-    required: block.requires.some((group) => group.anyOf.length === 1 && group.anyOf[0] === name),
+    required: block.requires.some((group) => group.anyOf.length === 1 && group.anyOf[0] === field.name),
     ...(field.options ? { options: field.options } : {}),
   })),
   callbacks: ['success', 'error'],

@@ -1,10 +1,11 @@
 /**
- * The vocabulary of block tables: what a field may be. A block (see make-call.ts, messages.ts) is a
- * plain table of these; validation, the Twilio form body, the descriptor and (later) the OpenAPI
- * document and the playground are all derived from it.
+ * The vocabulary of block tables. A block (make-call.ts, messages.ts) is a plain table of rows, one per
+ * field; `defineBlock` fills in what each row leaves to be derived (the Twilio form key, the kind's default
+ * limits and example). Validation, the form body, the descriptor, the OpenAPI document and the playground are
+ * all derived from the result, and what a kind means lives in kinds.ts.
  */
 
-/** How a field's value is read and checked. */
+/** How a field's value is read and checked; each kind is described once, in kinds.ts. */
 export type Kind =
   | 'credential'
   | 'text'
@@ -19,24 +20,28 @@ export type Kind =
   | 'list'
   | 'datetime';
 
+/** A value a caller may send for a field (after validation: strings, numbers, booleans, string lists). */
+export type Value = string | number | boolean | readonly string[];
+
 /** Twilio's own answer for a bad value: its error code and message, so local checks read like Twilio's. */
 export interface TwilioRule {
   readonly code: number;
-  readonly message: (value: string) => string;
+  /** The message for the value as sent (`key` is the field's Twilio form key). */
+  readonly message: (value: string, key: string) => string;
 }
 
-/** One row of a block table. */
-export interface Field {
-  /** The Twilio form key (PascalCase). Credentials have none: they go in the URL and the auth header. */
-  readonly key?: string;
+/** One row of a block table, as written. */
+export interface FieldRow {
   readonly kind: Kind;
   /** One line for the descriptor, the OpenAPI document and the playground. */
   readonly description: string;
+  /** The Twilio form key, only where it is not the caller name in PascalCase. */
+  readonly key?: string;
   /** Allowed values of an `enum`, `method` or `list` field. */
   readonly options?: readonly string[];
   /** Two-letter SID prefix of a `sid` field (`AP`, `MG`, `HX`, `BY`). */
   readonly prefix?: string;
-  /** Length limit of text, value range of numbers, item limit of lists. */
+  /** Length limit of text, value range of numbers, item limit of lists (the kind's default otherwise). */
   readonly min?: number;
   readonly max?: number;
   /** Character rule of a `text` field. */
@@ -47,6 +52,17 @@ export interface Field {
   readonly invalid?: TwilioRule;
   /** Twilio's answer when the value is over `max` (a text's length, a list's items); else `invalid` applies. */
   readonly tooBig?: { readonly code: number; readonly message: string };
+  /** A valid value, for the OpenAPI document, the playground and the tests (the kind's example otherwise). */
+  readonly example?: Value;
+}
+
+/** A row with what is derived filled in. */
+export interface Field extends Omit<FieldRow, 'key' | 'example'> {
+  /** The caller name (camelCase). */
+  readonly name: string;
+  /** The Twilio form key; undefined for fields that never reach the form body (credentials). */
+  readonly key: string | undefined;
+  readonly example: Value;
 }
 
 /** A required group: at least one of `anyOf` must be present, else Twilio's `code` and `message`. */
@@ -56,35 +72,35 @@ export interface Requirement {
   readonly message: string;
 }
 
-/** One block: the whole declarative definition of a route. */
-export interface Block {
+/** One block, as written: the whole declarative definition of a route. */
+export interface BlockTable {
   readonly name: string;
   readonly title: string;
   readonly description: string;
   /** The Twilio collection it creates a record in. */
   readonly resource: 'Messages' | 'Calls';
-  readonly fields: Readonly<Record<string, Field>>;
+  readonly fields: Readonly<Record<string, FieldRow>>;
   readonly requires: readonly Requirement[];
 }
 
-type Extra = Omit<Field, 'key' | 'kind' | 'description'>;
+/** A block with every field derived (see `defineBlock` in kinds.ts). */
+export interface Block extends Omit<BlockTable, 'fields'> {
+  readonly fields: Readonly<Record<string, Field>>;
+}
+
+type Extra = Omit<FieldRow, 'kind' | 'description'>;
 const make =
   (kind: Kind, fixed: Extra = {}) =>
-  (key: string, description: string, extra: Extra = {}): Field => ({ key, kind, description, ...fixed, ...extra });
+  (description: string, extra: Extra = {}): FieldRow => ({ kind, description, ...fixed, ...extra });
 
 /** Free text. */
 export const text = make('text');
 /** A phone number, SIP address, client identifier or channel address (`whatsapp:+1…`). */
-export const address = make('address', { max: 256 });
+export const address = make('address');
 /** An absolute http(s) URL. */
 export const url = make('url');
 /** A Twilio SID: `prefix` + 32 hex digits. */
-export const sid = (key: string, prefix: string, description: string): Field => ({
-  key,
-  kind: 'sid',
-  prefix,
-  description,
-});
+export const sid = (prefix: string, description: string): FieldRow => ({ kind: 'sid', prefix, description });
 /** A whole number; numeric strings are accepted. */
 export const integer = make('integer');
 /** A decimal number; numeric strings are accepted. */
@@ -92,8 +108,7 @@ export const number = make('number');
 /** true/false or "true"/"false". */
 export const boolean = make('boolean');
 /** One of `options`. */
-export const choice = (key: string, options: readonly string[], description: string): Field => ({
-  key,
+export const choice = (options: readonly string[], description: string): FieldRow => ({
   kind: 'enum',
   options,
   description,
@@ -104,12 +119,11 @@ export const datetime = make('datetime');
 export const list = make('list');
 
 /** `GET` or `POST`, upper-cased; Twilio's 21209 `<Key> is not valid: <VALUE>` otherwise. */
-export const method = (key: string, description: string): Field => ({
-  key,
+export const method = (description: string): FieldRow => ({
   kind: 'method',
   options: ['GET', 'POST'],
   description,
-  invalid: { code: 21209, message: (v) => `${key} is not valid: ${v.toUpperCase()}` },
+  invalid: { code: 21209, message: (v, key) => `${key} is not valid: ${v.toUpperCase()}` },
 });
 
 /** The account credentials every block takes; they never reach the form body. */
@@ -117,9 +131,11 @@ export const credentials = {
   accountSid: {
     kind: 'credential',
     description: 'A 34 character string that uniquely identifies this account.',
+    example: 'AC0123456789abcdef0123456789abcdef',
   },
   accountToken: {
     kind: 'credential',
     description: 'The authorization token for this account.',
+    example: 'your_auth_token',
   },
-} as const satisfies Record<string, Field>;
+} as const satisfies Record<string, FieldRow>;

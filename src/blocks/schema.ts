@@ -1,8 +1,11 @@
 import * as z from 'zod/mini';
-import type { Block, Field } from './fields';
+import type { Block, Field, Value } from './fields';
+import { kinds } from './kinds';
+
+const fieldSchema = (field: Field) => kinds[field.kind].schema(field);
 
 /** A validated block input: caller names to typed values. Absent fields are left out. */
-export type BlockInput = Readonly<Record<string, string | number | boolean | readonly string[]>>;
+export type BlockInput = Readonly<Record<string, Value>>;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -29,99 +32,6 @@ export function normalizeInput(raw: unknown): unknown {
     for (const name of Object.keys(args)) if (name === 'args' || !Object.hasOwn(raw, name)) keep(name, args[name]);
   }
   return out;
-}
-
-/** True for an absolute http(s) URL with a host. */
-export function isAbsoluteHttpUrl(value: string): boolean {
-  if (!/^https?:\/\//i.test(value)) return false;
-  try {
-    return new URL(value).hostname !== '';
-  } catch {
-    return false;
-  }
-}
-
-const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
-/** True if the date part is a real calendar day: Date.parse rolls 2026-02-30 over to March 2 instead of failing. */
-const realDay = (v: string) => {
-  const [y = 0, m = 0, d = 0] = v.slice(0, 10).split('-').map(Number);
-  const day = new Date(Date.UTC(y, m - 1, d));
-  return day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
-};
-const INTEGER = /^-?\d{1,15}$/;
-const DECIMAL = /^-?\d{1,15}(\.\d{1,15})?$/;
-const toBoolean = (v: boolean | 'true' | 'false') => v === true || v === 'true';
-
-const numeric = (digits: RegExp) =>
-  z.pipe(z.union([z.number(), z.string().check(z.regex(digits))]), z.transform(Number));
-
-const between = (field: Field) => [
-  ...(field.min === undefined ? [] : [z.gte(field.min)]),
-  ...(field.max === undefined ? [] : [z.lte(field.max)]),
-];
-
-const listItem = (field: Field) => {
-  if (field.options) return z.enum(field.options as [string, ...string[]]);
-  if (field.items === 'url') return z.string().check(z.refine(isAbsoluteHttpUrl));
-  return z.string().check(z.minLength(1));
-};
-
-/** The zod schema of one field, coercing what callers and form posts send to one type. */
-function fieldSchema(field: Field): z.ZodMiniType {
-  switch (field.kind) {
-    case 'credential':
-      return z.string().check(z.maxLength(256));
-    case 'text':
-      return z
-        .string()
-        .check(
-          ...(field.max === undefined ? [] : [z.maxLength(field.max)]),
-          ...(field.pattern ? [z.regex(field.pattern)] : []),
-        );
-    case 'address':
-      return z.string().check(z.maxLength(field.max ?? 256));
-    case 'url':
-      return z.string().check(z.maxLength(2048), z.refine(isAbsoluteHttpUrl));
-    case 'sid':
-      return z.string().check(z.regex(new RegExp(`^${field.prefix}[0-9a-fA-F]{32}$`)));
-    case 'integer':
-      return numeric(INTEGER).check(z.int(), ...between(field));
-    case 'number':
-      return numeric(DECIMAL).check(...between(field));
-    case 'boolean':
-      return z.pipe(z.union([z.boolean(), z.enum(['true', 'false'])]), z.transform(toBoolean));
-    case 'enum':
-      return z.enum(field.options as [string, ...string[]]);
-    case 'method':
-      return z.pipe(
-        z.pipe(
-          z.string(),
-          z.transform((v) => v.toUpperCase()),
-        ),
-        z.enum(field.options as [string, ...string[]]),
-      );
-    case 'list':
-      return z.pipe(
-        z.union([
-          z.array(z.string()),
-          // A string is one item, except for event lists, which may be space- or comma-separated.
-          z.pipe(
-            z.string(),
-            z.transform((v) => (field.options ? v.split(/[\s,]+/).filter(Boolean) : [v])),
-          ),
-        ]),
-        z.array(listItem(field)).check(z.minLength(field.min ?? 1), z.maxLength(field.max ?? 100)),
-      );
-    case 'datetime':
-      return z.pipe(
-        z.string().check(
-          z.regex(ISO_DATETIME),
-          z.refine((v) => realDay(v) && !Number.isNaN(Date.parse(v))),
-        ),
-        // twilio-node sends date-times as YYYY-MM-DDTHH:mm:ssZ (UTC, whole seconds).
-        z.transform((v) => `${new Date(v).toISOString().slice(0, 19)}Z`),
-      );
-  }
 }
 
 /** The strict object of the named fields of a block (in table order), with the block's required groups. */

@@ -1,7 +1,7 @@
 import type { Block } from '../blocks';
-import { formKeys } from '../blocks/form';
+import { refusalOf } from '../blocks/issues';
+import { kinds } from '../blocks/kinds';
 import { type BlockInput, blockParser } from '../blocks/schema';
-import { issueToError } from '../validate';
 import type { Refusal } from './numbers';
 
 /** Twilio's generic code for a parameter value it cannot use, where the block table names no code of its own. */
@@ -19,9 +19,11 @@ const readers = new WeakMap<Block, Reader>();
 function readerOf(block: Block): Reader {
   let reader = readers.get(block);
   if (!reader) {
-    const keys = new Map(
-      formKeys(block).map(([name, key]) => [key, { name, repeats: block.fields[name]?.kind === 'list' }]),
-    );
+    const keys = new Map<string, { name: string; repeats: boolean }>();
+    for (const field of Object.values(block.fields)) {
+      if (field.key !== undefined)
+        keys.set(field.key, { name: field.name, repeats: kinds[field.kind].form === 'each' });
+    }
     reader = { parse: blockParser(block).parse, keys };
     readers.set(block, reader);
   }
@@ -45,12 +47,6 @@ export function readForm(block: Block, form: URLSearchParams): { input: BlockInp
   }
   const result = parse(raw);
   if (result.success) return { input: result.data };
-  const error = issueToError(block, result.error.issues);
-  return {
-    refusal: {
-      code: error.detail.code ?? INVALID_PARAMETER,
-      message: error.detail.message ?? error.text,
-      status: error.detail.twilioStatus ?? error.status,
-    },
-  };
+  const { code, message } = refusalOf(block, result.error.issues);
+  return { refusal: { code: code ?? INVALID_PARAMETER, message } };
 }

@@ -1,0 +1,9 @@
+import type { BlockInput } from './blocks/schema';
+import type { ConfigVariables } from './middleware/config';
+import type { LogVariables } from './middleware/request-log';
+
+/** Hono's typing of this app: the Worker's bindings and what middleware leaves for handlers. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: ConfigVariables & LogVariables & { input: BlockInput };
+}

@@ -1,0 +1,242 @@
+import * as z from 'zod/mini';
+import { sidPattern } from '../twilio/api';
+import type { Field, Kind, Value } from './fields';
+
+/** A JSON Schema (2020-12, as OpenAPI 3.1 uses) of one field's value. */
+export type JsonSchema = Readonly<Record<string, unknown>>;
+
+/** The playground's input for a field. */
+export type Widget = 'text' | 'password' | 'tel' | 'url' | 'number' | 'checkbox' | 'select' | 'list' | 'datetime';
+
+/** Everything a kind of field means, in one place. */
+export interface KindSpec {
+  /** Limits every field of this kind has unless its row says otherwise. */
+  readonly defaults?: { readonly min?: number; readonly max?: number };
+  /** The zod schema of a field's value, coercing what JSON callers and form posts send to one type. */
+  readonly schema: (field: Field) => z.ZodMiniType;
+  /** The block doc's type name, as the descriptor (`GET /api/Twilio`) shows it. */
+  readonly docType: 'credentials' | 'String' | 'Number' | 'Boolean' | 'Select' | 'List' | 'Datepicker';
+  /** The JSON Schema of a value, for the OpenAPI document. */
+  readonly jsonSchema: (field: Field) => JsonSchema;
+  /** What a field expects, in words, for error messages where Twilio has none. Never shows the value. */
+  readonly expects: (field: Field) => string;
+  /** A valid value, where the row gives none. */
+  readonly example: (field: Field) => Value;
+  readonly widget: Widget;
+  /** How a value goes in Twilio's form body: one key, one key per item, or not at all (credentials). */
+  readonly form: 'one' | 'each' | 'none';
+}
+
+/** True for an absolute http(s) URL with a host. */
+export function isAbsoluteHttpUrl(value: string): boolean {
+  if (!/^https?:\/\//i.test(value)) return false;
+  try {
+    return new URL(value).hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+/** True if the date part is a real calendar day: Date.parse rolls 2026-02-30 over to March 2 instead of failing. */
+const realDay = (v: string) => {
+  const [y = 0, m = 0, d = 0] = v.slice(0, 10).split('-').map(Number);
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+};
+const INTEGER = /^-?\d{1,15}$/;
+const DECIMAL = /^-?\d{1,15}(\.\d{1,15})?$/;
+const toBoolean = (v: boolean | 'true' | 'false') => v === true || v === 'true';
+
+const numeric = (digits: RegExp) =>
+  z.pipe(z.union([z.number(), z.string().check(z.regex(digits))]), z.transform(Number));
+const between = (field: Field) => [
+  ...(field.min === undefined ? [] : [z.gte(field.min)]),
+  ...(field.max === undefined ? [] : [z.lte(field.max)]),
+];
+const options = (field: Field) => field.options as [string, ...string[]];
+const oneOf = (field: Field) => `one of ${field.options?.join(', ')}`;
+
+/** ` from 1 to 600`, ` of at least 1`, ` of at most 10`, or nothing. */
+function range(field: Field): string {
+  if (field.min !== undefined && field.max !== undefined) return ` from ${field.min} to ${field.max}`;
+  if (field.min !== undefined) return ` of at least ${field.min}`;
+  return field.max !== undefined ? ` of at most ${field.max}` : '';
+}
+const limits = (field: Field, low: string, high: string) => ({
+  ...(field.min === undefined ? {} : { [low]: field.min }),
+  ...(field.max === undefined ? {} : { [high]: field.max }),
+});
+
+/** Item limits of a list whose row names none (its error message then names no range either). */
+const LIST = { min: 1, max: 100 } as const;
+
+const listItem = (field: Field) => {
+  if (field.options) return z.enum(options(field));
+  if (field.items === 'url') return z.string().check(z.refine(isAbsoluteHttpUrl));
+  return z.string().check(z.minLength(1));
+};
+const listItemSchema = (field: Field): JsonSchema => {
+  if (field.options) return { type: 'string', enum: field.options };
+  if (field.items === 'url') return { type: 'string', format: 'uri', pattern: '^https?://' };
+  return { type: 'string', minLength: 1 };
+};
+
+/** Every kind of field. A kind missing here is a type error. */
+export const kinds: { readonly [K in Kind]: KindSpec } = {
+  credential: {
+    defaults: { max: 256 },
+    schema: (f) => z.string().check(...(f.max === undefined ? [] : [z.maxLength(f.max)])),
+    docType: 'credentials',
+    jsonSchema: (f) => ({ type: 'string', ...limits(f, 'minLength', 'maxLength') }),
+    expects: () => 'a string',
+    example: () => 'secret',
+    widget: 'password',
+    form: 'none',
+  },
+  text: {
+    schema: (f) =>
+      z
+        .string()
+        .check(...(f.max === undefined ? [] : [z.maxLength(f.max)]), ...(f.pattern ? [z.regex(f.pattern)] : [])),
+    docType: 'String',
+    jsonSchema: (f) => ({
+      type: 'string',
+      ...limits(f, 'minLength', 'maxLength'),
+      ...(f.pattern ? { pattern: f.pattern.source } : {}),
+    }),
+    expects: (f) => (f.max === undefined ? 'a string' : `a string of at most ${f.max} characters`),
+    example: () => 'Hello from the gateway',
+    widget: 'text',
+    form: 'one',
+  },
+  address: {
+    defaults: { max: 256 },
+    schema: (f) => z.string().check(...(f.max === undefined ? [] : [z.maxLength(f.max)])),
+    docType: 'String',
+    jsonSchema: (f) => ({ type: 'string', ...limits(f, 'minLength', 'maxLength') }),
+    expects: () => 'a phone number, SIP address or client identifier',
+    example: () => '+14155550100',
+    widget: 'tel',
+    form: 'one',
+  },
+  url: {
+    defaults: { max: 2048 },
+    schema: (f) => z.string().check(...(f.max === undefined ? [] : [z.maxLength(f.max)]), z.refine(isAbsoluteHttpUrl)),
+    docType: 'String',
+    jsonSchema: (f) => ({
+      type: 'string',
+      format: 'uri',
+      pattern: '^https?://',
+      ...limits(f, 'minLength', 'maxLength'),
+    }),
+    expects: () => 'an absolute http(s) URL',
+    example: (f) => `https://example.com/twilio/${f.name}`,
+    widget: 'url',
+    form: 'one',
+  },
+  sid: {
+    schema: (f) => z.string().check(z.regex(sidPattern(f.prefix ?? ''))),
+    docType: 'String',
+    jsonSchema: (f) => ({ type: 'string', pattern: sidPattern(f.prefix ?? '').source }),
+    expects: (f) => `a SID: ${f.prefix} followed by 32 hex digits`,
+    example: (f) => `${f.prefix}${'0123456789abcdef'.repeat(2)}`,
+    widget: 'text',
+    form: 'one',
+  },
+  integer: {
+    schema: (f) => numeric(INTEGER).check(z.int(), ...between(f)),
+    docType: 'Number',
+    jsonSchema: (f) => ({ type: 'integer', ...limits(f, 'minimum', 'maximum') }),
+    expects: (f) => `a whole number${range(f)}`,
+    example: (f) => f.min ?? 1,
+    widget: 'number',
+    form: 'one',
+  },
+  number: {
+    schema: (f) => numeric(DECIMAL).check(...between(f)),
+    docType: 'Number',
+    jsonSchema: (f) => ({ type: 'number', ...limits(f, 'minimum', 'maximum') }),
+    expects: (f) => `a number${range(f)}`,
+    example: (f) => f.min ?? 0.5,
+    widget: 'number',
+    form: 'one',
+  },
+  boolean: {
+    schema: () => z.pipe(z.union([z.boolean(), z.enum(['true', 'false'])]), z.transform(toBoolean)),
+    docType: 'Boolean',
+    jsonSchema: () => ({ type: 'boolean' }),
+    expects: () => 'true or false',
+    example: () => true,
+    widget: 'checkbox',
+    form: 'one',
+  },
+  enum: {
+    schema: (f) => z.enum(options(f)),
+    docType: 'Select',
+    jsonSchema: (f) => ({ type: 'string', enum: f.options }),
+    expects: oneOf,
+    example: (f) => f.options?.[0] ?? '',
+    widget: 'select',
+    form: 'one',
+  },
+  method: {
+    schema: (f) =>
+      z.pipe(
+        z.pipe(
+          z.string(),
+          z.transform((v) => v.toUpperCase()),
+        ),
+        z.enum(options(f)),
+      ),
+    docType: 'Select',
+    jsonSchema: (f) => ({ type: 'string', enum: f.options }),
+    expects: oneOf,
+    example: () => 'POST',
+    widget: 'select',
+    form: 'one',
+  },
+  list: {
+    schema: (f) =>
+      z.pipe(
+        z.union([
+          z.array(z.string()),
+          // A string is one item, except for event lists, which may be space- or comma-separated.
+          z.pipe(
+            z.string(),
+            z.transform((v) => (f.options ? v.split(/[\s,]+/).filter(Boolean) : [v])),
+          ),
+        ]),
+        z.array(listItem(f)).check(z.minLength(f.min ?? LIST.min), z.maxLength(f.max ?? LIST.max)),
+      ),
+    docType: 'List',
+    jsonSchema: (f) => ({
+      type: 'array',
+      items: listItemSchema(f),
+      minItems: f.min ?? LIST.min,
+      maxItems: f.max ?? LIST.max,
+    }),
+    expects: (f) =>
+      `${f.options ? `items among ${f.options.join(', ')}` : f.items === 'url' ? 'absolute http(s) URLs' : 'strings'}, as an array${range(f)}`,
+    example: (f) => [f.options?.[0] ?? (f.items === 'url' ? 'https://demo.twilio.com/owl.png' : 'example')],
+    widget: 'list',
+    form: 'each',
+  },
+  datetime: {
+    schema: () =>
+      z.pipe(
+        z.string().check(
+          z.regex(ISO_DATETIME),
+          z.refine((v) => realDay(v) && !Number.isNaN(Date.parse(v))),
+        ),
+        // twilio-node sends date-times as YYYY-MM-DDTHH:mm:ssZ (UTC, whole seconds).
+        z.transform((v) => `${new Date(v).toISOString().slice(0, 19)}Z`),
+      ),
+    docType: 'Datepicker',
+    jsonSchema: () => ({ type: 'string', format: 'date-time' }),
+    expects: () => 'an ISO-8601 date-time with a time zone',
+    example: () => '2026-12-01T09:00:00Z',
+    widget: 'datetime',
+    form: 'one',
+  },
+};

@@ -1,0 +1,60 @@
+import type { Block } from './blocks';
+import { toForm } from './blocks/form';
+import type { BlockInput } from './blocks/schema';
+import { type Config, twilioBaseUrl } from './config';
+import { resolveAuth } from './credentials';
+import { toGatewayError } from './envelope';
+import type { GatewayError } from './errors';
+import { sandboxUpstream } from './sandbox';
+import { createRecord, type Upstream } from './twilio/client';
+
+/** What a send needs from whoever asks for it: a route, and later the queue consumer and the recipes. */
+export interface SendContext {
+  readonly config: Config;
+  /** The caller's Cloudflare continent (request.cf), for TWILIO_EDGE=auto; absent outside a request. */
+  readonly continent?: string | undefined;
+  /** Keeps work alive after the answer (the sandbox's status callbacks). */
+  readonly waitUntil: (promise: Promise<unknown>) => void;
+}
+
+/** What Twilio's side of a send looked like, for the log line. */
+export interface TwilioTrace {
+  readonly status?: number | undefined;
+  readonly code?: number | null | undefined;
+  readonly requestId?: string | null | undefined;
+  readonly attempts?: number | undefined;
+}
+
+/** The outcome of one send, as data: what an idempotent replay stores and a queue consumer acts on. */
+export type SendOutcome =
+  | { readonly ok: true; readonly resource: Record<string, unknown>; readonly trace: TwilioTrace }
+  | { readonly ok: false; readonly error: GatewayError };
+
+/** Live mode's upstream: the runtime's fetch. */
+const network: Upstream = (url, init) => fetch(url, init);
+
+/**
+ * The one send pipeline: credentials → form body → one Twilio create (bounded, 429-only retries) → the
+ * decoded resource. Every failure comes back as a GatewayError in the outcome; nothing is thrown.
+ */
+export async function send(block: Block, input: BlockInput, ctx: SendContext): Promise<SendOutcome> {
+  const { config } = ctx;
+  try {
+    const auth = resolveAuth(input, config, block.resource);
+    // The destination guard (#6) goes here: after credentials, before anything is sent.
+    const upstream =
+      config.TWILIO_MODE === 'sandbox'
+        ? sandboxUpstream({ callbacks: config.SANDBOX_CALLBACKS, waitUntil: ctx.waitUntil })
+        : network;
+    const result = await createRecord(
+      { baseUrl: twilioBaseUrl(config, ctx.continent), upstream, timeoutMs: config.TWILIO_TIMEOUT_MS },
+      block.resource,
+      auth,
+      toForm(block, input),
+    );
+    const trace = { status: result.status, requestId: result.requestId, attempts: result.attempts };
+    return { ok: true, resource: result.resource, trace };
+  } catch (err) {
+    return { ok: false, error: toGatewayError(err) };
+  }
+}

@@ -33,6 +33,6 @@ for (const block of blocks) {
     const outcome = await send(block, c.get('input'), { config, continent, waitUntil: waitUntilOf(c) });
     if (!outcome.ok) throw outcome.error;
     c.set('twilio', outcome.trace);
-    return success(outcome.resource);
+    return success(c, outcome.resource);
   });
 }

@@ -154,6 +154,25 @@ describe('Twilio error statuses', () => {
       { source: 'twilio' },
     );
   });
+  it('credentials an upstream echoes are masked in the error passed on', async () => {
+    installFakeTwilio((seen) =>
+      json(
+        {
+          code: 20003,
+          message: `bad ${TOKEN} / ${seen.headers.authorization}`,
+          more_info: `https://x.test/${TOKEN}`,
+          status: 401,
+        },
+        401,
+      ),
+    );
+    const answer = await post('sendSms', sms);
+    expectError(answer, 401, '[HTTP 401] Unable to create record: bad [redacted] / [redacted]', {
+      code: 20003,
+      moreInfo: 'https://x.test/[redacted]',
+    });
+    expect(answer.text).not.toContain(TOKEN);
+  });
   it('an empty error body is not JSON', async () => {
     installFakeTwilio(() => new Response(null, { status: 500 }));
     expectError(

@@ -188,6 +188,12 @@ describe('local checks read like Twilio’s', () => {
       'Too many media urls. The maximum is 10.',
     ],
     ['sendMms', { ...mms, mediaUrl: '/a.png' }, 21620, 'Media urls: /a.png are invalid. Please use absolute urls.'],
+    [
+      'sendMms',
+      { ...mms, mediaUrl: ['https://e.com/a.png', '/b.png'] },
+      21620,
+      'Media urls: /b.png are invalid. Please use absolute urls.',
+    ],
     ['makeCall', { ...call, url: 'not a url' }, 21205, 'Url is not a valid URL: not a url'],
     ['makeCall', { ...call, sendDigits: '12x' }, 21206, 'SendDigits is not valid: 12x'],
     ['makeCall', { ...call, timeout: 601 }, 21208, 'Timeout is not valid: 601'],
@@ -199,6 +205,18 @@ describe('local checks read like Twilio’s', () => {
   });
   it.each([
     ['makeCall', { ...call, record: 'yes' }, "Invalid value for parameter 'Record': expected true or false"],
+    // A value of the wrong type or shape gets the plain description, not Twilio's rule nor an echo of it.
+    [
+      'sendSms',
+      { ...sms, body: 5 },
+      "Invalid value for parameter 'Body': expected a string of at most 1600 characters",
+    ],
+    ['makeCall', { ...call, method: ['GET'] }, "Invalid value for parameter 'Method': expected one of GET, POST"],
+    [
+      'sendMms',
+      { ...sms, mediaUrl: [] },
+      "Invalid value for parameter 'MediaUrl': expected absolute http(s) URLs, as an array from 1 to 10",
+    ],
     ['makeCall', { ...call, timeout: 1.5 }, 'Timeout is not valid: 1.5'],
     [
       'makeCall',

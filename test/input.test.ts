@@ -75,6 +75,13 @@ describe('JSON input', () => {
     expect([a.status, b.status]).toEqual([200, 200]);
     expect(seen).toHaveLength(2);
   });
+  it('a __proto__ key is an unknown field, not a prototype that fills in fields', async () => {
+    const { seen } = installFakeTwilio();
+    const body = '{"__proto__":{"to":"+14155550100"},"from":"+15005550006","body":"x"}';
+    const answer = await send('/api/Twilio/sendSms', json(body));
+    expectError(answer, 400, '[HTTP 400] Unable to create record: Unknown parameter: __proto__');
+    expect(seen).toHaveLength(0);
+  });
   it('an unknown field is a 400 that names it, and Twilio is not called', async () => {
     const { seen } = installFakeTwilio();
     const answer = await post('sendSms', { ...sms, statusCallBack: 'https://e.com/cb' });

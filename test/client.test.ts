@@ -173,26 +173,35 @@ describe('Twilio error statuses', () => {
     });
     expect(answer.text).not.toContain(TOKEN);
   });
-  it('an empty error body is not JSON', async () => {
-    installFakeTwilio(() => new Response(null, { status: 500 }));
+  it('an empty error body is not JSON: 502, one POST', async () => {
+    const { seen } = installFakeTwilio(() => new Response(null, { status: 500 }));
     expectError(
-      await post('sendSms', sms),
+      await post('makeCall', call),
       502,
       '[HTTP 500] Unable to create record: Twilio answered HTTP 500 with a body that is not JSON',
       { status: 500, retryable: true, source: 'twilio' },
     );
+    expect(seen).toHaveLength(1);
   });
 });
 
 describe('answers that are not Twilio’s', () => {
-  it('non-JSON 2xx: 502, one POST', async () => {
-    const { seen } = installFakeTwilio(
+  it.each([
+    [
+      'XML',
+      'sendSms',
+      sms,
       () => new Response('<Response/>', { status: 201, headers: { 'Content-Type': 'text/xml' } }),
-    );
+    ],
+    ['HTML (a captive portal or misrouted base URL)', 'makeCall', call, () => htmlResponse(200)],
+  ])('non-JSON 2xx, %s: 502, one POST', async (_, block, body, answer) => {
+    const { seen } = installFakeTwilio(answer);
+    const response = answer();
+    const what = block === 'makeCall' ? 'Call' : 'Message';
     expectError(
-      await post('sendSms', sms),
+      await post(block, body),
       502,
-      '[HTTP 502] Unable to create record: Twilio answered 201 with a body that is not a Message resource',
+      `[HTTP 502] Unable to create record: Twilio answered ${response.status} with a body that is not a ${what} resource`,
       { retryable: true },
     );
     expect(seen).toHaveLength(1);
@@ -280,11 +289,14 @@ describe('429', () => {
     expectError(answer, 429, '[HTTP 429] Unable to create record: Too many requests', { code: 20429, retryable: true });
     expect(seen).toHaveLength(4);
   });
-  it('a Retry-After beyond the time budget is not waited for: one POST', async () => {
+  it('a Retry-After beyond the time budget is not waited for: 429 at once, one POST', async () => {
     const { seen } = installFakeTwilio(() =>
       twilioErrorResponse(429, 20429, 'Too many requests', { 'Retry-After': '60' }),
     );
+    const started = Date.now();
     const answer = await post('sendSms', sms, { TWILIO_TIMEOUT_MS: '2000' });
+    // Not the 60 s asked, nor the budget: at once.
+    expect(Date.now() - started).toBeLessThan(2000);
     expectError(answer, 429, '[HTTP 429] Unable to create record: Too many requests', { code: 20429, retryable: true });
     expect(seen).toHaveLength(1);
   });

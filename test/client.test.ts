@@ -192,18 +192,18 @@ describe('answers that are not Twilio’s', () => {
       'sendSms',
       sms,
       () => new Response('<Response/>', { status: 201, headers: { 'Content-Type': 'text/xml' } }),
+      'Twilio answered 201 with a body that is not a Message resource',
     ],
-    ['HTML (a captive portal or misrouted base URL)', 'makeCall', call, () => htmlResponse(200)],
-  ])('non-JSON 2xx, %s: 502, one POST', async (_, block, body, answer) => {
+    [
+      'HTML (a captive portal or misrouted base URL)',
+      'makeCall',
+      call,
+      () => htmlResponse(200),
+      'Twilio answered 200 with a body that is not a Call resource',
+    ],
+  ])('non-JSON 2xx, %s: 502, one POST', async (_, block, body, answer, message) => {
     const { seen } = installFakeTwilio(answer);
-    const response = answer();
-    const what = block === 'makeCall' ? 'Call' : 'Message';
-    expectError(
-      await post(block, body),
-      502,
-      `[HTTP 502] Unable to create record: Twilio answered ${response.status} with a body that is not a ${what} resource`,
-      { retryable: true },
-    );
+    expectError(await post(block, body), 502, `[HTTP 502] Unable to create record: ${message}`, { retryable: true });
     expect(seen).toHaveLength(1);
   });
   it('JSON 2xx that is not a resource: 502', async () => {

@@ -301,6 +301,8 @@ describe('the block tables cover exactly the operations of the extract', () => {
       if (field.key === undefined) continue;
       const prop = deref(properties[field.key]!);
       const where = `${block.name}.${field.key}`;
+      // The caller name is Twilio's parameter in camelCase (README), so each name pairs with its own key.
+      expect(field.name, where).toBe(field.key.charAt(0).toLowerCase() + field.key.slice(1));
       if (field.kind === 'list') expect(prop.type, where).toBe('array');
       if (prop.type === 'array') expect(field.kind, where).toBe('list');
       if (prop.type === 'boolean') expect(field.kind, where).toBe('boolean');

@@ -10,9 +10,10 @@ import { gzipSync } from 'node:zlib';
 import * as L from './lib.mjs';
 
 const num = (name, fallback) => Number(process.env[name] ?? fallback);
-const MICRO_N = num('BENCH_MICRO_N', 4000);
-const MICRO_ROUNDS = num('BENCH_MICRO_ROUNDS', 15);
-const MICRO_WARMUP = num('BENCH_MICRO_WARMUP', 12000); // per target: the JIT and the heap settle over the first ~10k
+// Batches long enough (1 to 2 s) to hold several of V8's major GCs (about 80 ms each here), so that a batch's share
+// of them does not depend on where they fall.
+const MICRO_N = num('BENCH_MICRO_N', 20000);
+const MICRO_ROUNDS = num('BENCH_MICRO_ROUNDS', 9);
 const CONNECTIONS = num('BENCH_CONNECTIONS', 32);
 const DURATION = num('BENCH_DURATION', 3);
 const LOAD_ROUNDS = num('BENCH_ROUNDS', 5);
@@ -52,39 +53,38 @@ async function micro(workerFile) {
     ],
     bindings: L.workerBindings('http://twilio.stub.invalid'),
   });
+  const helperNs = { bare: 0, worker: 0 }; // CPU of V8's helper threads (concurrent GC, compilation)
   const batch = async (target) => {
-    const before = L.cpuNs(served.pid);
+    const [all, v8] = [L.cpuNs(served.pid), L.cpuNs(served.pid, /^V8/)];
     const result = await (await fetch(`${served.url}/?target=${target}&n=${MICRO_N}`)).json();
-    const us = (L.cpuNs(served.pid) - before) / MICRO_N / 1000;
     if (result.ok !== MICRO_N || result.upstreamCalls !== MICRO_N) {
       throw new Error(`micro ${target}: ${result.ok}/${MICRO_N} successes, ${result.upstreamCalls} upstream calls`);
     }
-    return us;
+    helperNs[target] += L.cpuNs(served.pid, /^V8/) - v8;
+    return (L.cpuNs(served.pid) - all) / MICRO_N / 1000;
   };
-  for (let done = 0; done < MICRO_WARMUP; done += MICRO_N) {
-    await batch('bare');
-    await batch('worker');
-  }
+  await batch('bare'); // warm-up: the JIT and the heap settle over the first ~10k sends
+  await batch('worker');
+  Object.assign(helperNs, { bare: 0, worker: 0 });
   const rounds = [];
   for (let i = 0; i < MICRO_ROUNDS; i++) {
     const [bare, worker, bare2] = [await batch('bare'), await batch('worker'), await batch('bare')];
     rounds.push({ bare: L.round1(bare), worker: L.round1(worker), bare2: L.round1(bare2) });
-    L.log(
-      `  micro round ${i + 1}: bare ${bare.toFixed(1)} µs, Worker ${worker.toFixed(1)} µs, bare ${bare2.toFixed(1)} µs`,
-    );
+    L.log(`  micro round ${i + 1} (bare / Worker / bare): ${Object.values(rounds.at(-1)).join(' / ')} µs`);
   }
   await served.stop();
   const overheads = rounds.map((r) => L.round1(r.worker - (r.bare + r.bare2) / 2));
   const aa = rounds.map((r) => L.round1(r.bare2 - r.bare));
+  const sends = MICRO_ROUNDS * MICRO_N; // per target (bare: twice)
   return {
     sendsPerBatch: MICRO_N,
-    warmupSends: MICRO_WARMUP,
     bareUs: L.round1(L.median(rounds.flatMap((r) => [r.bare, r.bare2]))),
     workerUs: L.round1(L.median(rounds.map((r) => r.worker))),
     overheadUs: L.round1(L.median(overheads)),
     overheadSpread: L.spread(overheads),
     aaUs: L.round1(L.median(aa)),
     aaSpread: L.spread(aa),
+    helperUs: { bare: L.round1(helperNs.bare / 2 / sends / 1000), worker: L.round1(helperNs.worker / sends / 1000) },
     rounds,
   };
 }
@@ -107,14 +107,12 @@ async function sideBySide(upstream) {
   for (let i = 0; i < LOAD_ROUNDS; i++) {
     const [bare, worker] = await Promise.all(sides.map((side) => load(side, DURATION)));
     rounds.push({ bare, worker });
-    L.log(
-      `  load round ${i + 1}: bare ${bare.rps} req/s (p99 ${bare.p99Ms} ms), Worker ${worker.rps} req/s (p99 ${worker.p99Ms} ms)`,
-    );
+    L.log(`  load round ${i + 1}: bare ${bare.rps} req/s, Worker ${worker.rps} req/s`);
   }
   const ratios = rounds.map((r) => Math.round((r.worker.rps / r.bare.rps) * 1000) / 1000);
   const of = (side) => ({
     rps: L.median(rounds.map((r) => r[side].rps)),
-    p99Ms: L.median(rounds.map((r) => r[side].p99Ms)),
+    p99Ms: L.round1(L.median(rounds.map((r) => r[side].p99Ms))),
     cpuUs: L.median(rounds.map((r) => r[side].cpuUs)),
   });
   return {
@@ -172,9 +170,10 @@ function markdown(r) {
     `${list(r.bundle.largest.map(([k, b]) => `${k} ${kb(b)}`))}.`,
     '',
     `CPU per send in workerd, ${u.rounds.length} rounds of bare / Worker / bare batches of ${u.sendsPerBatch.toLocaleString('en-US')}`,
-    `sends after ${u.warmupSends.toLocaleString('en-US')} warm-up sends each: bare proxy ${u.bareUs} µs, this Worker ${u.workerUs} µs.`,
+    `sends, after one warm-up batch each: bare proxy ${u.bareUs} µs, this Worker ${u.workerUs} µs.`,
     `Overhead (the gate; Worker minus the mean of its round's two bare batches): median **${u.overheadUs} µs**,`,
     `${spreadText(u.overheadSpread)}. A/A (second bare batch minus first): median ${u.aaUs} µs, ${spreadText(u.aaSpread)}.`,
+    `Of these, on V8's helper threads (concurrent GC, compilation; mean over the rounds): bare ${u.helperUs.bare} µs, Worker ${u.helperUs.worker} µs.`,
     `Rounds (bare, Worker, bare µs): ${list(u.rounds.map((x) => `${x.bare}/${x.worker}/${x.bare2}`))}.`,
     '',
     `Throughput side by side (reported, not gated): ${l.rounds.length} rounds of ${DURATION} s, one wrk each at`,

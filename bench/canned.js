@@ -1,12 +1,16 @@
-// The benchmark's fixed data, shared by the Node scripts and the workerd microbenchmark module:
-// test credentials, a send the sandbox accepts, and the 201 body Twilio gives for it.
+// The benchmark's fixed data: test credentials, a send Twilio accepts, and the 201 body Twilio gives for it. Bundled
+// by esbuild into bench/out/canned.js (lib.mjs), which the Node scripts and the workerd microbenchmark import.
 import { messageResource } from '../src/twilio/resources.ts';
 
 /** Twilio test credentials: a well-formed AC sid and any token. */
 export const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 export const AUTH_TOKEN = 'bench-test-token';
+/** The caller's key (API_KEYS): a deployed Worker lets only a caller with a key spend its stored credentials. */
+export const API_KEY = 'bench-caller-key-0123456789';
+/** The headers of every send to a Worker: JSON, and the caller's key. */
+export const HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` };
 
-/** A send the sandbox accepts: the magic From that passes, and a normal To. */
+/** A send Twilio's test credentials accept: the magic From that passes, and a normal To. */
 export const SMS = { from: '+15005550006', to: '+14155550100', body: 'Hello from the benchmark' };
 
 /** What Twilio answers (201) to that send, as a stubbed upstream returns it: the shared resource shape. */

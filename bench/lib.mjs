@@ -25,7 +25,7 @@ export const log = (...args) => console.error('[bench]', ...args);
 // esbuild bundles it once into bench/out/canned.js, which this process and the workerd microbenchmark both import.
 export const CANNED = join(OUT, 'canned.js');
 await build({ entryPoints: [join(BENCH, 'canned.js')], bundle: true, format: 'esm', outfile: CANNED });
-export const { ACCOUNT_SID, AUTH_TOKEN, SMS, MESSAGE_201 } = await import(pathToFileURL(CANNED).href);
+export const { ACCOUNT_SID, API_KEY, AUTH_TOKEN, HEADERS, SMS, MESSAGE_201 } = await import(pathToFileURL(CANNED).href);
 export const SMS_JSON = JSON.stringify(SMS);
 const MESSAGES_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`;
 
@@ -149,7 +149,7 @@ export function ensureWrk() {
 export async function wrk({ url, connections, threads, duration }) {
   const args = ['-t', threads, '-c', connections, '-d', `${duration}s`, '--timeout', '10s'].map(String);
   const running = execFileAsync('wrk', [...args, '-s', join(BENCH, 'wrk-post.lua'), url], {
-    env: { ...process.env, BENCH_BODY: SMS_JSON },
+    env: { ...process.env, BENCH_BODY: SMS_JSON, BENCH_AUTH: HEADERS.authorization },
   });
   children.add(running.child.pid);
   const { stdout } = await running.finally(() => children.delete(running.child.pid));
@@ -160,8 +160,8 @@ export async function wrk({ url, connections, threads, duration }) {
     durationS: Math.round(durationUs / 1e4) / 100,
     requests,
     rps: Math.round((requests / durationUs) * 1e6),
-    p50Ms: p50Us / 1000,
-    p99Ms: p99Us / 1000,
+    p50Ms: Math.round(p50Us / 100) / 10,
+    p99Ms: Math.round(p99Us / 100) / 10,
     errors: e.status + e.connect + e.read + e.write + e.timeout,
   };
 }
@@ -212,19 +212,24 @@ function workerdPids() {
 export const rssMiB = (pid) =>
   round1(Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024);
 
-/** CPU time of all threads of a process, in nanoseconds (schedstat: exact, not clock ticks). */
-export function cpuNs(pid) {
+/** CPU time of a process's threads (all, or those whose name matches `only`), in ns (schedstat: exact, not ticks). */
+export function cpuNs(pid, only) {
   let total = 0;
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
+      if (only && !only.test(readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8'))) continue;
       total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
     } catch {}
   }
   return total;
 }
 
-/** The Worker's bindings: live mode against `baseUrl`, the canned credentials, the deployed defaults otherwise. */
+/**
+ * The Worker's bindings: live mode against `baseUrl`, the canned credentials and caller key, the deployed defaults
+ * otherwise. No RATE_LIMITER binding: its 100 sends a minute per caller would refuse the load.
+ */
 export const workerBindings = (baseUrl) => ({
+  API_KEYS: API_KEY,
   TWILIO_MODE: 'live',
   TWILIO_API_BASE_URL: baseUrl,
   TWILIO_ACCOUNT_SID: ACCOUNT_SID,
@@ -259,8 +264,7 @@ export async function serve({ name, scriptPath, modulesRoot = dirname(scriptPath
 
 /** One send to a served Worker must succeed before any load. */
 export async function probe(label, url) {
-  const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: SMS_JSON };
-  const response = await fetch(`${url}${ROUTE}`, init);
+  const response = await fetch(`${url}${ROUTE}`, { method: 'POST', headers: HEADERS, body: SMS_JSON });
   const text = await response.text();
   if (response.status !== 200 || !text.includes('"callback":"success"')) {
     throw new Error(`${label}: expected 200 with a success, got ${response.status}: ${text.slice(0, 500)}`);

@@ -2,7 +2,7 @@
 // bundle or the bare proxy's) with `fetch` to Twilio stubbed by the canned 201. workerd freezes its clocks during
 // pure CPU work, so nothing is timed here: the Node driver reads the workerd process's CPU time around each loop.
 import bare from './bare.js';
-import { SMS, stubFetch } from './canned.js';
+import { HEADERS, SMS, stubFetch } from './canned.js';
 import worker from './worker/index.js';
 
 const upstream = stubFetch();
@@ -20,7 +20,7 @@ export default {
     const before = upstream.calls;
     let ok = 0;
     for (let i = 0; i < n; i++) {
-      const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY };
+      const init = { method: 'POST', headers: HEADERS, body: BODY };
       const response = await handler.fetch(new Request('http://gateway.bench/api/Twilio/sendSms', init), env, ctx);
       const text = await response.text();
       if (response.status === 200 && text.includes('"callback":"success"')) ok++;

@@ -1,7 +1,8 @@
--- wrk script: POST the send (JSON, from the environment) and print a machine-readable summary line.
+-- wrk script: POST the send (JSON and the caller's key, from the environment); print a machine-readable summary.
 wrk.method = "POST"
 wrk.body = os.getenv("BENCH_BODY")
 wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = os.getenv("BENCH_AUTH")
 
 function done(summary, latency, requests)
   local e = summary.errors

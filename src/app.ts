@@ -7,6 +7,7 @@ import { badRequest, GatewayError } from './errors';
 import { withConfig } from './middleware/config';
 import { requestLog } from './middleware/request-log';
 import { blocksApi } from './routes/blocks';
+import { docsApi } from './routes/docs';
 
 export type { AppEnv } from './app-env';
 
@@ -24,6 +25,7 @@ app.use(requestLog);
 app.use(withConfig);
 
 app.route(SERVICE, blocksApi);
+app.route('/', docsApi);
 
 app.notFound((c) => {
   c.set('failed', true);

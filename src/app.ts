@@ -1,5 +1,7 @@
 import { type Context, Hono } from 'hono';
+import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
 import type { AppEnv } from './app-env';
 import type { Config } from './config';
 import { failure, toGatewayError } from './envelope';
@@ -16,13 +18,25 @@ const SERVICE = '/api/:service{[Tt][Ww][Ii][Ll][Ii][Oo]}';
 
 /**
  * The Worker's HTTP app: small middleware, composed in the order a request meets them, then the route
- * families. Caller keys, rate limits and body limits (#6) slot in after the config.
+ * families. The body limit, caller keys and rate limit run on each POST of the blocks API (routes/blocks.ts).
  */
 export const app = new Hono<AppEnv>();
 
 app.use(requestId());
 app.use(requestLog);
+app.use(secureHeaders());
 app.use(withConfig);
+// CORS only for the origins in CORS_ORIGINS; a browser form post needs no preflight, so it still needs a key.
+app.use(
+  '/api/*',
+  cors({
+    origin: (origin, c: Context<AppEnv>) => (c.get('config').CORS_ORIGINS?.includes(origin) ? origin : null),
+    allowMethods: ['GET', 'POST'],
+    allowHeaders: ['Content-Type', 'Authorization', 'X-API-Key', 'Idempotency-Key', 'X-Request-Id'],
+    exposeHeaders: ['X-Request-Id', 'Idempotent-Replayed', 'Retry-After'],
+    maxAge: 600,
+  }),
+);
 
 app.route(SERVICE, blocksApi);
 app.route('/', docsApi);

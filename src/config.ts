@@ -1,23 +1,44 @@
 import * as v from 'valibot';
 import { configError } from './errors';
+import { ACCOUNT_SID } from './twilio/api';
 
 const text = v.pipe(v.string(), v.trim(), v.maxLength(512));
 const optionalText = v.optional(text);
-const whole = (min: number, max: number, fallback: number) =>
-  v.optional(
-    v.pipe(
-      v.union([v.number(), v.pipe(v.string(), v.regex(/^\d+$/), v.transform(Number))]),
-      v.integer(),
-      v.minValue(min),
-      v.maxValue(max),
-    ),
-    fallback,
+const integer = (min: number, max: number) =>
+  v.pipe(
+    v.union([v.number(), v.pipe(v.string(), v.regex(/^\d+$/), v.transform(Number))]),
+    v.integer(),
+    v.minValue(min),
+    v.maxValue(max),
   );
+const whole = (min: number, max: number, fallback: number) => v.optional(integer(min, max), fallback);
 
 /**
  * The Worker's settings, decoded once per environment with valibot. Empty strings count as unset.
  * Secrets (TWILIO_AUTH_TOKEN, TWILIO_API_KEY_SECRET) are read here and never printed.
  */
+const flag = v.optional(
+  v.pipe(
+    v.picklist(['true', 'false']),
+    v.transform((s) => s === 'true'),
+  ),
+  'false',
+);
+/** A comma-separated list of at most `max` items, each matching `item`; blanks around commas ignored. */
+const commaList = (item: RegExp, max: number) =>
+  v.pipe(
+    v.string(),
+    v.maxLength(16_384),
+    v.transform((s) =>
+      s
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    ),
+    v.maxLength(max),
+    v.check((items) => items.every((part) => item.test(part))),
+  );
+
 const ConfigSchema = v.object({
   TWILIO_MODE: v.optional(v.picklist(['live', 'sandbox']), 'live'),
   TWILIO_API_BASE_URL: v.optional(v.pipe(v.string(), v.url(), v.regex(/^https?:\/\//))),
@@ -26,14 +47,18 @@ const ConfigSchema = v.object({
   TWILIO_TIMEOUT_MS: whole(1, 120_000, 10_000),
   ERROR_STATUS: v.optional(v.picklist(['mirror', 'always-200']), 'mirror'),
   LOG_REQUESTS: v.optional(v.picklist(['errors', 'all']), 'errors'),
-  SANDBOX_CALLBACKS: v.optional(
-    v.pipe(
-      v.picklist(['true', 'false']),
-      v.transform((s) => s === 'true'),
-    ),
-    'false',
-  ),
-  TWILIO_ACCOUNT_SID: optionalText,
+  SANDBOX_CALLBACKS: flag,
+  /** Sandbox mode signs and authenticates with this token, never with a live TWILIO_AUTH_TOKEN. */
+  SANDBOX_AUTH_TOKEN: v.optional(text, 'sandbox-demo-token'),
+  /** Caller keys: plain, or `sha256:<64 hex>`. */
+  API_KEYS: v.optional(commaList(/^(sha256:[0-9a-fA-F]{64}|[\x21-\x7e]{16,256})$/, 100)),
+  ALLOW_ANONYMOUS: flag,
+  REQUIRE_API_KEY: v.optional(v.picklist(['stored', 'always']), 'stored'),
+  /** Country calling codes (or longer prefixes) a send may go to, e.g. `+1,+44`. */
+  ALLOWED_DESTINATIONS: v.optional(commaList(/^\+[1-9]\d{0,14}$/, 300)),
+  MAX_SEGMENTS: v.optional(integer(1, 100)),
+  CORS_ORIGINS: v.optional(commaList(/^https?:\/\/[^/\s,]+$/, 50)),
+  TWILIO_ACCOUNT_SID: v.optional(v.pipe(v.string(), v.trim(), v.regex(ACCOUNT_SID))),
   TWILIO_AUTH_TOKEN: optionalText,
   TWILIO_API_KEY_SID: optionalText,
   TWILIO_API_KEY_SECRET: optionalText,

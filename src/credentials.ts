@@ -1,33 +1,49 @@
 import type { BlockInput } from './blocks/schema';
 import type { Config } from './config';
 import { accountNotFound, credentialsMissing } from './errors';
+import type { Caller } from './middleware/caller';
+import { keyRequired } from './middleware/caller';
 import { ACCOUNT_SID } from './twilio/api';
 import type { TwilioAuth } from './twilio/client';
 
 /**
- * Who calls Twilio, by precedence: `accountSid` + `accountToken` from the request; else the secrets
- * TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN; else TWILIO_ACCOUNT_SID + TWILIO_API_KEY_SID +
- * TWILIO_API_KEY_SECRET. An account SID that is not `AC` + 32 hex gets Twilio's 404 here and never
- * reaches a URL path.
+ * Who calls Twilio, by precedence: `accountSid` + `accountToken` from the request (the caller's own account);
+ * else the stored secrets TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN, else TWILIO_ACCOUNT_SID +
+ * TWILIO_API_KEY_SID + TWILIO_API_KEY_SECRET. An account SID that is not `AC` + 32 hex gets Twilio's 404
+ * here and never reaches a URL path.
+ *
+ * Fail closed: only a caller with a valid API key may spend the stored credentials, unless
+ * ALLOW_ANONYMOUS=true, or the Worker is a sandbox with no API_KEYS (the local `npm start`). In sandbox mode
+ * the stored token is never sent anywhere: the emulator is given SANDBOX_AUTH_TOKEN instead.
  */
-export function resolveAuth(input: BlockInput, config: Config, resource: string): TwilioAuth {
-  const auth = pick(input, config);
+export function resolveAuth(input: BlockInput, config: Config, resource: string, caller: Caller): TwilioAuth {
+  const own = ownCredentials(input);
+  const auth = own === undefined ? stored(config, caller) : own;
   if (!auth) throw credentialsMissing();
   if (!ACCOUNT_SID.test(auth.accountSid)) throw accountNotFound(auth.accountSid, resource);
   return auth;
 }
 
-function pick(input: BlockInput, config: Config): TwilioAuth | undefined {
+/** The request's own pair; `null` when only half of it (or a non-string) was given; undefined when none. */
+function ownCredentials(input: BlockInput): TwilioAuth | null | undefined {
   const { accountSid, accountToken } = input;
-  if (accountSid !== undefined || accountToken !== undefined) {
-    if (typeof accountSid !== 'string' || typeof accountToken !== 'string') return undefined;
-    return { accountSid, username: accountSid, password: accountToken };
-  }
+  if (accountSid === undefined && accountToken === undefined) return undefined;
+  if (typeof accountSid !== 'string' || typeof accountToken !== 'string') return null;
+  return { accountSid, username: accountSid, password: accountToken };
+}
+
+function stored(config: Config, caller: Caller): TwilioAuth | undefined {
   const sid = config.TWILIO_ACCOUNT_SID;
   if (!sid) return undefined;
-  if (config.TWILIO_AUTH_TOKEN) return { accountSid: sid, username: sid, password: config.TWILIO_AUTH_TOKEN };
+  const sandbox = config.TWILIO_MODE === 'sandbox';
+  const open = config.ALLOW_ANONYMOUS || (sandbox && !config.API_KEYS);
+  if (caller.kind === 'anonymous' && !open) throw keyRequired();
+  if (config.TWILIO_AUTH_TOKEN) {
+    return { accountSid: sid, username: sid, password: sandbox ? config.SANDBOX_AUTH_TOKEN : config.TWILIO_AUTH_TOKEN };
+  }
   if (config.TWILIO_API_KEY_SID && config.TWILIO_API_KEY_SECRET) {
-    return { accountSid: sid, username: config.TWILIO_API_KEY_SID, password: config.TWILIO_API_KEY_SECRET };
+    const password = sandbox ? config.SANDBOX_AUTH_TOKEN : config.TWILIO_API_KEY_SECRET;
+    return { accountSid: sid, username: config.TWILIO_API_KEY_SID, password };
   }
   return undefined;
 }

@@ -48,7 +48,8 @@ export function twilioError(status: number, code: number | null, message: string
     code,
     moreInfo: info ?? (code === null ? null : moreInfoUrl(code)),
     twilioStatus: status,
-    retryable: status === 429 || status >= 500,
+    // Twilio did not process a 429, and a 4xx is its final word. After a 5xx the record may exist: in doubt.
+    retryable: status === 429,
   });
 }
 
@@ -93,9 +94,12 @@ export function accountNotFound(accountSid: string, resource: string) {
   return twilioError(404, 20404, `The requested resource ${apiPath(shown, resource)} was not found`);
 }
 
-/** Twilio could not be reached, or answered something that is not a Twilio answer. */
+/**
+ * Twilio could not be reached, or answered something that is not a Twilio answer (a redirect, a body cut off,
+ * too large or unreadable). The POST may have gone out and been processed: in doubt, so not retryable.
+ */
 export function badGateway(message: string) {
-  return new GatewayError(502, record(502, message), { source: 'gateway', code: null, retryable: true });
+  return new GatewayError(502, record(502, message), { source: 'gateway', code: null, retryable: false });
 }
 
 /** Twilio did not answer in time. The request may still have been processed: not safe to retry blindly. */

@@ -1,4 +1,6 @@
 import { app } from './app';
 
-/** The Worker: the Hono app. Durable Objects and queue consumers of later issues are exported here too. */
+export { IdempotencyStore } from './idempotency';
+
+/** The Worker: the Hono app, and the Durable Object class that makes sends exactly-once. */
 export default app;

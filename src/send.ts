@@ -5,6 +5,8 @@ import { type Config, twilioBaseUrl } from './config';
 import { resolveAuth } from './credentials';
 import { toGatewayError } from './envelope';
 import type { GatewayError } from './errors';
+import { guard } from './guard';
+import type { Caller } from './middleware/caller';
 import { sandboxUpstream } from './sandbox';
 import { createRecord, type Upstream } from './twilio/client';
 
@@ -15,6 +17,10 @@ export interface SendContext {
   readonly continent?: string | undefined;
   /** Keeps work alive after the answer (the sandbox's status callbacks). */
   readonly waitUntil: (promise: Promise<unknown>) => void;
+  /** Who asked: decides whether the stored credentials may be spent. */
+  readonly caller: Caller;
+  /** Sandbox mode: whether this caller may have status callbacks sent (SANDBOX_CALLBACKS and an authorised caller). */
+  readonly callbacks: boolean;
 }
 
 /** What Twilio's side of a send looked like, for the log line. */
@@ -34,17 +40,17 @@ export type SendOutcome =
 const network: Upstream = (url, init) => fetch(url, init);
 
 /**
- * The one send pipeline: credentials → form body → one Twilio create (bounded, 429-only retries) → the
+ * The one send pipeline: credentials → destination guard → form body → one Twilio create (bounded, 429-only retries) → the
  * decoded resource. Every failure comes back as a GatewayError in the outcome; nothing is thrown.
  */
 export async function send(block: Block, input: BlockInput, ctx: SendContext): Promise<SendOutcome> {
   const { config } = ctx;
   try {
-    const auth = resolveAuth(input, config, block.resource);
-    // The destination guard (#6) goes here: after credentials, before anything is sent.
+    const auth = resolveAuth(input, config, block.resource, ctx.caller);
+    guard(block, input, config);
     const upstream =
       config.TWILIO_MODE === 'sandbox'
-        ? sandboxUpstream({ callbacks: config.SANDBOX_CALLBACKS, waitUntil: ctx.waitUntil })
+        ? sandboxUpstream({ callbacks: ctx.callbacks, waitUntil: ctx.waitUntil })
         : network;
     const result = await createRecord(
       { baseUrl: twilioBaseUrl(config, ctx.continent), upstream, timeoutMs: config.TWILIO_TIMEOUT_MS },

@@ -71,6 +71,8 @@ describe('send(): the one pipeline, returning data', () => {
   const sendSms = blocks.find((b) => b.name === 'sendSms')!;
   const ctx = (overrides: Record<string, string> = {}) => ({
     config: readConfig(envWith({ TWILIO_MODE: 'sandbox', ...overrides })),
+    caller: { kind: 'anonymous' as const, ip: '127.0.0.1' },
+    callbacks: false,
     waitUntil: () => {},
   });
 

@@ -14,6 +14,9 @@ export interface InputRefusal {
   readonly message: string;
 }
 
+/** How many unknown names a refusal lists: enough to fix a typo, never a copy of a huge body. */
+const MAX_NAMED = 5;
+
 const clip = (s: string) => (s.length > 64 ? `${s.slice(0, 64)}…` : s);
 
 const isScalar = (v: unknown) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
@@ -30,7 +33,11 @@ function shown(input: unknown): string | undefined {
 /** The first zod issue of a block's schema, as Twilio's code and message or a plain description. */
 export function refusalOf(block: Block, issues: readonly Issue[]): InputRefusal {
   const unknown = issues.find((i) => i.code === 'unrecognized_keys');
-  if (unknown) return { code: null, message: `Unknown parameter: ${unknown.keys.map(clip).join(', ')}` };
+  if (unknown) {
+    const more = unknown.keys.length - MAX_NAMED;
+    const named = unknown.keys.slice(0, MAX_NAMED).map(clip).join(', ');
+    return { code: null, message: `Unknown parameter: ${named}${more > 0 ? ` and ${more} more` : ''}` };
+  }
   const issue = issues[0];
   const name = issue?.path[0];
   if (!issue || typeof name !== 'string')

@@ -1,10 +1,18 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../app-env';
-import { blocks } from '../blocks';
+import { type Block, blocks } from '../blocks';
 import { descriptor } from '../blocks/descriptor';
 import { success } from '../envelope';
-import { send } from '../send';
+import { gatewayRefusal } from '../errors';
+import { fingerprint, fromStored, idempotencyKey, type OnceAnswer, storeName } from '../idempotency';
+import { identifyCaller } from '../middleware/caller';
+import { rateLimit } from '../middleware/rate-limit';
+import { type SendContext, type SendOutcome, send } from '../send';
 import { validateBlock } from '../validate';
+
+/** The largest request body read: anything bigger is a 413 before parsing, Content-Length or not. */
+export const MAX_BODY_BYTES = 64 * 1024;
 
 /** `executionCtx.waitUntil`, or a sink where there is no execution context (app.request in tests). */
 const waitUntilOf = (c: { executionCtx: { waitUntil(promise: Promise<unknown>): void } }) => {
@@ -16,21 +24,68 @@ const waitUntilOf = (c: { executionCtx: { waitUntil(promise: Promise<unknown>): 
   }
 };
 
+/** What the send needs from this request. */
+function sendContext(c: Context<AppEnv>): SendContext {
+  const config = c.get('config');
+  const caller = c.get('caller');
+  return {
+    config,
+    caller,
+    // request.cf is decoded on each access: read it only when the edge follows the caller.
+    continent:
+      config.TWILIO_EDGE === 'auto' ? (c.req.raw.cf as { continent?: string } | undefined)?.continent : undefined,
+    // Simulated callbacks are sent for a caller with a key, or on a Worker without keys (a local run).
+    callbacks: config.SANDBOX_CALLBACKS && (caller.kind === 'key' || !config.API_KEYS),
+    waitUntil: waitUntilOf(c),
+  };
+}
+
+/** The send, exactly once per Idempotency-Key when the request has one (idempotency.ts). */
+async function sendOnce(c: Context<AppEnv>, block: Block, ctx: SendContext): Promise<SendOutcome> {
+  const input = c.get('input');
+  const key = idempotencyKey(c.req.header('idempotency-key'));
+  if (key === undefined) return send(block, input, ctx);
+  const namespace = (c.env as Partial<Env> | undefined)?.IDEMPOTENCY;
+  if (!namespace) throw gatewayRefusal(501, 'Idempotency-Key needs the IDEMPOTENCY Durable Object binding');
+  const store = namespace.get(namespace.idFromName(storeName(ctx.caller, input, key)));
+  // The RPC stub's inferred type loses this plain-data answer; it is exactly OnceAnswer at run time.
+  const answer = (await store.once({
+    block: block.name,
+    input,
+    fingerprint: await fingerprint(block.name, input),
+    config: ctx.config,
+    continent: ctx.continent,
+    callbacks: ctx.callbacks,
+    caller: ctx.caller,
+  })) as unknown as OnceAnswer;
+  if (answer.replayed) c.header('Idempotent-Replayed', 'true');
+  return fromStored(answer.outcome);
+}
+
 /**
- * The blocks API, mounted at `/api/Twilio`: the descriptor, and one POST per block. HTTP only: the validator
- * reads the input, `send` does the work, the envelope is the answer.
+ * The blocks API, mounted at `/api/Twilio`: the descriptor, and one POST per block. A POST meets the body
+ * limit, the caller's key and the rate limit before its body is parsed. HTTP only: `send` does the work.
  */
 export const blocksApi = new Hono<AppEnv>();
 
 blocksApi.get('/', (c) => c.json(descriptor));
 
+blocksApi.on(
+  'POST',
+  '/*',
+  bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw gatewayRefusal(413, `The request body is over ${MAX_BODY_BYTES / 1024} KB`);
+    },
+  }),
+  identifyCaller,
+  rateLimit,
+);
+
 for (const block of blocks) {
   blocksApi.post(`/${block.name}`, validateBlock(block), async (c) => {
-    const config = c.get('config');
-    // request.cf is decoded on each access: read it only when the edge follows the caller.
-    const continent =
-      config.TWILIO_EDGE === 'auto' ? (c.req.raw.cf as { continent?: string } | undefined)?.continent : undefined;
-    const outcome = await send(block, c.get('input'), { config, continent, waitUntil: waitUntilOf(c) });
+    const outcome = await sendOnce(c, block, sendContext(c));
     if (!outcome.ok) throw outcome.error;
     c.set('twilio', outcome.trace);
     return success(c, outcome.resource);

@@ -3,10 +3,10 @@ import { makeCall } from '../blocks/make-call';
 import { sendSms } from '../blocks/messages';
 import { ACCOUNT_SID, API_VERSION, apiPath, moreInfoUrl, newSid, sidPattern } from '../twilio/api';
 import { callResource, messageResource } from '../twilio/resources';
+import { segmentCount } from '../twilio/segments';
 import { type CallbackPlan, callPlan, deliver, messagePlan } from './callbacks';
 import { checkCallAddresses, checkMessageAddresses, NO_MESSAGING_SERVICE, type Refusal } from './numbers';
 import { readForm } from './params';
-import { segmentCount } from './segments';
 
 /** What the emulator needs from its host, per request (passed as Hono's Bindings). */
 export interface EmulatorBindings {

@@ -46,6 +46,9 @@ const CALL_EVENTS = [
   ['completed', 'completed'],
 ] as const;
 
+/** How long one simulated callback delivery may take. */
+export const CALLBACK_TIMEOUT_MS = 5000;
+
 /** Seconds the emulated call lasts once answered. */
 export const CALL_SECONDS = 7;
 
@@ -115,7 +118,13 @@ export async function deliver(
     };
     if (auth) headers.Authorization = auth;
     if (plan.method === 'POST') headers['Content-Type'] = 'application/x-www-form-urlencoded; charset=utf-8';
-    const init: RequestInit = { method: plan.method, headers };
+    // No redirect is followed and each delivery is bounded: the emulator is no relay to wherever a URL points.
+    const init: RequestInit = {
+      method: plan.method,
+      headers,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
+    };
     if (plan.method === 'POST') init.body = params.toString();
     try {
       const response = await send(new Request(url.href, init));

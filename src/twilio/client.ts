@@ -43,16 +43,46 @@ const BASE_BACKOFF_MS = 250;
 /** Jitter added to Twilio's Retry-After, so that callers told the same time do not return in lockstep. */
 const RETRY_AFTER_JITTER_MS = 50;
 
+/** The most of an answer read, after decompression: a resource or an error is a few KB. */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+/** Twilio's request ids; anything else in that header is not logged. */
+const REQUEST_ID = /^RQ[0-9a-fA-F]{32}$/;
+
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /**
- * Masks the credentials in text that came back from upstream: Twilio never echoes them, but a wrong
- * TWILIO_API_BASE_URL or a hostile proxy could, and whatever it says reaches the caller.
+ * Masks the credentials, in any letter case, in text that came back from upstream: Twilio never echoes them,
+ * but a wrong TWILIO_API_BASE_URL or a hostile proxy could, and whatever it says reaches the caller.
  */
 function redactor(auth: TwilioAuth, header: string): (text: string) => string {
-  // Only an error's text is ever redacted: the list is built then, not on every send.
-  return (text) =>
-    [header, header.slice('Basic '.length), auth.password]
-      .filter((secret) => secret.length >= 4)
-      .reduce((out, secret) => out.replaceAll(secret, '[redacted]'), text);
+  const secrets = [header, header.slice('Basic '.length), auth.password].filter((secret) => secret.length >= 4);
+  const pattern = new RegExp(secrets.map(escaped).join('|'), 'gi');
+  return (text) => text.replace(pattern, '[redacted]');
+}
+
+class TooLarge extends Error {}
+
+/** The body as text, read up to MAX_ANSWER_BYTES (Content-Length or not); over that it throws TooLarge. */
+async function readCapped(response: Response): Promise<string> {
+  if (Number(response.headers.get('content-length')) > MAX_ANSWER_BYTES) {
+    await response.body?.cancel();
+    throw new TooLarge();
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    size += value.byteLength;
+    if (size > MAX_ANSWER_BYTES) {
+      await reader.cancel();
+      throw new TooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
+  }
 }
 
 /** Retry-After in ms (seconds or an HTTP date), or undefined. */
@@ -71,8 +101,19 @@ const parseJson = (text: string): unknown => {
   }
 };
 
-/** Maps one Twilio answer: 2xx to the decoded resource, anything else to the error Twilio stated. */
+/**
+ * Maps one Twilio answer: 2xx to the decoded resource, anything else to the error Twilio stated. The text is
+ * redacted first, success or not. An answer that cannot be read (nested beyond the stack, say) is in doubt.
+ */
 function interpret(kind: 'Messages' | 'Calls', response: Response, text: string, hide: (s: string) => string) {
+  try {
+    return interpretText(kind, response, hide(text), hide);
+  } catch {
+    return badGateway(`Twilio answered HTTP ${response.status} with a body that could not be read`);
+  }
+}
+
+function interpretText(kind: 'Messages' | 'Calls', response: Response, text: string, hide: (s: string) => string) {
   const body = parseJson(text);
   if (response.status >= 200 && response.status < 300) {
     const resource = decodeResource(kind, body);
@@ -133,7 +174,8 @@ async function exchange(
 ): Promise<TwilioResult> {
   const { upstream, timeoutMs, maxRetries = 3, sleep = scheduler, random = Math.random } = options;
   const deadline = Date.now() + timeoutMs;
-  const init = { method: 'POST', headers: post.headers, body: post.body, signal };
+  // Never follow a redirect: it would POST the same form again, perhaps to another host.
+  const init = { method: 'POST', headers: post.headers, body: post.body, signal, redirect: 'manual' as const };
   let requestId: string | null = null;
   for (let attempt = 1; ; attempt++) {
     const fail = (error: GatewayError) => error.traced(requestId, attempt);
@@ -141,10 +183,21 @@ async function exchange(
     let text: string;
     try {
       response = await upstream(post.url, init);
-      requestId = response.headers.get('Twilio-Request-Id');
-      text = await response.text();
     } catch {
       throw fail(signal.aborted ? gatewayTimeout(timeoutMs) : badGateway('Twilio could not be reached'));
+    }
+    const id = response.headers.get('Twilio-Request-Id');
+    requestId = id !== null && REQUEST_ID.test(id) ? id : null;
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      throw fail(badGateway(`Twilio answered a redirect (HTTP ${response.status}); it is not followed`));
+    }
+    try {
+      text = await readCapped(response);
+    } catch (err) {
+      if (signal.aborted) throw fail(gatewayTimeout(timeoutMs));
+      const why = err instanceof TooLarge ? `more than ${MAX_ANSWER_BYTES} bytes` : 'a body that was cut off';
+      throw fail(badGateway(`Twilio answered HTTP ${response.status} with ${why}`));
     }
     if (response.status === 429 && attempt <= maxRetries) {
       const after = retryAfter(response.headers.get('Retry-After'));

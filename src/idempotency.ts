@@ -1,0 +1,174 @@
+import { DurableObject } from 'cloudflare:workers';
+import { blocks } from './blocks';
+import type { BlockInput } from './blocks/schema';
+import type { Config } from './config';
+import { type ErrorSource, GatewayError, gatewayRefusal } from './errors';
+import type { Caller } from './middleware/caller';
+import { type SendContext, type SendOutcome, send, type TwilioTrace } from './send';
+
+/** How long a key's answer is kept (and replayed). */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** What an Idempotency-Key may be: 1 to 255 printable ASCII characters. */
+const KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** A SendOutcome as plain data: what is stored, replayed and passed between the Worker and the store. */
+export type StoredOutcome =
+  | { readonly ok: true; readonly resource: Record<string, unknown>; readonly trace: TwilioTrace }
+  | {
+      readonly ok: false;
+      readonly status: number;
+      readonly text: string;
+      readonly detail: GatewayError['detail'] & { readonly source: ErrorSource };
+    };
+
+const toStored = (outcome: SendOutcome): StoredOutcome =>
+  outcome.ok
+    ? { ok: true, resource: outcome.resource, trace: outcome.trace }
+    : { ok: false, status: outcome.error.status, text: outcome.error.text, detail: outcome.error.detail };
+
+/** The stored form back to a SendOutcome. */
+export const fromStored = (stored: StoredOutcome): SendOutcome =>
+  stored.ok
+    ? { ok: true, resource: stored.resource, trace: stored.trace }
+    : { ok: false, error: new GatewayError(stored.status, stored.text, stored.detail) };
+
+/**
+ * Whether an outcome is final for its key. A 429 (Twilio did not process it) and a failure before any POST
+ * (credentials, the guard) are not: a later retry with the key may send. Everything else is: a success, a
+ * Twilio refusal, and any failure after the POST went out, whose outcome is in doubt and must never be sent
+ * again.
+ */
+const isFinal = (outcome: SendOutcome) =>
+  outcome.ok || ((outcome.error.detail.attempts ?? 0) > 0 && outcome.error.detail.twilioStatus !== 429);
+
+/** What the Worker asks the store: one send, made at most once per key. */
+export interface OnceRequest {
+  readonly block: string;
+  readonly input: BlockInput;
+  readonly fingerprint: string;
+  readonly config: Config;
+  readonly continent: string | undefined;
+  readonly callbacks: boolean;
+  readonly caller: Caller;
+}
+
+/** The store's answer: the outcome, and whether it is a replay of an earlier request's. */
+export type OnceAnswer = { readonly replayed: boolean; readonly outcome: StoredOutcome };
+
+interface Entry {
+  readonly fingerprint: string;
+  /** Undefined while the first request is sending. */
+  readonly outcome?: StoredOutcome;
+}
+
+/**
+ * One Idempotency-Key of one caller (a SQLite-backed Durable Object per key). The first request sends;
+ * a concurrent duplicate waits for it (bounded by the send's own time budget) and gets its outcome; later
+ * ones get the stored outcome for 24 h. Before sending, the key is marked as started: if this object is
+ * restarted mid-send, the outcome is in doubt and is answered as such, never sent again. The stored outcome
+ * holds no secret: the decoded resource, or the error's documented string and facts.
+ */
+export class IdempotencyStore extends DurableObject<Env> {
+  private entry: Entry | undefined;
+  private inflight: Promise<StoredOutcome> | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.entry = await ctx.storage.get<Entry>('entry');
+    });
+  }
+
+  /** Sends once: see the class. A different request under the same key is a 422. */
+  async once(request: OnceRequest): Promise<OnceAnswer> {
+    const entry = this.entry;
+    if (entry && entry.fingerprint !== request.fingerprint) {
+      return { replayed: true, outcome: toStored({ ok: false, error: conflict() }) };
+    }
+    if (this.inflight) return { replayed: true, outcome: await this.inflight };
+    if (entry?.outcome) return { replayed: true, outcome: entry.outcome };
+    if (entry) return { replayed: true, outcome: toStored({ ok: false, error: unknownOutcome() }) };
+    this.inflight = this.sendOnce(request);
+    try {
+      return { replayed: false, outcome: await this.inflight };
+    } finally {
+      this.inflight = undefined;
+    }
+  }
+
+  private async sendOnce(request: OnceRequest): Promise<StoredOutcome> {
+    const started: Entry = { fingerprint: request.fingerprint };
+    this.entry = started;
+    await this.ctx.storage.put('entry', started);
+    await this.ctx.storage.setAlarm(Date.now() + IDEMPOTENCY_TTL_MS);
+    const block = blocks.find((b) => b.name === request.block);
+    const ctx: SendContext = {
+      config: request.config,
+      continent: request.continent,
+      callbacks: request.callbacks,
+      caller: request.caller,
+      waitUntil: (promise) => this.ctx.waitUntil(promise),
+    };
+    const outcome = block
+      ? await send(block, request.input, ctx)
+      : ({ ok: false, error: gatewayRefusal(400, 'Unknown block') } as const);
+    const stored = toStored(outcome);
+    if (isFinal(outcome)) {
+      this.entry = { fingerprint: request.fingerprint, outcome: stored };
+      await this.ctx.storage.put('entry', this.entry);
+    } else {
+      this.entry = undefined;
+      await this.ctx.storage.delete('entry');
+    }
+    return stored;
+  }
+
+  /** 24 h after the first request: the key is forgotten. */
+  override async alarm(): Promise<void> {
+    if (this.inflight) return;
+    this.entry = undefined;
+    await this.ctx.storage.deleteAll();
+  }
+}
+
+const conflict = () => gatewayRefusal(422, 'This Idempotency-Key was already used with a different request');
+const unknownOutcome = () =>
+  gatewayRefusal(
+    409,
+    'A request with this Idempotency-Key was started and its outcome is unknown; it is not sent again',
+  );
+
+/** A valid Idempotency-Key header, undefined when absent; a malformed one is a 400. */
+export function idempotencyKey(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (!KEY.test(header)) throw gatewayRefusal(400, 'Idempotency-Key must be 1 to 255 printable ASCII characters');
+  return header;
+}
+
+const encoder = new TextEncoder();
+const sha256 = async (text: string) =>
+  Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text))), (b) =>
+    b.toString(16).padStart(2, '0'),
+  ).join('');
+
+/** A request's fingerprint: the block and its validated input, keys sorted. Holds no secret (a digest). */
+export const fingerprint = (block: string, input: BlockInput) =>
+  sha256(
+    JSON.stringify([
+      block,
+      Object.keys(input)
+        .sort()
+        .map((name) => [name, input[name]]),
+    ]),
+  );
+
+/** The store of one key of one caller: callers with a key by its id, callers with their own account by it. */
+export function storeName(caller: Caller, input: BlockInput, key: string): string {
+  const scope =
+    caller.kind === 'key'
+      ? caller.id
+      : typeof input.accountSid === 'string'
+        ? `account:${input.accountSid}`
+        : 'anonymous';
+  return `${scope}\n${key}`;
+}

@@ -8,11 +8,24 @@ const blocked = (request: Request) =>
 const SLOW_MS = 3000;
 
 /**
+ * `short-body.fault.invalid` answers 201 with a Content-Length longer than its body.
  * `hangs.fault.invalid` answers only after SLOW_MS; `stalls.fault.invalid` sends its headers and the start
  * of a body at once, and the rest after SLOW_MS. Anything else: undefined.
  */
 function slowFault(host: string): Promise<Response> | Response | undefined {
   const later = <T>(value: () => T) => new Promise<T>((resolve) => setTimeout(() => resolve(value()), SLOW_MS));
+  if (host === 'short-body.fault.invalid') {
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"sid":"SM'));
+        controller.close();
+      },
+    });
+    return new Response(body, {
+      status: 201,
+      headers: { 'Content-Type': 'application/json', 'Content-Length': '4096' },
+    });
+  }
   if (host === 'hangs.fault.invalid') return later(() => new Response('late', { status: 599 }));
   if (host === 'stalls.fault.invalid') {
     const body = new ReadableStream<Uint8Array>({

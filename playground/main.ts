@@ -1,0 +1,170 @@
+/**
+ * The playground (GET /): pick a block, fill the form generated from the Worker's own /openapi.json, run the
+ * call against this Worker, see the status, the envelope and the time taken, and export the same call as code.
+ * No request leaves this origin.
+ */
+import { type BlockSpec, blocksOf, type OpenApi } from './document';
+import { byId, h } from './dom';
+import { type BlockForm, blockForm } from './form';
+import { type Call, clients, headersOf, snippet } from './snippets';
+
+const blockSelect = byId<HTMLSelectElement>('block');
+const blockInfo = byId('block-info');
+const fields = byId('fields');
+const apiKey = byId<HTMLInputElement>('api-key');
+const form = byId<HTMLFormElement>('call');
+const sendButton = byId<HTMLButtonElement>('send');
+const statusLine = byId('status');
+const envelope = byId('envelope');
+const language = byId<HTMLSelectElement>('language');
+const code = byId('snippet');
+const copyButton = byId<HTMLButtonElement>('copy');
+const copied = byId('copied');
+const inbox = byId('inbox');
+const inboxList = byId('inbox-list');
+const docDetails = byId<HTMLDetailsElement>('document');
+const docText = byId('document-text');
+
+let blocks: BlockSpec[] = [];
+let current: { block: BlockSpec; form: BlockForm } | undefined;
+
+/** The call as the form stands. */
+function currentCall(): Call | undefined {
+  if (!current) return undefined;
+  return {
+    url: new URL(current.block.path, location.origin).href,
+    apiKey: apiKey.value.trim(),
+    body: current.form.body(),
+  };
+}
+
+function showSnippet() {
+  const call = currentCall();
+  code.textContent = call ? snippet(language.selectedIndex, call) : '';
+  copied.textContent = '';
+}
+
+function showBlock(name: string) {
+  const block = blocks.find((b) => b.name === name) ?? blocks[0];
+  if (!block) return;
+  current = { block, form: blockForm(block) };
+  blockInfo.textContent = `POST ${block.path}: ${block.description}`;
+  fields.replaceChildren(current.form.element);
+  showSnippet();
+}
+
+/** One line for the inbox: the resource's sid and status, or the error string. */
+function summary(answer: unknown): string {
+  const body = answer as { callback?: string; contextWrites?: { to?: unknown } } | undefined;
+  const to = body?.contextWrites?.to;
+  if (body?.callback === 'success' && to && typeof to === 'object') {
+    const resource = to as { sid?: string; status?: string };
+    return `${resource.sid ?? ''} ${resource.status ?? ''}`.trim();
+  }
+  return typeof to === 'string' ? to : 'not an envelope';
+}
+
+function record(block: BlockSpec, body: Record<string, unknown>, status: number, answer: unknown, text: string) {
+  if (inbox.hidden) return;
+  const ok = (answer as { callback?: string } | undefined)?.callback === 'success';
+  const item = h(
+    'li',
+    { class: ok ? 'ok' : 'err' },
+    h(
+      'p',
+      {},
+      h('strong', {}, `HTTP ${status}`),
+      ` ${block.name} to ${String(body.to ?? '?')} at ${new Date().toLocaleTimeString()}`,
+    ),
+    h('p', { class: 'summary' }, summary(answer)),
+    h('details', {}, h('summary', {}, 'Answer'), h('pre', { tabindex: 0 }, text)),
+  );
+  inboxList.prepend(item);
+}
+
+async function send(event: SubmitEvent) {
+  event.preventDefault();
+  const call = currentCall();
+  if (!current || !call) return;
+  const { block } = current;
+  sendButton.disabled = true;
+  statusLine.className = 'status';
+  statusLine.textContent = `Sending to ${block.path}…`;
+  const started = performance.now();
+  try {
+    const res = await fetch(call.url, { method: 'POST', headers: headersOf(call), body: JSON.stringify(call.body) });
+    const text = await res.text();
+    const ms = Math.round(performance.now() - started);
+    let answer: unknown;
+    let shown = text;
+    try {
+      answer = JSON.parse(text);
+      shown = JSON.stringify(answer, null, 2);
+    } catch {
+      answer = undefined;
+    }
+    const outcome = (answer as { callback?: string } | undefined)?.callback ?? 'not JSON';
+    statusLine.className = `status ${outcome === 'success' ? 'ok' : 'err'}`;
+    statusLine.replaceChildren(
+      h('strong', { id: 'http-status' }, `HTTP ${res.status}`),
+      ` ${outcome} in `,
+      h('span', { id: 'elapsed' }, `${ms} ms`),
+      res.headers.get('x-request-id') ? ` · request id ${res.headers.get('x-request-id')}` : '',
+    );
+    envelope.textContent = shown;
+    record(block, call.body, res.status, answer, shown);
+  } catch (error) {
+    statusLine.className = 'status err';
+    statusLine.textContent = `The Worker could not be reached: ${error instanceof Error ? error.message : String(error)}`;
+    envelope.textContent = '';
+  } finally {
+    sendButton.disabled = false;
+  }
+}
+
+async function copy() {
+  const text = code.textContent ?? '';
+  try {
+    await navigator.clipboard.writeText(text);
+    copied.textContent = 'Copied.';
+  } catch {
+    // No clipboard permission: select the snippet so that Ctrl+C copies it.
+    const range = document.createRange();
+    range.selectNodeContents(code);
+    getSelection()?.removeAllRanges();
+    getSelection()?.addRange(range);
+    copied.textContent = 'Selected: press Ctrl+C (⌘C) to copy.';
+  }
+}
+
+async function start() {
+  const res = await fetch('/openapi.json', { headers: { Accept: 'application/json' } });
+  if (!res.ok) throw new Error(`GET /openapi.json answered HTTP ${res.status}`);
+  const text = await res.text();
+  const doc = JSON.parse(text) as OpenApi;
+  blocks = blocksOf(doc);
+  const sandbox = doc.servers[0]?.['x-twilio-mode'] === 'sandbox';
+  byId('mode').textContent = sandbox
+    ? 'Sandbox mode: the Twilio emulator answers; nothing is sent or billed. The defaults succeed as they are.'
+    : 'Live mode: calls go to Twilio and may be billed.';
+  inbox.hidden = !sandbox;
+  blockSelect.replaceChildren(...blocks.map((b) => h('option', { value: b.name }, `${b.name}: ${b.title}`)));
+  language.replaceChildren(...clients.map(([label], i) => h('option', { value: String(i) }, label)));
+  blockSelect.addEventListener('change', () => showBlock(blockSelect.value));
+  form.addEventListener('input', showSnippet);
+  form.addEventListener('change', showSnippet);
+  form.addEventListener('submit', (event) => void send(event));
+  language.addEventListener('change', showSnippet);
+  copyButton.addEventListener('click', () => void copy());
+  docDetails.addEventListener('toggle', () => {
+    if (docDetails.open && !docText.textContent) docText.textContent = JSON.stringify(doc, null, 2);
+  });
+  showBlock(blockSelect.value);
+  sendButton.disabled = false;
+  document.body.dataset.ready = 'true';
+}
+
+start().catch((error: unknown) => {
+  byId('mode').textContent =
+    `The playground could not start: ${error instanceof Error ? error.message : String(error)}`;
+});

@@ -1,0 +1,307 @@
+// The playground in a real browser (Debian's Chromium, driven by playwright-core), against the Worker as
+// `npm start` runs it: wrangler dev, sandbox mode, on a free port, so the static-asset routing is real too.
+// It sends an SMS from the page, sees the documented error for a bad From, runs the exported curl snippet with
+// the real curl and gets the same answer, checks that no request left the Worker's origin, and saves
+// screenshots at desktop and phone width under test-results/. Run by `npm test` after vitest.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const SCREENSHOTS = join(root, 'test-results');
+const INVALID_FROM =
+  "[HTTP 400] Unable to create record: The 'From' number +15005550001 is not a valid phone number, shortcode, or alphanumeric sender ID.";
+
+const started = Date.now();
+const step = (text) => console.log(`  ✓ ${text}`);
+
+/** Debian's Chromium: installed with apt-get when missing and we are root; otherwise a clear failure. */
+function ensureChromium() {
+  if (existsSync(CHROMIUM)) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error(
+      `The browser test needs Chromium at ${CHROMIUM}. Install it (Debian/Ubuntu: sudo apt-get install -y chromium) and run npm test again.`,
+    );
+  }
+  console.log('Chromium is missing: installing it with apt-get (root)…');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env });
+  if (!existsSync(CHROMIUM)) throw new Error(`apt-get ran, but there is no ${CHROMIUM}`);
+}
+
+/** A TCP port nobody listens on right now. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `npm start`'s own command line (package.json), on the given ports: the Worker exactly as a user runs it. */
+async function startWorker() {
+  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const port = await freePort();
+  const inspector = await freePort();
+  if (!/wrangler dev .*--port 8787/.test(scripts.start)) {
+    throw new Error(`npm start is expected to run "wrangler dev ... --port 8787", not: ${scripts.start}`);
+  }
+  const command = `${scripts.start.replace('--port 8787', `--port ${port}`)} --ip 127.0.0.1 --inspector-port ${inspector}`;
+  let log = '';
+  const child = spawn('sh', ['-c', command], {
+    cwd: root,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH}`,
+      WRANGLER_SEND_METRICS: 'false',
+      CI: 'true',
+    },
+  });
+  child.stdout.on('data', (chunk) => {
+    log += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    log += chunk;
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  const stop = () => {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {}
+  };
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${log}`);
+    try {
+      const res = await fetch(`${origin}/openapi.json`);
+      if (res.ok) return { origin, stop, log: () => log };
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  stop();
+  throw new Error(`wrangler dev did not answer on ${origin} within 90 s:\n${log}`);
+}
+
+/** Runs a shell snippet as a user would paste it, with the real curl; curl's config adds only -s and the status. */
+function runSnippet(snippet, home) {
+  const out = execFileSync('sh', ['-c', snippet], { env: { ...process.env, CURL_HOME: home }, encoding: 'utf8' });
+  const cut = out.lastIndexOf('\n');
+  return { status: Number(out.slice(cut + 1)), json: JSON.parse(out.slice(0, cut)) };
+}
+
+/** The page's answer: the HTTP status shown and the envelope shown. */
+async function shownAnswer(page, status) {
+  await page
+    .locator('#http-status')
+    .filter({ hasText: `HTTP ${status}` })
+    .waitFor({ timeout: 15_000 });
+  assert.match(await page.locator('#elapsed').textContent(), /^\d+ ms$/);
+  return JSON.parse(await page.locator('#envelope').textContent());
+}
+
+/** Routing through the asset router, as deployed: the page is an asset, the Worker's routes stay the Worker's. */
+async function checkRouting(origin) {
+  const page = await fetch(`${origin}/`);
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+  assert.match(page.headers.get('content-security-policy') ?? '', /connect-src 'self'/);
+  assert.match(await page.text(), /<script type="module" src="\/app\.js">/);
+  const script = await fetch(`${origin}/app.js`);
+  assert.equal(script.status, 200, 'public/app.js is built (wrangler [build]) and served');
+  const doc = await fetch(`${origin}/openapi.json`);
+  assert.equal(doc.status, 200);
+  assert.ok(doc.headers.get('x-request-id'), '/openapi.json is answered by the Worker');
+  const json = await doc.json();
+  assert.equal(json.servers[0].url, origin);
+  assert.equal(json.servers[0]['x-twilio-mode'], 'sandbox');
+  const descriptor = await fetch(`${origin}/api/Twilio`);
+  assert.equal((await descriptor.json()).package, 'Twilio');
+  const missing = await fetch(`${origin}/no-such-page`);
+  assert.equal(missing.status, 404);
+  assert.equal(
+    (await missing.json()).callback,
+    'error',
+    'a path with no asset reaches the Worker and its 404 envelope',
+  );
+  step('GET / and /app.js are assets (with the CSP); /openapi.json, /api/Twilio and unknown paths reach the Worker');
+}
+
+async function main() {
+  ensureChromium();
+  const worker = await startWorker();
+  const curlHome = mkdtempSync(join(tmpdir(), 'curlrc-'));
+  writeFileSync(join(curlHome, '.curlrc'), 'silent\nshow-error\nwrite-out = "\\n%{http_code}"\n');
+  let browser;
+  try {
+    const { origin } = worker;
+    step(`the Worker runs as npm start runs it, on ${origin} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    await checkRouting(origin);
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+    const page = await context.newPage();
+    const hosts = new Set();
+    const problems = [];
+    page.on('request', (request) => hosts.add(new URL(request.url()).host));
+    page.on('console', (message) => {
+      // The 400 asked for below is logged by Chromium as a failed load; anything else is a problem.
+      if (message.type() === 'error' && !/status of 400 \(Bad Request\)/.test(message.text())) {
+        problems.push(message.text());
+      }
+    });
+    page.on('pageerror', (error) => problems.push(String(error)));
+
+    await page.goto(`${origin}/`);
+    await page.locator('body[data-ready="true"]').waitFor({ timeout: 15_000 });
+    assert.match(await page.locator('#mode').textContent(), /^Sandbox mode/);
+    assert.deepEqual(await page.locator('#block option').evaluateAll((options) => options.map((o) => o.value)), [
+      'makeCall',
+      'sendSms',
+      'sendMms',
+    ]);
+    step('the page loads its blocks from /openapi.json and says it is in sandbox mode');
+
+    // Every control has a label; the focused control shows its outline.
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll('input, select, textarea')].filter((e) => !e.labels?.length).map((e) => e.id),
+    );
+    assert.deepEqual(unlabelled, []);
+    await page.keyboard.press('Tab');
+    assert.notEqual(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle), 'none');
+
+    for (const block of ['makeCall', 'sendMms']) {
+      await page.selectOption('#block', block);
+      await page.click('#send');
+      assert.equal((await shownAnswer(page, 200)).callback, 'success', block);
+    }
+    step('makeCall and sendMms succeed at the first click, with the defaults as they are');
+
+    await page.selectOption('#block', 'sendSms');
+    assert.equal(await page.inputValue('#f-from'), '+15005550006');
+    assert.equal(await page.inputValue('#f-to'), '+14155550100');
+    assert.equal(await page.inputValue('#f-body'), 'Hello from the gateway');
+    assert.equal(await page.getAttribute('#f-sendAt', 'type'), 'datetime-local');
+    assert.equal(await page.getAttribute('#f-provideFeedback', 'type'), 'checkbox');
+    assert.equal(await page.locator('#f-addressRetention').evaluate((e) => e.tagName), 'SELECT');
+    assert.equal(await page.locator('#f-mediaUrl').evaluate((e) => e.tagName), 'TEXTAREA');
+    assert.equal(await page.getAttribute('#f-validityPeriod', 'type'), 'number');
+    step("sendSms's form follows the kinds' widgets, prefilled with the sandbox's numbers and the tables' examples");
+
+    await page.fill('#f-body', 'Hello from the browser test');
+    await page.press('#f-body', 'Enter'); // keyboard only: Enter submits the form
+    const sent = await shownAnswer(page, 200);
+    assert.equal(sent.callback, 'success');
+    assert.match(sent.contextWrites.to.sid, /^SM[0-9a-f]{32}$/);
+    assert.equal(sent.contextWrites.to.body, 'Hello from the browser test');
+    assert.equal(sent.contextWrites.to.status, 'queued');
+    step(`Send: HTTP 200, the success envelope (${sent.contextWrites.to.sid}) and the time taken`);
+
+    // The same call as curl, copied with the Copy button and run with the real curl.
+    const success = await page.locator('#snippet').textContent();
+    assert.match(success, /^curl http:\/\/127\.0\.0\.1:\d+\/api\/Twilio\/sendSms/);
+    const again = runSnippet(success, curlHome);
+    assert.equal(again.status, 200);
+    assert.equal(again.json.callback, 'success');
+    const volatile = new Set(['sid', 'uri', 'subresourceUris', 'dateCreated', 'dateUpdated']);
+    const stable = (resource) => Object.fromEntries(Object.entries(resource).filter(([key]) => !volatile.has(key)));
+    assert.deepEqual(stable(again.json.contextWrites.to), stable(sent.contextWrites.to));
+    step('the exported curl snippet, run by curl, answers the same (a new sid and dates aside)');
+
+    await page.fill('#f-from', '+15005550001');
+    await page.click('#send');
+    const refused = await shownAnswer(page, 400);
+    assert.deepEqual(refused, {
+      callback: 'error',
+      contextWrites: { to: INVALID_FROM },
+      error: {
+        status: 400,
+        code: 21212,
+        moreInfo: 'https://www.twilio.com/docs/errors/21212',
+        retryable: false,
+        source: 'twilio',
+      },
+    });
+    step('from +15005550001: HTTP 400 and the documented error');
+
+    await page.selectOption('#language', { label: 'Shell: curl' });
+    const curl = await page.locator('#snippet').textContent();
+    await page.click('#copy');
+    await page.locator('#copied').filter({ hasText: 'Copied.' }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), curl);
+    const replay = runSnippet(curl, curlHome);
+    assert.equal(replay.status, 400);
+    assert.deepEqual(replay.json, refused);
+    step('Copy puts the curl snippet on the clipboard; run by curl, it gets exactly the same 400 answer');
+
+    const languages = await page.locator('#language option').allInnerTexts();
+    assert.ok(languages.length >= 10, `only ${languages.length} languages`);
+    for (const label of languages) {
+      await page.selectOption('#language', { label });
+      const code = await page.locator('#snippet').textContent();
+      assert.ok(code.includes('/api/Twilio/sendSms') && code.includes('+15005550001'), `${label}: ${code}`);
+    }
+    step(`snippets in ${languages.length} languages: ${languages.join(', ')}`);
+
+    const inbox = await page.locator('#inbox-list > li').allInnerTexts();
+    assert.equal(inbox.length, 4);
+    assert.match(inbox[0], /HTTP 400 sendSms/);
+    assert.ok(inbox[0].includes(INVALID_FROM));
+    assert.match(inbox[1], /HTTP 200 sendSms[\s\S]*SM[0-9a-f]{32} queued/);
+    assert.match(inbox[2], /HTTP 200 sendMms[\s\S]*MM[0-9a-f]{32} queued/);
+    assert.match(inbox[3], /HTTP 200 makeCall[\s\S]*CA[0-9a-f]{32} queued/);
+    step('the sandbox inbox lists the four calls, newest first, with status and answer');
+
+    await page.click('#document summary');
+    await page.locator('#document-text').filter({ hasText: '"openapi": "3.1.0"' }).waitFor({ timeout: 5_000 });
+    step('the OpenAPI document is shown on the page');
+
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'playground-desktop.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone`);
+    await page.screenshot({ path: join(SCREENSHOTS, 'playground-phone.png'), fullPage: true });
+    step('no horizontal scroll at 390 px; screenshots in test-results/ (desktop, phone)');
+
+    assert.deepEqual([...hosts], [new URL(origin).host], 'every request of the page went to the Worker');
+    assert.deepEqual(problems, [], 'no console error (a CSP violation would be one)');
+    step('every request of the page went to the Worker itself; no console error');
+  } catch (error) {
+    console.error(`\nWorker log:\n${worker.log()}`);
+    throw error;
+  } finally {
+    await browser?.close();
+    worker.stop();
+    rmSync(curlHome, { recursive: true, force: true });
+  }
+  console.log(`browser test passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+console.log('browser test: the playground in Chromium against wrangler dev (npm start)');
+main().catch((error) => {
+  console.error(`browser test failed: ${error?.stack ?? error}`);
+  process.exit(1);
+});

@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Block, blocks, type Field } from '../src/blocks';
 import { installFakeTwilio } from './fake-twilio';
-import { ACCOUNT, call, post, sms, TOKEN } from './helpers';
+import { ACCOUNT, call, mms, post, sms, TOKEN } from './helpers';
 
 afterEach(() => vi.restoreAllMocks());
 
 const base: Record<string, Record<string, unknown>> = {
   makeCall: call,
   sendSms: sms,
-  sendMms: { ...sms, body: undefined, mediaUrl: 'https://example.com/a.png' },
+  sendMms: mms,
 };
 
 /**
@@ -82,21 +82,24 @@ describe.each(blocks.map((b) => [b.name, b] as const))('%s: every field reaches 
 });
 
 describe('exact form bodies (hand-written)', () => {
+  // The inputs are written out here like the bodies they must give, not taken from the tables' examples.
+  const message = { accountSid: ACCOUNT, accountToken: TOKEN, from: '+15005550006', to: '+15005550009' };
+  const voice = {
+    accountSid: ACCOUNT,
+    accountToken: TOKEN,
+    from: '+15005550006',
+    to: '+14155550100',
+    url: 'http://demo.twilio.com/docs/voice.xml',
+  };
   it('sendSms from the block doc example', async () => {
     const { seen } = installFakeTwilio();
-    await post('sendSms', {
-      accountSid: ACCOUNT,
-      accountToken: TOKEN,
-      from: '+15005550006',
-      to: '+15005550009',
-      body: 'text',
-    });
+    await post('sendSms', { ...message, body: 'text' });
     expect(seen[0]!.body).toBe('From=%2B15005550006&To=%2B15005550009&Body=text');
   });
   it('sendSms with a messaging service, feedback and scheduling', async () => {
     const { seen } = installFakeTwilio();
     await post('sendSms', {
-      ...sms,
+      ...message,
       from: undefined,
       messagingServiceSid: 'MG0123456789abcdef0123456789abcdef',
       body: 'Hi there & bye',
@@ -112,7 +115,7 @@ describe('exact form bodies (hand-written)', () => {
   });
   it('sendMms with two media urls and a body', async () => {
     const { seen } = installFakeTwilio();
-    await post('sendMms', { ...sms, body: 'look', mediaUrl: ['https://e.com/a.png', 'https://e.com/b.jpg'] });
+    await post('sendMms', { ...message, body: 'look', mediaUrl: ['https://e.com/a.png', 'https://e.com/b.jpg'] });
     expect(seen[0]!.body).toBe(
       'From=%2B15005550006&To=%2B15005550009&Body=look&MediaUrl=https%3A%2F%2Fe.com%2Fa.png&MediaUrl=https%3A%2F%2Fe.com%2Fb.jpg',
     );
@@ -120,7 +123,7 @@ describe('exact form bodies (hand-written)', () => {
   it('makeCall from the block doc example, with events, method, timeout and record', async () => {
     const { seen } = installFakeTwilio();
     await post('makeCall', {
-      ...call,
+      ...voice,
       method: 'get',
       statusCallback: 'https://e.com/cb',
       statusCallbackEvent: 'initiated ringing',
@@ -136,7 +139,7 @@ describe('exact form bodies (hand-written)', () => {
   });
   it('makeCall with inline TwiML and no url', async () => {
     const { seen } = installFakeTwilio();
-    await post('makeCall', { ...call, url: undefined, twiml: '<Response><Say>Hi</Say></Response>' });
+    await post('makeCall', { ...voice, url: undefined, twiml: '<Response><Say>Hi</Say></Response>' });
     expect(seen[0]!.body).toBe(
       'From=%2B15005550006&To=%2B14155550100&Twiml=%3CResponse%3E%3CSay%3EHi%3C%2FSay%3E%3C%2FResponse%3E',
     );

@@ -28,9 +28,9 @@ describe('201: the decoded resource', () => {
     expect(to).toMatchObject({
       sid: 'SM00000000000000000000000000000001',
       accountSid: ACCOUNT,
-      body: 'hi',
-      from: '+15005550006',
-      to: '+15005550009',
+      body: sms.body,
+      from: sms.from,
+      to: sms.to,
       status: 'queued',
       dateCreated: '2026-11-26T12:46:22.000Z',
       dateUpdated: '2026-11-26T12:46:22.000Z',

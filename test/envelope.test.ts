@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { installFakeTwilio, twilioErrorResponse } from './fake-twilio';
-import { ACCOUNT, call, expectError, post, send, sms, TOKEN } from './helpers';
+import { ACCOUNT, call, expectError, mms, post, send, sms, TOKEN } from './helpers';
 
 afterEach(() => vi.restoreAllMocks());
 
 const noEnvCredentials = { TWILIO_ACCOUNT_SID: undefined, TWILIO_AUTH_TOKEN: undefined };
-const mms = { ...sms, body: undefined, mediaUrl: 'https://e.com/a.png' };
 
 describe('the documented strings, exactly', () => {
   it.each([

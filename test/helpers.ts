@@ -1,6 +1,9 @@
 import { env } from 'cloudflare:workers';
 import { expect, vi } from 'vitest';
 import { app } from '../src/app';
+import type { Block, Value } from '../src/blocks';
+import { makeCall } from '../src/blocks/make-call';
+import { sendMms, sendSms } from '../src/blocks/messages';
 
 export const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
 export const TOKEN = 'request-token-s3cr3t';
@@ -25,14 +28,33 @@ export const errorText = (json: Record<string, any>) => {
   return json.contextWrites.to as string;
 };
 
-export const sms = { accountSid: ACCOUNT, accountToken: TOKEN, from: '+15005550006', to: '+15005550009', body: 'hi' };
-export const call = {
-  accountSid: ACCOUNT,
-  accountToken: TOKEN,
-  from: '+15005550006',
-  to: '+14155550100',
-  url: 'http://demo.twilio.com/docs/voice.xml',
-};
+/**
+ * A minimal valid input of a block, from its table: the first field of each required group with the
+ * table's example value, in table order; no credentials.
+ */
+export function minimalInput(block: Block): Record<string, Value> {
+  const required = new Set(block.requires.map((group) => group.anyOf[0]));
+  return Object.fromEntries(
+    Object.values(block.fields)
+      .filter((field) => required.has(field.name))
+      .map((field) => [field.name, field.example]),
+  );
+}
+
+/** `minimalInput` with the request's own credentials, where every value is a string (so it also posts as a form). */
+function stringInput(block: Block): Record<string, string> {
+  const input: Record<string, string> = { accountSid: ACCOUNT, accountToken: TOKEN };
+  for (const [name, value] of Object.entries(minimalInput(block))) {
+    if (typeof value !== 'string') throw new Error(`${block.name}.${name}: the example is not a string`);
+    input[name] = value;
+  }
+  return input;
+}
+
+/** Valid requests with the request's own credentials: from, to and url / body / mediaUrl, the tables' examples. */
+export const call = stringInput(makeCall);
+export const sms = stringInput(sendSms);
+export const mms = { accountSid: ACCOUNT, accountToken: TOKEN, ...minimalInput(sendMms) };
 
 /** The fake auth token of the test Worker env (vitest.config.ts); it must never be echoed. */
 export const ENV_TOKEN = 'env-secret-token-never-echoed';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { emulator } from '../src/sandbox';
-import { ACCOUNT, call, errorText, post, sms, TOKEN } from './helpers';
+import { ACCOUNT, call, errorText, mms, post, sms, TOKEN } from './helpers';
 
 const OTHER_ACCOUNT = 'ACffffffffffffffffffffffffffffffff';
 const API_KEY = 'SK0123456789abcdef0123456789abcdef';
@@ -479,7 +479,7 @@ describe('through the Worker in sandbox mode (TWILIO_MODE=sandbox)', () => {
   });
 
   it('sendSms succeeds from +15005550006 with the documented envelope', async () => {
-    const { status, json } = await post('sendSms', { ...sms, to: '+14155550100' }, sandbox);
+    const { status, json } = await post('sendSms', sms, sandbox);
     expect(status).toBe(200);
     expect(json.callback).toBe('success');
     const message = json.contextWrites.to;
@@ -496,11 +496,7 @@ describe('through the Worker in sandbox mode (TWILIO_MODE=sandbox)', () => {
   });
 
   it('sendMms succeeds with an MM sid', async () => {
-    const { json } = await post(
-      'sendMms',
-      { ...sms, to: '+14155550100', body: '', mediaUrl: ['https://e.com/a.png'] },
-      sandbox,
-    );
+    const { json } = await post('sendMms', mms, sandbox);
     expect(json.contextWrites.to.sid).toMatch(/^MM/);
     expect(json.contextWrites.to.numMedia).toBe('1');
   });
@@ -517,7 +513,7 @@ describe('through the Worker in sandbox mode (TWILIO_MODE=sandbox)', () => {
   });
 
   it('uses the Worker secrets, and API-key auth', async () => {
-    const { accountSid: _, accountToken: __, ...rest } = { ...sms, to: '+14155550100' };
+    const { accountSid: _, accountToken: __, ...rest } = sms;
     expect((await post('sendSms', rest, sandbox)).status).toBe(200);
     const apiKey = {
       ...sandbox,
@@ -532,7 +528,7 @@ describe('through the Worker in sandbox mode (TWILIO_MODE=sandbox)', () => {
 
   const envelope = (message: string) => `[HTTP 400] Unable to create record: ${message}`;
   it.each(MAGIC_SMS_FROM)('sendSms from %s → %i', async (from, code, message) => {
-    const { status, json } = await post('sendSms', { ...sms, from, to: '+14155550100' }, sandbox);
+    const { status, json } = await post('sendSms', { ...sms, from }, sandbox);
     expect(status).toBe(400);
     expect(errorText(json)).toBe(envelope(message));
     expect(json.error).toMatchObject({ status: 400, code, moreInfo: `https://www.twilio.com/docs/errors/${code}` });
@@ -582,7 +578,7 @@ describe('through the Worker in sandbox mode (TWILIO_MODE=sandbox)', () => {
   });
 
   it('num_segments reaches the caller', async () => {
-    const { json } = await post('sendSms', { ...sms, to: '+14155550100', body: 'ж'.repeat(71) }, sandbox);
+    const { json } = await post('sendSms', { ...sms, body: 'ж'.repeat(71) }, sandbox);
     expect(json.contextWrites.to.numSegments).toBe('2');
   });
 });

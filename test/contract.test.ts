@@ -15,7 +15,7 @@ import { makeCall } from '../src/blocks/make-call';
 import { sendMms, sendSms } from '../src/blocks/messages';
 import { emulator } from '../src/sandbox';
 import specText from './fixtures/twilio-api-v2010-calls-messages.openapi.json?raw';
-import { ACCOUNT, envWith, TOKEN } from './helpers';
+import { ACCOUNT, envWith, minimalInput, TOKEN } from './helpers';
 
 interface Schema {
   type?: string;
@@ -164,78 +164,23 @@ const hex = (c: string) => c.repeat(32);
 const creds = { accountSid: ACCOUNT, accountToken: TOKEN };
 const HOOK = 'https://hooks.example.com/status';
 
-/** Every parameter of CreateCall, with a valid value. */
-const fullCall = {
-  from: '+15005550006',
-  to: '+14155550100',
-  url: 'https://example.com/twiml.xml',
-  twiml: '<Response><Say>Hello</Say></Response>',
-  applicationSid: `AP${hex('a')}`,
-  method: 'GET',
-  fallbackUrl: 'https://example.com/fallback.xml',
-  fallbackMethod: 'POST',
-  statusCallback: HOOK,
-  statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
-  statusCallbackMethod: 'POST',
-  sendDigits: '1234#wW*',
-  timeout: 30,
-  record: true,
-  recordingChannels: 'dual',
-  recordingStatusCallback: `${HOOK}/recording`,
-  recordingStatusCallbackMethod: 'GET',
-  recordingStatusCallbackEvent: ['in-progress', 'completed', 'absent'],
-  recordingTrack: 'both',
-  trim: 'trim-silence',
-  sipAuthUsername: 'alice',
-  sipAuthPassword: 'sip-password',
-  machineDetection: 'DetectMessageEnd',
-  machineDetectionTimeout: 30,
-  machineDetectionSpeechThreshold: 2400,
-  machineDetectionSpeechEndThreshold: 1200,
-  machineDetectionSilenceTimeout: 5000,
-  asyncAmd: 'true',
-  asyncAmdStatusCallback: `${HOOK}/amd`,
-  asyncAmdStatusCallbackMethod: 'POST',
-  callerId: '+15005550006',
-  callReason: 'Appointment reminder',
-  callToken: 'call-token',
-  byoc: `BY${hex('b')}`,
-  timeLimit: 600,
-  clientNotificationUrl: 'https://example.com/push',
-};
+/** Every parameter of a block but the credentials and `except`, with its table example. */
+const everyParameter = (block: Block, except: readonly string[] = []) =>
+  Object.fromEntries(
+    Object.values(block.fields)
+      .filter((field) => field.kind !== 'credential' && !except.includes(field.name))
+      .map((field) => [field.name, field.example]),
+  );
 
-/** Every parameter of CreateMessage but MessagingServiceSid (test credentials refuse it), with a valid value. */
-const fullMessage = {
-  from: '+15005550006',
-  to: '+14155550100',
-  body: 'Hello ✓ world',
-  mediaUrl: ['https://example.com/a.png', 'https://example.com/b.jpg'],
-  contentSid: `HX${hex('c')}`,
-  contentVariables: '{"1":"12/1","2":"3pm"}',
-  statusCallback: HOOK,
-  applicationSid: `AP${hex('d')}`,
-  maxPrice: 0.75,
-  provideFeedback: true,
-  attempt: 2,
-  validityPeriod: 600,
-  forceDelivery: false,
-  contentRetention: 'retain',
-  addressRetention: 'obfuscate',
-  smartEncoded: true,
-  persistentAction: ['mailto:test@example.com', 'geo:37.787890,-122.391664|375 Beale St'],
-  trafficType: 'free',
-  shortenUrls: false,
-  scheduleType: 'fixed',
-  sendAt: '2030-01-01T10:00:00+02:00',
-  sendAsMms: true,
-  riskCheck: 'disable',
-  fallbackFrom: '+15005550006',
-};
+/** Every parameter of CreateCall, with the table's example: each example must pass Twilio's own schema. */
+const fullCall = everyParameter(makeCall);
+/** Every parameter of CreateMessage but MessagingServiceSid (test credentials refuse it). */
+const fullMessage = everyParameter(sendSms, ['messagingServiceSid']);
 
 const REQUIRED = {
-  makeCall: ['from', 'to', 'url'],
-  sendSms: ['from', 'to', 'body'],
-  sendMms: ['from', 'to', 'mediaUrl'],
+  makeCall: Object.keys(minimalInput(makeCall)),
+  sendSms: Object.keys(minimalInput(sendSms)),
+  sendMms: Object.keys(minimalInput(sendMms)),
 };
 const FULL = { makeCall: fullCall, sendSms: fullMessage, sendMms: fullMessage } as const;
 
@@ -276,6 +221,30 @@ const VARIANTS: [keyof typeof FULL, Record<string, unknown>][] = [
   [
     'sendMms',
     { args: { from: '+15005550006', to: '+14155550100', mediaUrl: ['https://e.com/a.png'], body: 'wrapped' } },
+  ],
+  // Every list with several items, an offset date-time and a non-GSM body (the examples have one item each).
+  [
+    'makeCall',
+    {
+      from: '+15005550006',
+      to: '+14155550100',
+      url: HOOK,
+      method: 'GET',
+      statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+      recordingStatusCallbackEvent: ['in-progress', 'completed', 'absent'],
+    },
+  ],
+  [
+    'sendSms',
+    {
+      from: '+15005550006',
+      to: '+14155550100',
+      body: 'Hello ✓ world',
+      mediaUrl: ['https://example.com/a.png', 'https://example.com/b.jpg'],
+      persistentAction: ['mailto:test@example.com', 'geo:37.787890,-122.391664|375 Beale St'],
+      scheduleType: 'fixed',
+      sendAt: '2030-01-01T10:00:00+02:00',
+    },
   ],
 ];
 

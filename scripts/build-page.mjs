@@ -1,6 +1,8 @@
-// Builds the playground (playground/*.ts) into public/app.js with esbuild, and prints the page's gzip size.
-// Run by `npm run build:page`, and by wrangler before `wrangler dev` (npm start) and `wrangler deploy` ([build]).
-import { readFileSync } from 'node:fs';
+// Builds the playground's assets into public/: app.js (playground/*.ts, bundled by esbuild) and openapi.json (the
+// OpenAPI document, derived from the block tables by src/openapi.ts), and prints the page's gzip size.
+// Run by `npm run build:page` and `npm test`, and by wrangler ([build]) before `wrangler dev` (npm start),
+// `wrangler deploy` and `wrangler types`.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -21,6 +23,19 @@ await build({
   logLevel: 'warning',
 });
 
+// The document: src/openapi.ts bundled for Node and run here, so the Worker does not carry the builder.
+const builder = await build({
+  entryPoints: [join(root, 'src/openapi.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  write: false,
+  logLevel: 'warning',
+});
+const code = builder.outputFiles[0].text;
+const { openApiDocument } = await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
+writeFileSync(join(root, 'public/openapi.json'), JSON.stringify(openApiDocument()));
+
 /** gzip (level 9) sizes of the page's files, as served from public/. */
 function pageSizes() {
   const files = ['index.html', 'style.css', 'app.js'];
@@ -34,7 +49,7 @@ if (!quiet) {
   const sizes = pageSizes();
   const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
   console.log(
-    `playground: public/app.js built; gzip ${Object.entries(sizes)
+    `playground: public/app.js and public/openapi.json built; page gzip ${Object.entries(sizes)
       .map(([file, n]) => `${file} ${kb(n)}`)
       .join(', ')}`,
   );

@@ -8,7 +8,8 @@ import { CALL_FIELDS, callResource, DATE_FIELDS, MESSAGE_FIELDS, messageResource
  * The OpenAPI 3.1 document of the Worker (`GET /openapi.json`), derived from the block tables: each block's
  * request body (every field's JSON Schema, limits, options, description and example from `kinds`, the required
  * groups as `required` and `anyOf`), the envelopes, the statuses of the README's error table, the caller-key
- * schemes. Adding a route to the document is one entry in `routes` below.
+ * schemes. Adding a route to the document is one entry in `routes` below. Built at build time into a static
+ * asset (see `openApiDocument`); routes/docs.ts serves it.
  */
 
 type Schema = Record<string, unknown>;
@@ -192,21 +193,29 @@ const descriptorSchema: Schema = {
   required: ['package', 'accounts', 'blocks'],
 };
 
-/** The statuses of the README's error table: what each means, and one documented string. */
+/** The statuses of the README's error table (and its Security refusals): what each means, one documented string. */
 // biome-ignore format: one line per status, as the table reads
 const ERRORS: Readonly<Record<string, readonly [description: string, example: string]>> = {
-  400: ['Refused input: a missing or bad field (Twilio\'s rule and code, checked locally, or Twilio\'s own 400), an unknown field, bad JSON, or no credentials in the request nor in the secrets ("Credentials are required to create a Client").', "[HTTP 400] Unable to create record: A 'From' phone number is required."],
-  401: ["Twilio refused the credentials (wrong token), or the caller key is missing or wrong on a Worker with API_KEYS.", '[HTTP 401] Unable to create record: Authenticate'],
-  404: ['The account SID is not AC + 32 hex digits (checked locally) or Twilio does not know it; or no such route.', '[HTTP 404] Unable to create record: The requested resource /2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json was not found'],
+  400: ['Refused input: a missing or bad field (Twilio\'s rule and code, checked locally, or Twilio\'s own 400), an unknown field, bad JSON, a malformed Idempotency-Key, or no credentials in the request nor in the secrets ("Credentials are required to create a Client").', "[HTTP 400] Unable to create record: A 'From' phone number is required."],
+  401: ['Twilio refused the credentials (wrong token), or the caller key is missing or wrong (gateway).', '[HTTP 401] Refused by the gateway: A valid API key is required: Authorization: Bearer <key>, X-API-Key or Basic'],
+  403: ["Twilio's 403, or the gateway's destination guard: a `to` or dialled TwiML outside ALLOWED_DESTINATIONS, or a body over MAX_SEGMENTS.", "[HTTP 403] Refused by the gateway: The 'To' number is not among the allowed destinations"],
+  404: ['The account SID is not AC + 32 hex digits (checked locally) or Twilio does not know it; or no such route.', '[HTTP 404] Unable to create record: The requested resource /2010-04-01/Accounts/AC5f37acb25ffaeb498a78/Messages.json was not found'],
+  409: ['An earlier request with this Idempotency-Key has an outcome that was lost: it is not sent again.', '[HTTP 409] Refused by the gateway: A request with this Idempotency-Key was started and its outcome is unknown; it is not sent again'],
+  413: ['The request body is over 64 KB.', '[HTTP 413] Refused by the gateway: The request body is over 64 KB'],
   415: ['The body is neither JSON nor a form.', '[HTTP 415] Unable to create record: Content-Type must be application/json or application/x-www-form-urlencoded'],
-  429: ['Twilio stayed busy through the bounded retries, or this caller is over its rate limit.', '[HTTP 429] Unable to create record: Too many requests'],
-  '4XX': ["Any other refusal by Twilio, with Twilio's status (e.g. 403 20008 for a Messaging Service with test credentials), or of the gateway's own (\"[HTTP <status>] Refused by the gateway: <why>\").", '[HTTP 403] Unable to create record: Resource not accessible with Test Account Credentials'],
-  500: ["A setting of the Worker is invalid (the setting is named, never its value), or an unexpected failure.", 'Gateway configuration error: invalid TWILIO_TIMEOUT_MS'],
-  502: ["Twilio answered 5xx (error.status keeps Twilio's status), could not be reached, or answered garbage.", '[HTTP 502] Unable to create record: Twilio could not be reached'],
+  422: ['This Idempotency-Key was already used with a different request.', '[HTTP 422] Refused by the gateway: This Idempotency-Key was already used with a different request'],
+  429: ['Twilio stayed busy through the bounded retries, or this caller is over its rate limit (gateway, with Retry-After).', '[HTTP 429] Unable to create record: Too many requests'],
+  '4XX': ["Any other refusal by Twilio, with Twilio's status and message.", "[HTTP 400] Unable to create record: The 'From' number +15005550001 is not a valid phone number, shortcode, or alphanumeric sender ID."],
+  500: ['A setting of the Worker is invalid (the setting is named, never its value), or an unexpected failure.', 'Gateway configuration error: invalid TWILIO_TIMEOUT_MS'],
+  502: ["Twilio answered 5xx (error.status keeps Twilio's status), could not be reached, redirected, or answered garbage.", '[HTTP 502] Unable to create record: Twilio could not be reached'],
   504: ['Twilio did not answer within TWILIO_TIMEOUT_MS. The record may exist: not retryable.', '[HTTP 504] Unable to create record: Twilio did not answer within 10000 ms'],
 };
 
-const REQUEST_ID = { $ref: '#/components/headers/X-Request-Id' };
+const header = (name: string) => ({ $ref: `#/components/headers/${name}` });
+/** Headers of a status besides X-Request-Id (on every answer). */
+const HEADERS: Readonly<Record<string, readonly string[]>> = { 200: ['Idempotent-Replayed'], 429: ['Retry-After'] };
+const headersOf = (status: string) =>
+  Object.fromEntries(['X-Request-Id', ...(HEADERS[status] ?? [])].map((name) => [name, header(name)]));
 
 const errorResponses = (statuses: readonly string[]) =>
   Object.fromEntries(
@@ -216,7 +225,7 @@ const errorResponses = (statuses: readonly string[]) =>
         status,
         {
           description,
-          headers: { 'X-Request-Id': REQUEST_ID },
+          headers: headersOf(status),
           content: {
             'application/json': {
               schema: ref('ErrorEnvelope'),
@@ -246,7 +255,7 @@ interface Route {
   readonly keyed?: boolean;
 }
 
-const SEND_ERRORS = ['400', '401', '404', '415', '429', '4XX', '500', '502', '504'];
+const SEND_ERRORS = ['400', '401', '403', '404', '409', '413', '415', '422', '429', '4XX', '500', '502', '504'];
 
 /** The routes of the Worker. A new route is one entry here. */
 const routes: readonly Route[] = [
@@ -299,7 +308,7 @@ function operation(route: Route): Schema {
     summary: route.summary,
     description: route.description,
     tags: route.tags,
-    ...(route.keyed ? { security: KEYED } : {}),
+    ...(route.keyed ? { security: KEYED, parameters: [{ $ref: '#/components/parameters/Idempotency-Key' }] } : {}),
     ...(route.body
       ? {
           requestBody: {
@@ -311,7 +320,7 @@ function operation(route: Route): Schema {
     responses: {
       200: {
         description: route.success.description,
-        headers: { 'X-Request-Id': REQUEST_ID },
+        headers: headersOf(route.keyed ? '200' : ''),
         content: { 'application/json': { schema: route.success.schema } },
       },
       ...errorResponses(route.errors),
@@ -319,7 +328,12 @@ function operation(route: Route): Schema {
   };
 }
 
-function buildDocument(): Schema {
+/**
+ * The document, without `servers`: the Worker adds itself (its origin and Twilio mode) when it serves it.
+ * Built with the page's assets (scripts/build-page.mjs writes public/openapi.json), not in the Worker, whose
+ * bundle it would grow by about 3.5 KB gzip.
+ */
+export function openApiDocument(): Schema {
   const paths: Record<string, Record<string, Schema>> = {};
   for (const route of routes) paths[route.path] = { ...paths[route.path], [route.method]: operation(route) };
   return {
@@ -329,7 +343,7 @@ function buildDocument(): Schema {
       version: '1.0.0',
       summary: 'Make voice calls, send SMS and send MMS through Twilio with one JSON call.',
       description:
-        '`Twilio` in the path is matched case-insensitively. Every answer carries an X-Request-Id header. A caller key is needed only on a Worker with API_KEYS set (not locally, in sandbox mode).',
+        '`Twilio` in the path is matched case-insensitively. Every answer carries an X-Request-Id header. A caller key is needed on a Worker with API_KEYS to spend its stored Twilio credentials; a request that brings its own accountSid and accountToken needs none (unless REQUIRE_API_KEY=always), nor does the local sandbox without API_KEYS. GET /api/Twilio and this document are public.',
     },
     tags: [
       { name: 'blocks', description: 'One POST per block: make a call, send an SMS, send an MMS.' },
@@ -344,11 +358,26 @@ function buildDocument(): Schema {
         ErrorEnvelope: errorEnvelope,
         Descriptor: descriptorSchema,
       },
+      parameters: {
+        'Idempotency-Key': {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          description:
+            'Makes the send exactly-once per caller: repeats within 24 h get the same status and body, with Idempotent-Replayed: true.',
+          schema: { type: 'string', minLength: 1, maxLength: 255 },
+        },
+      },
       headers: {
         'X-Request-Id': {
           description: "The request's id (the caller's own, if well-formed), named in the log line too.",
           schema: { type: 'string' },
         },
+        'Idempotent-Replayed': {
+          description: 'true when this is the stored answer to an earlier request with the same Idempotency-Key.',
+          schema: { const: 'true' },
+        },
+        'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'string' } },
       },
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'A caller key: Authorization: Bearer <key>.' },
@@ -361,19 +390,4 @@ function buildDocument(): Schema {
       },
     },
   };
-}
-
-let built: Schema | undefined;
-
-/**
- * The document as served from `origin`: the derived document (built once), with this Worker as its server and
- * its Twilio mode (`sandbox`: nothing is sent) as `x-twilio-mode`.
- */
-export function openApiDocument(origin: string, mode: 'live' | 'sandbox'): Schema {
-  built ??= buildDocument();
-  const description =
-    mode === 'sandbox'
-      ? 'This Worker, in sandbox mode: the Twilio emulator answers; nothing is sent or billed.'
-      : 'This Worker.';
-  return { ...built, servers: [{ url: origin, description, 'x-twilio-mode': mode }] };
 }

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { app } from '../src/app';
 import { blocks } from '../src/blocks';
 import { kinds } from '../src/blocks/kinds';
-import { minimalInput } from '../src/openapi';
+import { minimalInput, openApiDocument } from '../src/openapi';
 
 type Doc = Record<string, any>;
 
@@ -27,6 +27,7 @@ let res: Response;
 
 beforeAll(async () => {
   res = await app.request('http://gateway.test/openapi.json', {}, { ...env, TWILIO_MODE: 'sandbox' } as Env);
+  if (res.status !== 200) throw new Error('public/openapi.json is not built: run npm run build:page (npm test does)');
   doc = (await res.clone().json()) as Doc;
 });
 
@@ -41,6 +42,11 @@ describe('GET /openapi.json', () => {
     expect(doc.servers).toEqual([
       { url: 'http://gateway.test', description: expect.stringContaining('sandbox'), 'x-twilio-mode': 'sandbox' },
     ]);
+  });
+
+  it('is the document the block tables derive now (the built asset is not stale)', () => {
+    const { servers: _, ...served } = doc;
+    expect(served).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
   });
 
   it('is a valid OpenAPI 3.1 document (@readme/openapi-parser)', async () => {
@@ -90,7 +96,7 @@ describe('GET /openapi.json', () => {
     for (const block of blocks) {
       const responses = doc.paths[`/api/Twilio/${block.name}`].post.responses;
       expect(Object.keys(responses).sort()).toEqual(
-        ['200', '400', '401', '404', '415', '429', '4XX', '500', '502', '504'].sort(),
+        ['200', '400', '401', '403', '404', '409', '413', '415', '422', '429', '4XX', '500', '502', '504'].sort(),
       );
       const resource = block.resource === 'Calls' ? 'Call' : 'Message';
       expect(responses['200'].content['application/json'].schema.properties.contextWrites.properties.to).toEqual({
@@ -190,5 +196,44 @@ describe('each request schema is derived from its block table', () => {
       const resource = doc.components.schemas[block.resource === 'Calls' ? 'Call' : 'Message'];
       expect(ajv.validate(resource, body.contextWrites.to), JSON.stringify(ajv.errors)).toBe(true);
     }
+  });
+});
+
+describe("the document's error examples are the gateway's real answers", () => {
+  const sandbox = { ...env, TWILIO_MODE: 'sandbox' } as Env;
+  const example = (status: string) =>
+    doc.paths['/api/Twilio/sendSms'].post.responses[status].content['application/json'].example.contextWrites.to;
+  const post = async (init: RequestInit, over: Partial<Record<string, string>> = {}) => {
+    const res = await app.request('/api/Twilio/sendSms', { method: 'POST', ...init }, { ...sandbox, ...over } as Env);
+    const body = (await res.json()) as Doc;
+    return { status: res.status, to: body.contextWrites.to as string };
+  };
+  const json = (body: unknown, headers: Record<string, string> = {}) => ({
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  const { from: _from, ...withoutFrom } = { to: '+14155550100', from: '', body: 'hi' };
+
+  it.each([
+    ['400', () => post(json(withoutFrom))],
+    [
+      '401',
+      () =>
+        post(json({ ...withoutFrom, from: '+15005550006' }, { authorization: 'Bearer wrong' }), {
+          API_KEYS: 'the-right-key-0123456789',
+        }),
+    ],
+    [
+      '404',
+      () =>
+        post(json({ ...withoutFrom, from: '+15005550006', accountSid: 'AC5f37acb25ffaeb498a78', accountToken: 't' })),
+    ],
+    ['413', () => post(json({ ...withoutFrom, from: '+15005550006', body: 'x'.repeat(70_000) }))],
+    ['415', () => post({ headers: { 'content-type': 'text/plain' }, body: 'hi' })],
+    ['4XX', () => post(json({ ...withoutFrom, from: '+15005550001' }))],
+  ])('%s', async (status, answer) => {
+    const got = await answer();
+    expect(got.to).toBe(example(status));
+    expect(String(got.status)).toMatch(new RegExp(`^${status.replace('XX', '\\d\\d')}$`));
   });
 });

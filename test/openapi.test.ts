@@ -22,11 +22,14 @@ addFormats(ajv);
 ajv.addKeyword({ keyword: 'x-widget', schemaType: 'string' });
 ajv.addKeyword({ keyword: 'x-twilio-error', schemaType: 'object' });
 
+/** The Worker as `npm start` runs it: sandbox mode, no API_KEYS (whatever the suite's env sets). */
+const local = { ...env, TWILIO_MODE: 'sandbox', API_KEYS: '' } as Env;
+
 let doc: Doc;
 let res: Response;
 
 beforeAll(async () => {
-  res = await app.request('http://gateway.test/openapi.json', {}, { ...env, TWILIO_MODE: 'sandbox' } as Env);
+  res = await app.request('http://gateway.test/openapi.json', {}, local);
   if (res.status !== 200) throw new Error('public/openapi.json is not built: run npm run build:page (npm test does)');
   doc = (await res.clone().json()) as Doc;
 });
@@ -189,7 +192,7 @@ describe('each request schema is derived from its block table', () => {
       const res = await app.request(
         `/api/Twilio/${block.name}`,
         { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(minimalInput(block)) },
-        { ...env, TWILIO_MODE: 'sandbox' } as Env,
+        local,
       );
       const body = (await res.json()) as Doc;
       expect(body.callback, JSON.stringify(body)).toBe('success');
@@ -200,11 +203,10 @@ describe('each request schema is derived from its block table', () => {
 });
 
 describe("the document's error examples are the gateway's real answers", () => {
-  const sandbox = { ...env, TWILIO_MODE: 'sandbox' } as Env;
   const example = (status: string) =>
     doc.paths['/api/Twilio/sendSms'].post.responses[status].content['application/json'].example.contextWrites.to;
   const post = async (init: RequestInit, over: Partial<Record<string, string>> = {}) => {
-    const res = await app.request('/api/Twilio/sendSms', { method: 'POST', ...init }, { ...sandbox, ...over } as Env);
+    const res = await app.request('/api/Twilio/sendSms', { method: 'POST', ...init }, { ...local, ...over } as Env);
     const body = (await res.json()) as Doc;
     return { status: res.status, to: body.contextWrites.to as string };
   };

@@ -24,13 +24,19 @@ export const MESSAGE_201 = JSON.stringify(
   }),
 );
 
+const MESSAGE_LENGTH = new TextEncoder().encode(MESSAGE_201).byteLength;
+
 /** A `fetch` that reads the request and answers MESSAGE_201, counting calls. */
 export function stubFetch() {
   const stub = async (input, init) => {
     // Read the body as a network fetch would, without copying a Request (the Worker passes one, the bare proxy a URL).
     await (input instanceof Request ? input.text() : new Response(init?.body ?? null).text());
     stub.calls++;
-    return new Response(MESSAGE_201, { status: 201, headers: { 'content-type': 'application/json' } });
+    // With its Content-Length, as Twilio answers.
+    return new Response(MESSAGE_201, {
+      status: 201,
+      headers: { 'content-type': 'application/json', 'content-length': String(MESSAGE_LENGTH) },
+    });
   };
   stub.calls = 0;
   return stub;

@@ -56,33 +56,52 @@ const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  */
 function redactor(auth: TwilioAuth, header: string): (text: string) => string {
   const secrets = [header, header.slice('Basic '.length), auth.password].filter((secret) => secret.length >= 4);
-  const pattern = new RegExp(secrets.map(escaped).join('|'), 'gi');
-  return (text) => text.replace(pattern, '[redacted]');
+  return (text) => {
+    // Almost every answer holds no secret: look first, and build the pattern only for one that does.
+    const lower = text.toLowerCase();
+    if (!secrets.some((secret) => lower.includes(secret.toLowerCase()))) return text;
+    return text.replace(new RegExp(secrets.map(escaped).join('|'), 'gi'), '[redacted]');
+  };
 }
 
 class TooLarge extends Error {}
 
-/** The body as text, read up to MAX_ANSWER_BYTES (Content-Length or not); over that it throws TooLarge. */
+/**
+ * The body as text, read up to MAX_ANSWER_BYTES; over that it throws TooLarge. A plain body with a
+ * Content-Length (Twilio's answers) is read whole: the runtime delivers no more than the length says. One
+ * without, or compressed (inflated as it is read, so its length says nothing), is counted as it streams in.
+ */
 async function readCapped(response: Response): Promise<string> {
-  if (Number(response.headers.get('content-length')) > MAX_ANSWER_BYTES) {
+  const declared = response.headers.get('content-length');
+  if (declared !== null && Number(declared) > MAX_ANSWER_BYTES) {
     await response.body?.cancel();
     throw new TooLarge();
   }
+  const encoding = response.headers.get('content-encoding');
+  if (declared !== null && (encoding === null || encoding === 'identity')) return response.text();
   if (!response.body) return '';
   const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
+  const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) return text + decoder.decode();
+    if (done) break;
     size += value.byteLength;
     if (size > MAX_ANSWER_BYTES) {
       await reader.cancel();
       throw new TooLarge();
     }
-    text += decoder.decode(value, { stream: true });
+    chunks.push(value);
   }
+  const bytes = chunks.length === 1 ? (chunks[0] as Uint8Array) : new Uint8Array(size);
+  if (chunks.length !== 1) {
+    let at = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, at);
+      at += chunk.byteLength;
+    }
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 /** Retry-After in ms (seconds or an HTTP date), or undefined. */

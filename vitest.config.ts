@@ -48,7 +48,16 @@ export default defineConfig({
         // No test reaches the network: a fetch that no test stubbed lands here, not at api.twilio.com.
         // Two hosts fail slowly, for the fault tests that go through the runtime's own fetch.
         outboundService: (request: Request) => slowFault(new URL(request.url).host) ?? blocked(request),
+        // The suite sends far more than wrangler.toml's 100 per minute; test/security.test.ts proves the limit
+        // with STRICT_LIMITER, which has the deployed limit.
+        ratelimits: {
+          RATE_LIMITER: { namespace_id: '1001', simple: { limit: 1_000_000, period: 60 } },
+          STRICT_LIMITER: { namespace_id: '1002', simple: { limit: 100, period: 60 } },
+        },
         bindings: {
+          // The production set-up: a caller key (test/helpers.ts sends it), so the stored credentials are spent
+          // only by callers that present it.
+          API_KEYS: 'test-suite-caller-key-0123456789',
           TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000001',
           TWILIO_AUTH_TOKEN: 'env-secret-token-never-echoed',
           // Every request logs in the tests, so that each log line is checked for secrets; the default

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { app } from '../src/app';
 import { type Block, blocks } from '../src/blocks';
+import { MAX_BODY_BYTES } from '../src/routes/blocks';
 import { installFakeTwilio, type Seen } from './fake-twilio';
 import {
   contentType,
@@ -30,7 +31,7 @@ import {
   validInput,
   wrapped,
 } from './fuzz-arbitraries';
-import { captureLogs, ENV_ACCOUNT, ENV_TOKEN, envWith } from './helpers';
+import { CALLER_KEY, captureLogs, ENV_ACCOUNT, ENV_TOKEN, envWith } from './helpers';
 
 const SEED = 20_261_126;
 const runs = (numRuns: number) => ({ seed: SEED, numRuns });
@@ -66,6 +67,10 @@ interface Answer {
   posts: Seen[];
 }
 
+/** How many bytes a request body takes on the wire (a FormData as its multipart encoding). */
+const bodyBytes = async (body: BodyInit | null | undefined) =>
+  body == null ? 0 : (await new Response(body).arrayBuffer()).byteLength;
+
 /**
  * Sends one request and checks what must hold for every request: no 5xx; JSON; the success envelope with
  * exactly one POST, or the error envelope (4xx, non-empty `to`) with none, or the descriptor; one log line;
@@ -75,7 +80,8 @@ async function exchange(req: Exchange, secrets: readonly string[]): Promise<Answ
   const before = seen.length;
   logs.length = 0;
   const method = req.method ?? 'POST';
-  const init: RequestInit = { method, headers: req.headers ?? {} };
+  // Every request presents the suite's caller key, so that what is fuzzed is the input, not the key check.
+  const init: RequestInit = { method, headers: { 'X-API-Key': CALLER_KEY, ...req.headers } };
   if (req.body !== undefined) init.body = req.body;
   const res =
     req.via === 'app'
@@ -178,6 +184,11 @@ describe('valid inputs', () => {
           // The args wrapper is JSON only; a form is always flat.
           const request = encode(enc.kind === 'json' ? input : flat, flat, enc);
           const answer = await exchange({ path: `/api/Twilio/${block.name}`, via, ...request }, [token]);
+          // Valid values can add up to more than the body limit: refused whole, before parsing.
+          if ((await bodyBytes(request.body)) > MAX_BODY_BYTES) {
+            expect(answer.status, answer.text).toBe(413);
+            return;
+          }
           expect(answer.status, answer.text).toBe(200);
           const [post] = answer.posts as [Seen];
           const account = (flat.accountSid as string | undefined) ?? ENV_ACCOUNT;
@@ -196,8 +207,12 @@ describe('valid inputs', () => {
 });
 
 /** What the documented answer must be for a refused input. */
-function expectRefusal(block: Block, mutation: Mutation, answer: Answer) {
+function expectRefusal(block: Block, mutation: Mutation, answer: Answer, bytes: number) {
   const to: string = answer.json.contextWrites.to;
+  if (bytes > MAX_BODY_BYTES) {
+    expect(answer.status, to).toBe(413);
+    return;
+  }
   const record = (status: number) => `[HTTP ${status}] Unable to create record: `;
   switch (mutation.kind) {
     case 'wrong-value':
@@ -255,7 +270,7 @@ describe('refused inputs', () => {
           const request = encode(enc.kind === 'json' ? input : refused.input, refused.input, enc, mutatedKey(mutation));
           const answer = await exchange({ path: `/api/Twilio/${block.name}`, via, ...request }, [token]);
           expect(answer.json?.callback, answer.text).toBe('error');
-          expectRefusal(block, mutation, answer);
+          expectRefusal(block, mutation, answer, await bodyBytes(request.body));
         }),
         runs(2000),
       );
@@ -367,7 +382,9 @@ describe('raw bodies and content types', () => {
           const media = (type ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
           const accepted =
             /^application\/([\w.-]+\+)?json$/.test(media) || FORM_TYPES.some((t) => t.toLowerCase() === media);
-          if (!accepted && media !== 'multipart/form-data') expect(answer.status, answer.text).toBe(415);
+          const bytes = typeof body === 'string' ? new TextEncoder().encode(body).byteLength : (body?.byteLength ?? 0);
+          if (bytes > MAX_BODY_BYTES) expect(answer.status, answer.text).toBe(413);
+          else if (!accepted && media !== 'multipart/form-data') expect(answer.status, answer.text).toBe(415);
         }),
         runs(1000),
       );

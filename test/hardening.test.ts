@@ -201,7 +201,7 @@ describe('the sandbox’s simulated callbacks are no open relay', () => {
   it('stored credentials: signed with SANDBOX_AUTH_TOKEN, never with the configured Twilio token', async () => {
     const seen = capture();
     const stored = { from: '+15005550006', to: '+14155550100', body: 'hi', statusCallback: hook };
-    await sendSms(stored, { ...SANDBOX, SANDBOX_AUTH_TOKEN: 'the-sandbox-own-token' });
+    await sendSms(stored, { ...SANDBOX, API_KEYS: '', SANDBOX_AUTH_TOKEN: 'the-sandbox-own-token' });
     expect(seen.length).toBe(3);
     for (const request of seen) {
       const params = new URLSearchParams(await request.text());

@@ -9,13 +9,23 @@ export const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
 export const TOKEN = 'request-token-s3cr3t';
 
 /** The test Worker env (fake secrets from vitest.config.ts) with overrides; a new object, so config is re-read. */
+/** The caller key of the test Worker env (vitest.config.ts's API_KEYS); the helpers present it by default. */
+export const CALLER_KEY = 'test-suite-caller-key-0123456789';
+
+/** `init`'s headers, with the suite's caller key unless the request names a key of its own. */
+function withKey(headers: HeadersInit | undefined): Headers {
+  const out = new Headers(headers);
+  if (!out.has('authorization') && !out.has('x-api-key')) out.set('X-API-Key', CALLER_KEY);
+  return out;
+}
+
 export const envWith = (overrides: Record<string, string | undefined> = {}) => ({ ...env, ...overrides }) as Env;
 
-/** POSTs JSON to a block through the real app and returns status, parsed body and the response. */
+/** POSTs JSON to a block through the real app (with the suite's caller key) and returns status, parsed body and the response. */
 export async function post(block: string, body: unknown, overrides: Record<string, string | undefined> = {}) {
   const res = await app.request(
     `/api/Twilio/${block}`,
-    { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) },
+    { method: 'POST', headers: withKey({ 'Content-Type': 'application/json' }), body: JSON.stringify(body) },
     envWith(overrides),
   );
   const text = await res.text();
@@ -61,9 +71,12 @@ export const ENV_TOKEN = 'env-secret-token-never-echoed';
 /** The account SID of the test Worker env. */
 export const ENV_ACCOUNT = 'AC00000000000000000000000000000001';
 
-/** Any request through the real app; returns status, the raw text, the parsed JSON (if any) and the response. */
+/**
+ * Any request through the real app, presenting the suite's caller key unless it names its own; returns status,
+ * the raw text, the parsed JSON (if any) and the response.
+ */
 export async function send(path: string, init: RequestInit = {}, overrides: Record<string, string | undefined> = {}) {
-  const res = await app.request(path, init, envWith(overrides));
+  const res = await app.request(path, { ...init, headers: withKey(init.headers) }, envWith(overrides));
   const text = await res.text();
   let json: Record<string, any> | undefined;
   try {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { app } from '../src/app';
 import { isValidTwilioSignature } from '../src/twilio/signature';
-import { ACCOUNT, call, envWith, sms, TOKEN } from './helpers';
+import { ACCOUNT, CALLER_KEY, call, envWith, sms, TOKEN } from './helpers';
 
 interface Captured {
   url: string;
@@ -33,7 +33,12 @@ async function send(block: string, body: unknown, overrides: Record<string, stri
   const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException() {}, props: {} };
   const res = await app.request(
     `/api/Twilio/${block}`,
-    { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) },
+    // A caller with the suite's key: on a Worker with API_KEYS, only such callers get simulated callbacks.
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-API-Key': CALLER_KEY },
+      body: JSON.stringify(body),
+    },
     envWith({ TWILIO_MODE: 'sandbox', SANDBOX_CALLBACKS: 'true', ...overrides }),
     ctx as unknown as ExecutionContext,
   );
@@ -154,7 +159,7 @@ describe('sandbox status callbacks (SANDBOX_CALLBACKS=true)', () => {
     }
   });
 
-  it('with an API key, callbacks are signed with the secret given', async () => {
+  it('stored API-key credentials: signed with SANDBOX_AUTH_TOKEN, never the stored secret', async () => {
     const captured = captureCallbacks();
     const { accountSid: _, accountToken: __, ...rest } = sms;
     const overrides = {
@@ -164,7 +169,11 @@ describe('sandbox status callbacks (SANDBOX_CALLBACKS=true)', () => {
     };
     await send('sendSms', { ...rest, statusCallback: HOOK }, overrides);
     expect(captured).toHaveLength(3);
-    await expectSigned(captured, HOOK, 'api-key-secret');
+    await expectSigned(captured, HOOK, 'sandbox-demo-token');
+    for (const cb of captured) {
+      const signature = cb.headers.get('X-Twilio-Signature') ?? '';
+      expect(await isValidTwilioSignature('api-key-secret', signature, cb.url, cb.params)).toBe(false);
+    }
   });
 
   it('a URL fragment (#ct=…) is not sent, and credentials in the URL become Basic auth', async () => {

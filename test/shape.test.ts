@@ -71,7 +71,7 @@ describe('send(): the one pipeline, returning data', () => {
   const sendSms = blocks.find((b) => b.name === 'sendSms')!;
   const ctx = (overrides: Record<string, string> = {}) => ({
     config: readConfig(envWith({ TWILIO_MODE: 'sandbox', ...overrides })),
-    caller: { kind: 'anonymous' as const, ip: '127.0.0.1' },
+    caller: { kind: 'key' as const, id: 'key:test' },
     callbacks: false,
     waitUntil: () => {},
   });

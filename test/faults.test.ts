@@ -122,7 +122,6 @@ function resetBody(): Response {
   return new Response(stream, { status: 201, headers: { 'Content-Type': 'application/json' } });
 }
 
-const UNREACHABLE = '[HTTP 502] Unable to create record: Twilio could not be reached';
 const TIMED_OUT = `[HTTP 504] Unable to create record: Twilio did not answer within ${TIMEOUT_MS} ms`;
 const TOO_MANY = '[HTTP 429] Unable to create record: Too many requests';
 

@@ -56,6 +56,13 @@ const ConfigSchema = v.object({
   REQUIRE_API_KEY: v.optional(v.picklist(['stored', 'always']), 'stored'),
   /** Country calling codes (or longer prefixes) a send may go to, e.g. `+1,+44`. */
   ALLOWED_DESTINATIONS: v.optional(commaList(/^\+[1-9]\d{0,14}$/, 300)),
+  /** Hosts a call's caller-supplied `url`/`fallbackUrl` may name when ALLOWED_DESTINATIONS is set. */
+  ALLOWED_TWIML_HOSTS: v.optional(
+    v.pipe(
+      commaList(/^[a-z0-9.-]{1,253}$/i, 50),
+      v.transform((hosts) => hosts.map((h) => h.toLowerCase())),
+    ),
+  ),
   MAX_SEGMENTS: v.optional(integer(1, 100)),
   CORS_ORIGINS: v.optional(commaList(/^https?:\/\/[^/\s,]+$/, 50)),
   TWILIO_ACCOUNT_SID: v.optional(v.pipe(v.string(), v.trim(), v.regex(ACCOUNT_SID))),

@@ -119,7 +119,10 @@ export function configError(names: readonly string[]) {
   });
 }
 
-/** A failure nobody expected: its message could carry input, so it is never shown. */
+/**
+ * A failure nobody expected: its message could carry input, so it is never shown. It may come after a send went
+ * out (a store that failed to answer), so it is not retryable.
+ */
 export function internalError() {
-  return new GatewayError(500, 'Internal error', { source: 'gateway', code: null, retryable: true });
+  return new GatewayError(500, 'Internal error', { source: 'gateway', code: null, retryable: false });
 }

@@ -4,33 +4,67 @@ import type { Config } from './config';
 import { gatewayRefusal } from './errors';
 import { segmentCount } from './twilio/segments';
 
-/** Channels whose address carries a phone number (`whatsapp:+44…`): checked by that number. */
-const PHONE_CHANNEL = /^(whatsapp|sms|mms):/i;
-/** Addresses that are not phone numbers and reach no telephone network: Voice SDK clients, app channels. */
-const NOT_A_NUMBER = /^(client|messenger|fbm|rcs|line|apple|kakao|viber|telegram|wechat):/i;
+/** Addresses that are not phone numbers and reach no telephone network: Voice SDK clients, app channel ids. */
+const NOT_A_NUMBER = /^(client|messenger|fbm|rcs|line|apple|kakao|viber|telegram|wechat):(?!\s*\+)/i;
 
 /** True when `address` may be sent to under the list of allowed prefixes (`+1`, `+44`, …). */
 function allowed(address: string, prefixes: readonly string[]): boolean {
-  const trimmed = address.trim();
-  if (NOT_A_NUMBER.test(trimmed)) return true;
-  const number = trimmed.replace(PHONE_CHANNEL, '');
+  if (NOT_A_NUMBER.test(address)) return true;
+  // A channel address (`whatsapp:+44…`, `rcs:+49…`) is checked by its number.
+  const number = address.replace(/^[a-z]+:/i, '');
   return /^\+\d+$/.test(number) && prefixes.some((prefix) => number.startsWith(prefix));
 }
 
-/** The numbers TwiML dials: `<Number>…</Number>`, a bare `<Dial>…</Dial>`, and any `<Sip>` (never allowed). */
-function dialled(twiml: string): string[] {
-  const numbers: string[] = [];
-  for (const match of twiml.matchAll(/<Number\b[^>]*>([^<]*)<\/Number\s*>/gi)) numbers.push(match[1] ?? '');
-  for (const match of twiml.matchAll(/<Dial\b[^>]*>([^<]+)<\/Dial\s*>/gi)) numbers.push(match[1] ?? '');
-  for (const _ of twiml.matchAll(/<Sip\b/gi)) numbers.push('sip:');
-  return numbers;
+const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** TwiML as Twilio reads it: comments dropped, CDATA unwrapped, entities decoded. */
+function plainTwiml(twiml: string): string {
+  return twiml
+    .replace(/<!--[\s\S]*?-->/g, '')
+    .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, (_, text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;'))
+    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
+      if (name[0] !== '#') return ENTITIES[name.toLowerCase()] ?? whole;
+      const code = name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
+      return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    });
+}
+
+/**
+ * Why caller-supplied TwiML may not run under the destination list, or undefined. It may not dial a number
+ * outside the list (`<Number>`, a bare `<Dial>`), dial a SIP URI, or hand control to TwiML it does not contain:
+ * `<Redirect>`, or any `action`/`url`/`…Url` attribute (a `<Gather action>`, a `<Number url>` whisper…).
+ */
+function twimlRefusal(twiml: string, prefixes: readonly string[]): string | undefined {
+  const plain = plainTwiml(twiml);
+  if (/<\s*(Redirect|Sip|Sim|Application)\b/i.test(plain))
+    return 'The TwiML hands the call to a SIP URI or other TwiML';
+  if (/\s(action|[a-z]*url)\s*=/i.test(plain)) return 'The TwiML names a URL that could run other TwiML';
+  const numbers = [
+    ...[...plain.matchAll(/<\s*Number\b[^>]*>([^<]*)</gi)].map((m) => m[1] ?? ''),
+    ...[...plain.matchAll(/<\s*Dial\b[^>]*>([^<]+)</gi)].map((m) => m[1] ?? ''),
+  ].map((n) => n.trim());
+  if (numbers.some((n) => n !== '' && !allowed(n, prefixes))) {
+    return 'The TwiML dials a number that is not among the allowed destinations';
+  }
+  return undefined;
+}
+
+/** True when a caller-supplied TwiML URL may be used under the destination list: its host is allowed. */
+function allowedTwimlUrl(url: string, hosts: readonly string[] | undefined): boolean {
+  try {
+    return hosts?.includes(new URL(url).hostname.toLowerCase()) ?? false;
+  } catch {
+    return false;
+  }
 }
 
 /**
  * The gateway's guard against toll fraud and SMS pumping, run after the credentials and before anything is
- * sent. With ALLOWED_DESTINATIONS, `to` (a channel address by its number) and every number caller-supplied
- * `twiml` dials must start with one of its prefixes; with MAX_SEGMENTS, a body may not take more segments.
- * TwiML fetched from `url` or an Application is the caller's own and is not seen here.
+ * sent. With ALLOWED_DESTINATIONS, `to` (a channel address by its number) must start with one of its prefixes,
+ * and a call's TwiML must stay within them: caller-supplied `twiml` is read (see twimlRefusal), and a
+ * caller-supplied `url` or `fallbackUrl` must be on a host of ALLOWED_TWIML_HOSTS (TwiML from such a server,
+ * or from an Application, is the account owner's). With MAX_SEGMENTS, an SMS body may not take more segments
+ * (an MMS is billed per message, so its caption is not counted).
  */
 export function guard(block: Block, input: BlockInput, config: Config): void {
   const prefixes = config.ALLOWED_DESTINATIONS;
@@ -40,12 +74,18 @@ export function guard(block: Block, input: BlockInput, config: Config): void {
       throw gatewayRefusal(403, "The 'To' number is not among the allowed destinations");
     }
     const twiml = input.twiml;
-    if (typeof twiml === 'string' && dialled(twiml).some((number) => !allowed(number, prefixes))) {
-      throw gatewayRefusal(403, 'The TwiML dials a number that is not among the allowed destinations');
+    const why = typeof twiml === 'string' ? twimlRefusal(twiml, prefixes) : undefined;
+    if (why) throw gatewayRefusal(403, why);
+    for (const name of ['url', 'fallbackUrl'] as const) {
+      const url = block.resource === 'Calls' ? input[name] : undefined;
+      if (typeof url === 'string' && !allowedTwimlUrl(url, config.ALLOWED_TWIML_HOSTS)) {
+        throw gatewayRefusal(403, `The ${name} host is not among ALLOWED_TWIML_HOSTS`);
+      }
     }
   }
   const body = input.body;
-  if (config.MAX_SEGMENTS !== undefined && block.resource === 'Messages' && typeof body === 'string') {
+  const mms = input.mediaUrl !== undefined;
+  if (config.MAX_SEGMENTS !== undefined && block.resource === 'Messages' && !mms && typeof body === 'string') {
     const segments = segmentCount(body);
     if (segments > config.MAX_SEGMENTS) {
       throw gatewayRefusal(403, `The body takes ${segments} segments; at most ${config.MAX_SEGMENTS} are allowed`);

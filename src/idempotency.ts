@@ -83,11 +83,11 @@ export class IdempotencyStore extends DurableObject<Env> {
   async once(request: OnceRequest): Promise<OnceAnswer> {
     const entry = this.entry;
     if (entry && entry.fingerprint !== request.fingerprint) {
-      return { replayed: true, outcome: toStored({ ok: false, error: conflict() }) };
+      return { replayed: false, outcome: toStored({ ok: false, error: conflict() }) };
     }
     if (this.inflight) return { replayed: true, outcome: await this.inflight };
     if (entry?.outcome) return { replayed: true, outcome: entry.outcome };
-    if (entry) return { replayed: true, outcome: toStored({ ok: false, error: unknownOutcome() }) };
+    if (entry) return { replayed: false, outcome: toStored({ ok: false, error: unknownOutcome() }) };
     this.inflight = this.sendOnce(request);
     try {
       return { replayed: false, outcome: await this.inflight };
@@ -118,14 +118,18 @@ export class IdempotencyStore extends DurableObject<Env> {
       await this.ctx.storage.put('entry', this.entry);
     } else {
       this.entry = undefined;
-      await this.ctx.storage.delete('entry');
+      await this.ctx.storage.deleteAll();
+      await this.ctx.storage.deleteAlarm();
     }
     return stored;
   }
 
   /** 24 h after the first request: the key is forgotten. */
   override async alarm(): Promise<void> {
-    if (this.inflight) return;
+    if (this.inflight) {
+      await this.ctx.storage.setAlarm(Date.now() + IDEMPOTENCY_TTL_MS);
+      return;
+    }
     this.entry = undefined;
     await this.ctx.storage.deleteAll();
   }
@@ -162,13 +166,18 @@ export const fingerprint = (block: string, input: BlockInput) =>
     ]),
   );
 
-/** The store of one key of one caller: callers with a key by its id, callers with their own account by it. */
-export function storeName(caller: Caller, input: BlockInput, key: string): string {
+/**
+ * The store of one key of one caller. A caller with a key is scoped by its key's id; one that brings its own
+ * account by a digest of its SID and token (a SID alone is no secret: anyone could squat its keys); an anonymous
+ * caller of an open Worker (ALLOW_ANONYMOUS) by its IP.
+ */
+export async function storeName(caller: Caller, input: BlockInput, key: string): Promise<string> {
+  const { accountSid, accountToken } = input;
   const scope =
     caller.kind === 'key'
       ? caller.id
-      : typeof input.accountSid === 'string'
-        ? `account:${input.accountSid}`
-        : 'anonymous';
+      : typeof accountSid === 'string' && typeof accountToken === 'string'
+        ? `account:${await sha256(`${accountSid}:${accountToken}`)}`
+        : `ip:${caller.ip}`;
   return `${scope}\n${key}`;
 }

@@ -183,11 +183,39 @@ describe('the sandbox’s simulated callbacks are no open relay', () => {
     return seen;
   }
 
-  it('an anonymous caller on a Worker with API_KEYS gets no callbacks', async () => {
+  it('an anonymous caller of a deployed sandbox with API_KEYS gets no callbacks', async () => {
     const seen = capture();
-    const answer = await sendSms({ ...OWN, statusCallback: hook }, { ...SANDBOX, API_KEYS: 'a-caller-key-0123456789' });
-    expect(answer.json.callback).toBe('success');
+    const res = await app.request(
+      'https://gateway.example.workers.dev/api/Twilio/sendSms',
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ...OWN, statusCallback: hook }),
+      },
+      envWith({ ...SANDBOX, API_KEYS: 'a-caller-key-0123456789' }),
+      { waitUntil: () => {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext,
+    );
+    expect(((await res.json()) as { callback: string }).callback).toBe('success');
     expect(seen).toHaveLength(0);
+  });
+
+  it('a deployed sandbox without API_KEYS sends none to an anonymous caller; a local run does', async () => {
+    const seen = capture();
+    const at = (origin: string) =>
+      app.request(
+        `${origin}/api/Twilio/sendSms`,
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ ...OWN, statusCallback: hook }),
+        },
+        envWith({ ...SANDBOX, API_KEYS: '' }),
+        { waitUntil: () => {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext,
+      );
+    expect((await at('https://gateway.example.workers.dev')).status).toBe(200);
+    expect(seen).toHaveLength(0);
+    expect((await at('http://127.0.0.1:8787')).status).toBe(200);
+    await vi.waitFor(() => expect(seen.length).toBe(3));
   });
 
   it('a keyed caller gets them, never following a redirect', async () => {

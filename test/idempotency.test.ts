@@ -70,6 +70,7 @@ describe('Idempotency-Key', () => {
     await sendOnce(idem);
     const other = await sendOnce(idem, { ...SMS, body: 'A different text' });
     expect(other.status).toBe(422);
+    expect(other.replayed).toBeNull();
     expect(JSON.parse(other.text)).toMatchObject({
       contextWrites: {
         to: '[HTTP 422] Refused by the gateway: This Idempotency-Key was already used with a different request',
@@ -129,6 +130,73 @@ describe('Idempotency-Key', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('an anonymous caller of an open Worker is scoped by its IP: another IP cannot replay its answer', async () => {
+    const { seen } = installFakeTwilio();
+    const idem = fresh();
+    const anonymous = async (ip: string) => {
+      const res = await app.request(
+        '/api/Twilio/sendSms',
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'Idempotency-Key': idem, 'CF-Connecting-IP': ip },
+          body: JSON.stringify(SMS),
+        },
+        envWith({ API_KEYS: '', ALLOW_ANONYMOUS: 'true' }),
+      );
+      return { status: res.status, replayed: res.headers.get('Idempotent-Replayed') };
+    };
+    expect(await anonymous('203.0.113.1')).toEqual({ status: 200, replayed: null });
+    expect(await anonymous('203.0.113.1')).toEqual({ status: 200, replayed: 'true' });
+    expect(await anonymous('203.0.113.2')).toEqual({ status: 200, replayed: null });
+    expect(seen).toHaveLength(2);
+  });
+
+  it('an account’s keys cannot be squatted with its SID alone: a wrong token leaves the real sender’s key free', async () => {
+    const refusing = installFakeTwilio((s) =>
+      s.headers.authorization === `Basic ${btoa(`${ACCOUNT}:${TOKEN}`)}`
+        ? createdResponse(s)
+        : twilioErrorResponse(401, 20003, 'Authenticate'),
+    );
+    const idem = fresh();
+    // Callers without a key, each bringing an account: the attacker knows the SID, not the token.
+    const own = async (accountToken: string) => {
+      const res = await app.request(
+        '/api/Twilio/sendSms',
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'Idempotency-Key': idem },
+          body: JSON.stringify({ ...SMS, accountSid: ACCOUNT, accountToken }),
+        },
+        envWith({ API_KEYS: KEY }),
+      );
+      return { status: res.status, replayed: res.headers.get('Idempotent-Replayed') };
+    };
+    expect((await own('guessed')).status).toBe(401);
+    expect(await own(TOKEN)).toEqual({ status: 200, replayed: null });
+    expect(refusing.seen).toHaveLength(2);
+  });
+
+  it('a request refused for want of a key leaves no store behind', async () => {
+    const { seen } = installFakeTwilio();
+    const idem = fresh();
+    const res = await app.request(
+      '/api/Twilio/sendSms',
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': idem },
+        body: JSON.stringify(SMS),
+      },
+      envWith({ API_KEYS: KEY }),
+    );
+    expect(res.status).toBe(401);
+    const anonymousStore = env.IDEMPOTENCY.get(
+      env.IDEMPOTENCY.idFromName(await storeName({ kind: 'anonymous', ip: 'unknown' }, SMS, idem)),
+    );
+    expect(await runInDurableObject(anonymousStore, (_, state) => state.storage.getAlarm())).toBeNull();
+    expect(await runInDurableObject(anonymousStore, async (_, state) => (await state.storage.list()).size)).toBe(0);
+    expect(seen).toHaveLength(0);
+  });
+
   it('a malformed key is a 400', async () => {
     const { seen } = installFakeTwilio();
     const answer = await sendOnce('x'.repeat(256));
@@ -142,14 +210,14 @@ describe('Idempotency-Key', () => {
 
 describe('the store', () => {
   const stub = (idem: string, caller: { kind: 'key'; id: string }, input: Record<string, string>) =>
-    env.IDEMPOTENCY.get(env.IDEMPOTENCY.idFromName(storeName(caller, input, idem)));
+    storeName(caller, input, idem).then((name) => env.IDEMPOTENCY.get(env.IDEMPOTENCY.idFromName(name)));
 
   it('holds no secret, and is wiped by its alarm 24 h on, after which the key sends again', async () => {
     const { seen } = installFakeTwilio();
     const idem = fresh();
     const own = { ...SMS, accountSid: ACCOUNT, accountToken: TOKEN };
     expect((await sendOnce(idem, own)).status).toBe(200);
-    const store = stub(idem, await keyCaller(KEY), own);
+    const store = await stub(idem, await keyCaller(KEY), own);
     const found = await runInDurableObject(store, async (_, state) => [...(await state.storage.list()).entries()]);
     expect(found).toHaveLength(1);
     const stored = JSON.stringify(found);
@@ -167,7 +235,7 @@ describe('the store', () => {
   it('a send started by an instance that was lost is in doubt: answered 409, never sent', async () => {
     const { seen } = installFakeTwilio();
     const idem = fresh();
-    const store = stub(idem, await keyCaller(KEY), SMS);
+    const store = await stub(idem, await keyCaller(KEY), SMS);
     const print = await fingerprint('sendSms', SMS);
     await runInDurableObject(store, (_, state) => state.storage.put('entry', { fingerprint: print }));
     await evictDurableObject(store);

@@ -230,9 +230,54 @@ describe('destination guard (ALLOWED_DESTINATIONS) and MAX_SEGMENTS', () => {
   ])('caller-supplied TwiML that dials elsewhere is held to the list: %s', async (twiml) => {
     const { seen } = installFakeTwilio();
     const body = { from: '+15005550006', to: '+14155550100', twiml };
-    expectRefused(await ask({ path: '/api/Twilio/makeCall', body, headers, env: guarded }), 403, 'TwiML dials');
+    expectRefused(
+      await ask({ path: '/api/Twilio/makeCall', body, headers, env: guarded }),
+      403,
+      /^.*The TwiML (dials|hands)/,
+    );
     expect(seen).toHaveLength(0);
   });
+
+  it.each([
+    ['CDATA', '<Response><Dial><![CDATA[+4930123456]]></Dial></Response>'],
+    ['CDATA in a Number', '<Response><Dial><Number><![CDATA[+4930123456]]></Number></Dial></Response>'],
+    ['a comment inside the number', '<Response><Dial><Number>+49<!-- -->30123456</Number></Dial></Response>'],
+    ['entities', '<Response><Dial>&#43;4930123456</Dial></Response>'],
+    ['lower-case tags', '<response><dial><number>+4930123456</number></dial></response>'],
+    ['a Redirect', '<Response><Redirect>https://attacker.example/dial.xml</Redirect></Response>'],
+    ['a Dial action', '<Response><Dial action="https://attacker.example/next.xml">+14155550101</Dial></Response>'],
+    [
+      'a Number url',
+      '<Response><Dial><Number url="https://attacker.example/w.xml">+14155550101</Number></Dial></Response>',
+    ],
+    ['a Gather action', '<Response><Gather action="https://attacker.example/g.xml"/></Response>'],
+  ])('TwiML that escapes the list through %s is refused', async (_, twiml) => {
+    const { seen } = installFakeTwilio();
+    const body = { from: '+15005550006', to: '+14155550100', twiml };
+    const answer = await ask({ path: '/api/Twilio/makeCall', body, headers, env: guarded });
+    expect(answer.status, answer.text).toBe(403);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('a caller-supplied TwiML url must be on ALLOWED_TWIML_HOSTS while the list is set', async () => {
+    const { seen } = installFakeTwilio();
+    const call = (url: string, env: Record<string, string>) =>
+      ask({ path: '/api/Twilio/makeCall', body: { from: '+15005550006', to: '+14155550100', url }, headers, env });
+    expectRefused(await call('https://attacker.example/dial.xml', guarded), 403, 'url host');
+    const hosts = { ...guarded, ALLOWED_TWIML_HOSTS: 'twiml.example.com' };
+    expectRefused(await call('https://attacker.example/dial.xml', hosts), 403, 'url host');
+    expect((await call('https://TWIML.example.com/voice.xml', hosts)).status).toBe(200);
+    expect(seen).toHaveLength(1);
+  });
+
+  it.each(['rcs:+4930123456', 'viber:+4930123456', 'messenger: +4930123456'])(
+    'a channel with a number, %s, is checked by it',
+    async (to) => {
+      const { seen } = installFakeTwilio();
+      expectRefused(await ask({ body: { ...STORED, to }, headers, env: guarded }), 403, 'allowed destinations');
+      expect(seen).toHaveLength(0);
+    },
+  );
 
   it('TwiML that dials an allowed number, or a client, passes', async () => {
     const { seen } = installFakeTwilio();
@@ -251,6 +296,19 @@ describe('destination guard (ALLOWED_DESTINATIONS) and MAX_SEGMENTS', () => {
       '2 segments; at most 1',
     );
     expect((await ask({ body: { ...STORED, body: 'x'.repeat(160) }, headers, env })).status).toBe(200);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('MAX_SEGMENTS does not count an MMS caption (an MMS is billed per message)', async () => {
+    const { seen } = installFakeTwilio();
+    const mms = { ...STORED, body: 'x'.repeat(1000), mediaUrl: 'https://example.com/a.png' };
+    const answer = await ask({
+      path: '/api/Twilio/sendMms',
+      body: mms,
+      headers,
+      env: { API_KEYS: KEY, MAX_SEGMENTS: '1' },
+    });
+    expect(answer.status, answer.text).toBe(200);
     expect(seen).toHaveLength(1);
   });
 

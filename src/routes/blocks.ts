@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../app-env';
 import { type Block, blocks } from '../blocks';
 import { descriptor } from '../blocks/descriptor';
+import { resolveAuth } from '../credentials';
 import { success } from '../envelope';
 import { gatewayRefusal } from '../errors';
 import { fingerprint, fromStored, idempotencyKey, type OnceAnswer, storeName } from '../idempotency';
@@ -24,6 +25,9 @@ const waitUntilOf = (c: { executionCtx: { waitUntil(promise: Promise<unknown>): 
   }
 };
 
+/** True for a request to the Worker on this machine; a deployed Worker is never reached under these names. */
+const isLocal = (url: string) => /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//.test(url);
+
 /** What the send needs from this request. */
 function sendContext(c: Context<AppEnv>): SendContext {
   const config = c.get('config');
@@ -34,8 +38,9 @@ function sendContext(c: Context<AppEnv>): SendContext {
     // request.cf is decoded on each access: read it only when the edge follows the caller.
     continent:
       config.TWILIO_EDGE === 'auto' ? (c.req.raw.cf as { continent?: string } | undefined)?.continent : undefined,
-    // Simulated callbacks are sent for a caller with a key, or on a Worker without keys (a local run).
-    callbacks: config.SANDBOX_CALLBACKS && (caller.kind === 'key' || !config.API_KEYS),
+    // Simulated callbacks go to a caller with a key, or to anyone on a local run (wrangler dev on localhost):
+    // a deployed sandbox is no open relay.
+    callbacks: config.SANDBOX_CALLBACKS && (caller.kind === 'key' || isLocal(c.req.url)),
     waitUntil: waitUntilOf(c),
   };
 }
@@ -47,7 +52,10 @@ async function sendOnce(c: Context<AppEnv>, block: Block, ctx: SendContext): Pro
   if (key === undefined) return send(block, input, ctx);
   const namespace = (c.env as Partial<Env> | undefined)?.IDEMPOTENCY;
   if (!namespace) throw gatewayRefusal(501, 'Idempotency-Key needs the IDEMPOTENCY Durable Object binding');
-  const store = namespace.get(namespace.idFromName(storeName(ctx.caller, input, key)));
+  // Whether this caller may spend these credentials is settled before the store is touched: a refused
+  // request leaves nothing behind (resolveAuth throws the same refusal send() would).
+  resolveAuth(input, ctx.config, block.resource, ctx.caller);
+  const store = namespace.get(namespace.idFromName(await storeName(ctx.caller, input, key)));
   // The RPC stub's inferred type loses this plain-data answer; it is exactly OnceAnswer at run time.
   const answer = (await store.once({
     block: block.name,

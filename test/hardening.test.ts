@@ -155,6 +155,18 @@ describe('secrets', () => {
     expect(answer.text.toLowerCase()).not.toContain(TOKEN.toLowerCase());
   });
 
+  it('a success body that echoes the token behind JSON escapes has it redacted too', async () => {
+    const escaped = [...TOKEN].map((ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+    installFakeTwilio((s) =>
+      createdResponse(s)
+        .text()
+        .then((text) => new Response(text.replace('"body":"hi"', `"body":"echo ${escaped}"`), { status: 201 })),
+    );
+    const answer = await sendSms();
+    expect(answer.json.contextWrites.to.body).toBe('echo [redacted]');
+    expect(answer.text).not.toContain(TOKEN);
+  });
+
   it('Twilio-Request-Id is logged only if it looks like one', async () => {
     const header = `Basic ${btoa(`${ACCOUNT}:${TOKEN}`)}${'x'.repeat(1000)}`;
     installFakeTwilio((s) => createdResponse(s, { 'Twilio-Request-Id': header }));

@@ -122,6 +122,18 @@ describe('caller keys: fail closed', () => {
     expect(seen).toHaveLength(0);
   });
 
+  it.each([
+    ['Bearer with junk after the key', { Authorization: `Bearer ${KEY} junk` }],
+    ['Basic with an empty key', { Authorization: `Basic ${btoa('my-project:')}` }],
+    ['Basic that is not base64', { Authorization: 'Basic !!!' }],
+    ['another scheme', { Authorization: `Token ${KEY}` }],
+    ['an X-API-Key of spaces', { 'X-API-Key': '   ' }],
+  ])('a malformed key (%s) is a wrong key: 401, even with the caller’s own account', async (_, headers) => {
+    const { seen } = installFakeTwilio();
+    expectRefused(await ask({ body: OWN, headers, env: { API_KEYS: KEY } }), 401, 'A valid API key is required');
+    expect(seen).toHaveLength(0);
+  });
+
   it('the caller’s own accountSid + accountToken need no key; REQUIRE_API_KEY=always requires one', async () => {
     const { seen } = installFakeTwilio();
     expect((await ask({ body: OWN, env: { API_KEYS: KEY } })).status).toBe(200);
@@ -180,6 +192,16 @@ describe('rate limit (the Workers rate-limiting binding, 100 per 60 s here)', ()
     expect(
       (await ask({ headers: { 'X-API-Key': other }, env: { API_KEYS: `${key},${other}` }, strict: true })).status,
     ).toBe(200);
+  });
+
+  it('wrong keys count against their IP: guessing at speed meets a 429', async () => {
+    const ip = `192.0.2.${Math.floor(Math.random() * 250)}`;
+    let last = 0;
+    for (let i = 0; i < 110 && last !== 429; i++) {
+      const headers = { 'X-API-Key': `guess-${i}-0123456789abcdef`, 'CF-Connecting-IP': ip };
+      last = (await ask({ headers, env: { API_KEYS: KEY }, strict: true })).status;
+    }
+    expect(last).toBe(429);
   });
 
   it('per client IP for callers without a key (no free oracle for testing stolen credentials)', async () => {

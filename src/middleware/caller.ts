@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import type { Config } from '../config';
 import { gatewayRefusal } from '../errors';
+import { limit } from './rate-limit';
 
 /** Who is calling: a holder of one of API_KEYS (named by a digest prefix, never the key), or anyone. */
 export type Caller =
@@ -60,24 +61,27 @@ function keyIds(config: Config): Promise<string[]> {
 
 /**
  * The key a request presents: `Authorization: Bearer <key>`, `X-API-Key: <key>`, or Basic
- * `projectName:projectKey` (the block doc's project credentials). Undefined when none is presented.
+ * `projectName:projectKey` (the block doc's project credentials). Undefined when none is presented; null when
+ * an `Authorization` header is there but holds no well-formed key (which counts as a wrong key).
  */
-export function presentedKey(headers: { header(name: string): string | undefined }): string | undefined {
+export function presentedKey(headers: { header(name: string): string | undefined }): string | null | undefined {
   const authorization = headers.header('authorization')?.trim();
   if (authorization) {
-    const [scheme = '', value = ''] = authorization.split(/\s+/, 2);
-    if (/^bearer$/i.test(scheme) && value) return value;
-    if (/^basic$/i.test(scheme) && value) {
-      try {
-        const pair = atob(value);
-        const colon = pair.indexOf(':');
-        if (colon >= 0 && colon < pair.length - 1) return pair.slice(colon + 1);
-      } catch {
-        return undefined;
-      }
+    const bearer = /^Bearer +(\S+)$/i.exec(authorization);
+    if (bearer) return bearer[1] ?? null;
+    const basic = /^Basic +([A-Za-z0-9+/]+={0,2})$/i.exec(authorization);
+    if (!basic) return null;
+    try {
+      const pair = atob(basic[1] ?? '');
+      const colon = pair.indexOf(':');
+      return colon >= 0 && colon < pair.length - 1 ? pair.slice(colon + 1) : null;
+    } catch {
+      return null;
     }
   }
-  return headers.header('x-api-key')?.trim() || undefined;
+  const header = headers.header('x-api-key');
+  if (header === undefined) return undefined;
+  return /^\S+$/.test(header.trim()) ? header.trim() : null;
 }
 
 /** The refusal for a missing or wrong key: 401, with the schemes a caller may use. */
@@ -89,17 +93,21 @@ export const keyRequired = () =>
  * which REQUIRE_API_KEY=always refuses here; whether an anonymous caller may spend the stored credentials is
  * decided once the input is known (credentials.ts).
  */
-export const identifyCaller = createMiddleware<{ Variables: CallerVariables }>(async (c, next) => {
+export const identifyCaller = createMiddleware<{ Bindings: Env; Variables: CallerVariables }>(async (c, next) => {
   const config = c.get('config');
+  const ip = c.req.header('cf-connecting-ip') ?? 'unknown';
   const key = config.API_KEYS ? presentedKey(c.req) : undefined;
   if (key !== undefined) {
-    if (key.length > 256) throw keyRequired();
-    const id = await match(key, config);
-    if (id === undefined) throw keyRequired();
+    const id = key === null || key.length > 256 ? undefined : await match(key, config);
+    if (id === undefined) {
+      // A wrong key counts against its IP before it is answered: keys cannot be guessed at speed.
+      await limit(c, `ip:${ip}`);
+      throw keyRequired();
+    }
     c.set('caller', { kind: 'key', id });
   } else {
     if (config.REQUIRE_API_KEY === 'always') throw keyRequired();
-    c.set('caller', { kind: 'anonymous', ip: c.req.header('cf-connecting-ip') ?? 'unknown' });
+    c.set('caller', { kind: 'anonymous', ip });
   }
   await next();
 });

@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { gatewayRefusal } from '../errors';
 import type { Caller, CallerVariables } from './caller';
@@ -9,18 +10,22 @@ const RETRY_AFTER_SECONDS = 60;
 const limitKey = (caller: Caller) => (caller.kind === 'key' ? caller.id : `ip:${caller.ip}`);
 
 /**
- * Per-caller rate limit with the Workers rate-limiting binding RATE_LIMITER (`[[ratelimits]]` in
- * wrangler.toml). Over the limit: 429 in the envelope with Retry-After; Twilio is not called. A Worker
- * deployed without the binding is not limited here.
+ * Counts one request against `key` with the Workers rate-limiting binding RATE_LIMITER (`[[ratelimits]]` in
+ * wrangler.toml); over the limit it throws the 429 envelope with Retry-After. A Worker deployed without the
+ * binding is not limited.
  */
-export const rateLimit = createMiddleware<{ Bindings: Env; Variables: CallerVariables }>(async (c, next) => {
+export async function limit(c: Pick<Context<{ Bindings: Env }>, 'env' | 'header'>, key: string): Promise<void> {
   const limiter = (c.env as Partial<Env> | undefined)?.RATE_LIMITER;
-  if (limiter) {
-    const { success } = await limiter.limit({ key: limitKey(c.get('caller')) });
-    if (!success) {
-      c.header('Retry-After', String(RETRY_AFTER_SECONDS));
-      throw gatewayRefusal(429, 'Too many requests from this caller; try again later', true);
-    }
+  if (!limiter) return;
+  const { success } = await limiter.limit({ key });
+  if (!success) {
+    c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+    throw gatewayRefusal(429, 'Too many requests from this caller; try again later', true);
   }
+}
+
+/** Per-caller rate limit: per key, or per client IP for a caller without one. Twilio is not called over it. */
+export const rateLimit = createMiddleware<{ Bindings: Env; Variables: CallerVariables }>(async (c, next) => {
+  await limit(c, limitKey(c.get('caller')));
   await next();
 });

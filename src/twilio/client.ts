@@ -64,6 +64,16 @@ function redactor(auth: TwilioAuth, header: string): (text: string) => string {
   };
 }
 
+/** Every string inside a decoded value, redacted. */
+function redactValues(value: unknown, hide: (text: string) => string): unknown {
+  if (typeof value === 'string') return hide(value);
+  if (Array.isArray(value)) return value.map((item) => redactValues(item, hide));
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [name, item] of Object.entries(value)) out[name] = redactValues(item, hide);
+  return out;
+}
+
 class TooLarge extends Error {}
 
 /**
@@ -136,7 +146,8 @@ function interpretText(kind: 'Messages' | 'Calls', response: Response, text: str
   const body = parseJson(text);
   if (response.status >= 200 && response.status < 300) {
     const resource = decodeResource(kind, body);
-    if (resource) return resource;
+    // An escape (`\u0065`, `\/`) can hide a secret from the look at the raw text: then the values are looked at.
+    if (resource) return text.includes('\\') ? (redactValues(resource, hide) as Record<string, unknown>) : resource;
     return badGateway(`Twilio answered ${response.status} with a body that is not a ${kind.slice(0, -1)} resource`);
   }
   const error = decodeError(body);

@@ -63,6 +63,8 @@ export default defineConfig({
           // Every request logs in the tests, so that each log line is checked for secrets; the default
           // (errors only) has tests of its own.
           LOG_REQUESTS: 'all',
+          // The share of each fuzz property's runs (test/fuzz.test.ts): a quarter in `npm test`, all in `npm run fuzz`.
+          FUZZ_SCALE: process.env.FUZZ_SCALE ?? '0.25',
         },
       },
     }),

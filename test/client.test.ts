@@ -218,17 +218,6 @@ describe('answers that are not Twilio’s', () => {
     installFakeTwilio(() => json({ sid: `SM${'0'.repeat(32)}` }, 201));
     expect((await post('makeCall', call)).status).toBe(502);
   });
-  it('a redirect: 502 that names it, not followed', async () => {
-    const { seen } = installFakeTwilio(
-      () => new Response(null, { status: 302, headers: { Location: 'https://x.example' } }),
-    );
-    expectError(
-      await post('sendSms', sms),
-      502,
-      '[HTTP 502] Unable to create record: Twilio answered a redirect (HTTP 302); it is not followed',
-    );
-    expect(seen).toHaveLength(1);
-  });
   it('a network error thrown by fetch: 502, one POST', async () => {
     const { seen } = installFakeTwilio(() => {
       throw new TypeError('Network connection lost.');

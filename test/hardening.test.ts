@@ -84,13 +84,6 @@ describe('once the POST went out, a failure is in doubt unless Twilio refused it
     expect(seen).toHaveLength(1);
   });
 
-  it('a Twilio 5xx is not retryable: the record may exist', async () => {
-    installFakeTwilio(() => new Response('{"code":20500,"message":"Internal","status":500}', { status: 500 }));
-    const answer = await sendSms();
-    expect(answer.status).toBe(502);
-    expect(answer.json.error).toMatchObject({ status: 500, retryable: false, source: 'twilio' });
-  });
-
   it('a Content-Length longer than the body (through the runtime’s fetch): cut off or out of time, in doubt', async () => {
     const answer = await sendSms(OWN, {
       TWILIO_API_BASE_URL: 'http://short-body.fault.invalid',

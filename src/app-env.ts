@@ -1,10 +1,9 @@
 import type { BlockInput } from './blocks/schema';
 import type { CallerVariables } from './middleware/caller';
-import type { ConfigVariables } from './middleware/config';
-import type { LogVariables } from './middleware/request-log';
+import type { FrameVariables } from './middleware/frame';
 
 /** Hono's typing of this app: the Worker's bindings and what middleware leaves for handlers. */
 export interface AppEnv {
   Bindings: Env;
-  Variables: ConfigVariables & LogVariables & CallerVariables & { input: BlockInput };
+  Variables: FrameVariables & CallerVariables & { input: BlockInput };
 }

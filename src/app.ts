@@ -1,13 +1,9 @@
 import { type Context, Hono } from 'hono';
-import { cors } from 'hono/cors';
-import { requestId } from 'hono/request-id';
-import { secureHeaders } from 'hono/secure-headers';
 import type { AppEnv } from './app-env';
 import type { Config } from './config';
 import { failure, toGatewayError } from './envelope';
 import { badRequest, GatewayError } from './errors';
-import { withConfig } from './middleware/config';
-import { requestLog } from './middleware/request-log';
+import { frame } from './middleware/frame';
 import { blocksApi } from './routes/blocks';
 import { docsApi } from './routes/docs';
 
@@ -17,40 +13,13 @@ export type { AppEnv } from './app-env';
 const SERVICE = '/api/:service{[Tt][Ww][Ii][Ll][Ii][Oo]}';
 
 /**
- * The Worker's HTTP app: small middleware, composed in the order a request meets them, then the route
- * families. The body limit, caller keys and rate limit run on each POST of the blocks API (routes/blocks.ts).
+ * The Worker's HTTP app: one middleware every request meets (middleware/frame.ts: request id, settings, CORS,
+ * secure headers, log line), then the route families. The body limit, caller keys and rate limit run on each
+ * POST of the blocks API (routes/blocks.ts).
  */
 export const app = new Hono<AppEnv>();
 
-app.use(requestId());
-app.use(requestLog);
-// The secure headers a JSON API needs (Hono's middleware, trimmed): each header costs about 0.8 µs of CPU per
-// answer, and the rest of Hono's defaults (COOP, Origin-Agent-Cluster, X-XSS-Protection…) only apply to pages.
-app.use(
-  secureHeaders({
-    xFrameOptions: 'DENY',
-    crossOriginOpenerPolicy: false,
-    originAgentCluster: false,
-    xDnsPrefetchControl: false,
-    xDownloadOptions: false,
-    xPermittedCrossDomainPolicies: false,
-    xXssProtection: false,
-  }),
-);
-app.use(withConfig);
-// CORS only for the origins in CORS_ORIGINS; a browser form post needs no preflight, so it still needs a key.
-const corsHeaders = cors({
-  origin: (origin, c: Context<AppEnv>) => (c.get('config').CORS_ORIGINS?.includes(origin) ? origin : null),
-  allowMethods: ['GET', 'POST'],
-  allowHeaders: ['Content-Type', 'Authorization', 'X-API-Key', 'Idempotency-Key', 'X-Request-Id'],
-  exposeHeaders: ['X-Request-Id', 'Idempotent-Replayed', 'Retry-After'],
-  maxAge: 600,
-});
-// Only a browser's request (one with an Origin) on a Worker with CORS_ORIGINS meets the CORS middleware: it
-// rebuilds the answer twice to add its headers, which measured a third of this Worker's CPU per send.
-app.use('/api/*', (c, next) =>
-  c.get('config').CORS_ORIGINS && c.req.header('origin') ? corsHeaders(c, next) : next(),
-);
+app.use(frame(answerError));
 
 app.route(SERVICE, blocksApi);
 app.route('/', docsApi);

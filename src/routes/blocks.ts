@@ -1,5 +1,6 @@
-import { type Context, Hono } from 'hono';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { Hono } from 'hono/tiny';
 import type { AppEnv } from '../app-env';
 import { type Block, blocks } from '../blocks';
 import { descriptor } from '../blocks/descriptor';

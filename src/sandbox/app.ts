@@ -1,4 +1,5 @@
-import { type Context, Hono } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from 'hono/tiny';
 import { makeCall } from '../blocks/make-call';
 import { sendSms } from '../blocks/messages';
 import { ACCOUNT_SID, API_VERSION, apiPath, moreInfoUrl, newSid, sidPattern } from '../twilio/api';

@@ -59,14 +59,14 @@ function freePort() {
 }
 
 /** `npm start`'s own command line (package.json), on the given ports: the Worker exactly as a user runs it. */
-async function startWorker() {
+async function startWorker(extra = '') {
   const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const port = await freePort();
   const inspector = await freePort();
   if (!/wrangler dev .*--port 8787/.test(scripts.start)) {
     throw new Error(`npm start is expected to run "wrangler dev ... --port 8787", not: ${scripts.start}`);
   }
-  const command = `${scripts.start.replace('--port 8787', `--port ${port}`)} --ip 127.0.0.1 --inspector-port ${inspector}`;
+  const command = `${scripts.start.replace('--port 8787', `--port ${port}`)} --ip 127.0.0.1 --inspector-port ${inspector}${extra}`;
   let log = '';
   const child = spawn('sh', ['-c', command], {
     cwd: root,
@@ -146,6 +146,39 @@ async function checkRouting(origin) {
     'a path with no asset reaches the Worker and its 404 envelope',
   );
   step('GET / and /app.js are assets (with the CSP); /openapi.json, /api/Twilio and unknown paths reach the Worker');
+}
+
+/**
+ * The Worker with caller keys (as deployed): the page's API key field spends the stored credentials, a send
+ * without it is the documented 401, and the exported snippet carries the key.
+ */
+async function withCallerKeys(curlHome) {
+  const KEY = 'browser-test-caller-key-0123456789';
+  const worker = await startWorker(` --var API_KEYS:${KEY}`);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${worker.origin}/`);
+    await page.locator('body[data-ready="true"]').waitFor({ timeout: 15_000 });
+    await page.selectOption('#block', 'sendSms');
+    await page.click('#send');
+    const refused = await shownAnswer(page, 401);
+    assert.match(refused.contextWrites.to, /^\[HTTP 401\] Refused by the gateway: A valid API key is required/);
+    await page.fill('#api-key', KEY);
+    await page.click('#send');
+    assert.equal((await shownAnswer(page, 200)).callback, 'success');
+    await page.selectOption('#language', { label: 'Shell: curl' });
+    const curl = await page.locator('#snippet').textContent();
+    assert.ok(curl.includes(`Bearer ${KEY}`), curl);
+    assert.equal(runSnippet(curl, curlHome).status, 200);
+    step('with API_KEYS set: no key is a 401; the API key field sends, and the curl snippet carries the key');
+  } catch (error) {
+    console.error(`\nWorker log:\n${worker.log()}`);
+    throw error;
+  } finally {
+    await browser.close();
+    worker.stop();
+  }
 }
 
 async function main() {
@@ -295,6 +328,10 @@ async function main() {
   } finally {
     await browser?.close();
     worker.stop();
+  }
+  try {
+    await withCallerKeys(curlHome);
+  } finally {
     rmSync(curlHome, { recursive: true, force: true });
   }
   console.log(`browser test passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -7,6 +7,7 @@ import { badRequest, GatewayError } from './errors';
 import { frame } from './middleware/frame';
 import { blocksApi } from './routes/blocks';
 import { docsApi } from './routes/docs';
+import { hooksApi } from './routes/hooks';
 
 export type { AppEnv } from './app-env';
 
@@ -24,6 +25,7 @@ app.use(frame(answerError));
 
 app.route(SERVICE, blocksApi);
 app.route('/', docsApi);
+app.route('/', hooksApi);
 
 app.notFound((c) => {
   c.set('failed', true);

@@ -10,6 +10,7 @@ import { gatewayRefusal } from '../errors';
 import { fingerprint, fromStored, idempotencyKey, type OnceAnswer, storeName } from '../idempotency';
 import { identifyCaller } from '../middleware/caller';
 import { rateLimit } from '../middleware/rate-limit';
+import { respondAsync } from '../queue';
 import { type SendContext, type SendOutcome, send } from '../send';
 import { validateBlock } from '../validate';
 
@@ -30,7 +31,7 @@ const waitUntilOf = (c: { executionCtx: { waitUntil(promise: Promise<unknown>): 
 const isLocal = (url: string) => /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//.test(url);
 
 /** What the send needs from this request. */
-function sendContext(c: Context<AppEnv>): SendContext {
+export function sendContext(c: Context<AppEnv>): SendContext {
   const config = c.get('config');
   const caller = c.get('caller');
   return {
@@ -94,6 +95,8 @@ blocksApi.on(
 
 for (const block of blocks) {
   blocksApi.post(`/${block.name}`, validateBlock(block), async (c) => {
+    // Prefer: respond-async: 202 now, the send through the queue (queue.ts).
+    if (c.req.header('prefer')?.includes('respond-async')) return respondAsync(c, block, sendContext(c));
     const outcome = await sendOnce(c, block, sendContext(c));
     if (!outcome.ok) throw outcome.error;
     c.set('twilio', outcome.trace);

@@ -92,8 +92,7 @@ export async function sendOnceNamed(
   fingerprint: string,
   { config, continent, callbacks, caller }: Omit<SendContext, 'waitUntil'>,
 ): Promise<OnceAnswer> {
-  const namespace = env.IDEMPOTENCY;
-  if (!namespace) throw gatewayRefusal(501, 'Exactly-once sends need the IDEMPOTENCY binding');
+  const namespace = env.IDEMPOTENCY as Env['IDEMPOTENCY'];
   const request: OnceRequest = { block, input, fingerprint, config, continent, callbacks, caller };
   // The RPC stub's inferred type loses this plain-data answer; it is exactly OnceAnswer at run time.
   return (await namespace.get(namespace.idFromName(name)).once(request)) as unknown as OnceAnswer;

@@ -61,7 +61,7 @@ async function deliver(messages: SendMessage[], attempts = 1, bindings: Partial<
   );
   const retries = batch.messages.map((message) => vi.spyOn(message, 'retry'));
   const ctx = createExecutionContext();
-  await worker.queue(batch, { ...env, ...bindings } as Env, ctx);
+  await worker.queue(batch, { ...env, ...bindings } as Env);
   const delays = retries.flatMap((spy) => spy.mock.calls.map(([options]) => options?.delaySeconds));
   return { ...(await getQueueResult(batch, ctx)), delays };
 }

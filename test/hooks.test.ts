@@ -412,7 +412,7 @@ describe('bounds and names', () => {
     const answer = await hook('stripe-failed-payment', body, { 'Stripe-Signature': await stripeSignature(body) });
     expect(answer.status).toBe(400);
     expect(answer.json.contextWrites.to).toBe(
-      '[HTTP 400] Unable to create record: The webhook body is neither JSON nor a form',
+      '[HTTP 400] Unable to create record: The body is neither JSON nor a form',
     );
   });
 });

@@ -113,10 +113,10 @@ export function readRecipes(env: object): Recipes {
   const result = v.safeParse(v.record(name, RecipeSchema), document);
   if (!result.success) {
     throw invalid(
-      result.issues.map((issue) => {
-        const [recipe = '', ...where] = issue.path?.map((item) => String(item.key)) ?? [];
-        return `${recipe && `recipe ${recipe}: `}${where.join('.') || 'it'} must be ${issue.expected}`;
-      }),
+      result.issues.map(
+        (issue) =>
+          `${v.getDotPath(issue) ?? 'it'} ${issue.received === 'undefined' ? 'is missing' : `must be ${issue.expected}`}`,
+      ),
     );
   }
   const given = document as Record<string, object>;

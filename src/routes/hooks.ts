@@ -87,7 +87,7 @@ hooksApi.post(
     try {
       payload = form ? fieldsOf(form) : text.trim() && JSON.parse(text);
     } catch {
-      throw badRequest('The webhook body is neither JSON nor a form');
+      throw badRequest('The body is neither JSON nor a form');
     }
     const scope: Scope = { payload, headers };
     const dryRun = /^(1|true)$/.test(c.req.query('dryRun') ?? '');

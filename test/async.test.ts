@@ -336,6 +336,30 @@ describe('the records', () => {
   });
 });
 
+describe('reading records', () => {
+  it('has a rate-limit budget of its own: polling does not use up the sends', async () => {
+    installFakeTwilio();
+    const key = `poller-key-${crypto.randomUUID()}`;
+    const strict = {
+      ...envWith({ API_KEYS: key }),
+      RATE_LIMITER: (env as Env & { STRICT_LIMITER: RateLimit }).STRICT_LIMITER,
+    };
+    const ask = (path: string, init: RequestInit = {}) =>
+      app.request(path, { ...init, headers: { 'X-API-Key': key, ...init.headers } }, strict as Env);
+    const id = crypto.randomUUID();
+    const statuses: number[] = [];
+    for (let i = 0; i < 101; i++) statuses.push((await ask(`/api/Twilio/requests/${id}`)).status);
+    expect(statuses.slice(0, 100).every((status) => status === 404)).toBe(true);
+    expect(statuses[100]).toBe(429);
+    const sent = await ask('/api/Twilio/sendSms', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(SMS),
+    });
+    expect(sent.status).toBe(200);
+  });
+});
+
 describe('recipes with HOOKS_ASYNC=true', () => {
   it('answer 202 with a record; a retried webhook (same event id) never sends twice', async () => {
     const { seen } = installFakeTwilio();

@@ -198,10 +198,14 @@ export async function hook(
   headers: Record<string, string>,
   { query = '', env = {} }: { query?: string; env?: Record<string, string | undefined> } = {},
 ) {
+  // RATE_LIMITER: 'STRICT' puts the deployed limit in place (STRICT_LIMITER of vitest.config.ts).
+  const bindings = hookEnv(env);
+  if (env.RATE_LIMITER === 'STRICT')
+    bindings.RATE_LIMITER = (bindings as Env & { STRICT_LIMITER: RateLimit }).STRICT_LIMITER;
   const res = await app.request(
     `https://gateway.test/hooks/${name}${query}`,
     { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body },
-    hookEnv(env),
+    bindings,
   );
   const text = await res.text();
   let json: Record<string, any> = {};

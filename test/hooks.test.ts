@@ -275,6 +275,28 @@ describe('the other schemes', () => {
   });
 });
 
+describe('rate limits', () => {
+  it('wrong signatures count against their IP (the deployed limit): a shared secret cannot be guessed at speed', async () => {
+    const { seen } = installFakeTwilio();
+    const ip = `203.0.113.${Math.floor(Math.random() * 250)}`;
+    const strict = { RATE_LIMITER: 'STRICT' };
+    const body = JSON.stringify({ to: '+14155550100', text: 'x' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 101; i++) {
+      const guess = await hook(
+        'plain',
+        body,
+        { 'x-hook-token': `guess-${i}`, 'cf-connecting-ip': ip },
+        { env: strict },
+      );
+      statuses.push(guess.status);
+    }
+    expect(statuses.slice(0, 100).every((status) => status === 401)).toBe(true);
+    expect(statuses[100]).toBe(429);
+    expect(seen).toHaveLength(0);
+  });
+});
+
 describe('a recipe without verify', () => {
   const order = () => JSON.stringify({ order: { id: fresh('ord_'), phone: '+14155550100' } });
 

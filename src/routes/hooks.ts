@@ -8,7 +8,7 @@ import { badRequest, GatewayError, gatewayRefusal } from '../errors';
 import { guard } from '../guard';
 import { fromStored, idempotencyKey } from '../idempotency';
 import { identifyCaller, keyRequired } from '../middleware/caller';
-import { rateLimit } from '../middleware/rate-limit';
+import { limit, rateLimit } from '../middleware/rate-limit';
 import { type RequestRecord, respondAsync, sendOnceNamed, view } from '../queue';
 import { readRecipes } from '../recipes/document';
 import { lookup, matches, render, type Scope } from '../recipes/template';
@@ -71,6 +71,8 @@ hooksApi.post(
     if (verify) {
       const secret = String((c.env as unknown as Record<string, unknown>)[verify.secret]);
       if (!(await verifySignature(verify.scheme, secret, { headers, body, url: c.req.url, form }, verify.header))) {
+        // A wrong signature counts against its IP, as a wrong key does: a shared secret cannot be guessed at speed.
+        await limit(c, `ip:${headers.get('cf-connecting-ip')}`);
         throw gatewayRefusal(401, `The webhook's ${verify.scheme} signature is missing, wrong or out of date`);
       }
       // The sender, proved by its signature, is this recipe's caller.
@@ -161,8 +163,13 @@ hooksApi.post(
   },
 );
 
-/** An asynchronous send's record: pending, done or failed. One a caller key made, only that key may read. */
-hooksApi.get('/api/:service{[Tt][Ww][Ii][Ll][Ii][Oo]}/requests/:id', identifyCaller, rateLimit, async (c) => {
+/**
+ * An asynchronous send's record: pending, done or failed. One a caller key made, only that key may read. Reads
+ * have a rate-limit budget of their own, so that polling does not use up the caller's sends.
+ */
+hooksApi.get('/api/:service{[Tt][Ww][Ii][Ll][Ii][Oo]}/requests/:id', identifyCaller, async (c) => {
+  const caller = c.get('caller');
+  await limit(c, `read:${caller.kind === 'key' ? caller.id : caller.ip}`);
   const id = c.req.param('id');
   const records = (c.env as Partial<Env> | undefined)?.REQUESTS;
   const record = (
@@ -170,7 +177,6 @@ hooksApi.get('/api/:service{[Tt][Ww][Ii][Ll][Ii][Oo]}/requests/:id', identifyCal
       ? await records.get(records.idFromName(id)).read()
       : undefined
   ) as RequestRecord | undefined;
-  const caller = c.get('caller');
   const mine = record?.owner === undefined || (caller.kind === 'key' && caller.id === record.owner);
   return record && mine ? c.json(view(record)) : c.notFound();
 });

@@ -17,16 +17,25 @@ function allowed(address: string, prefixes: readonly string[]): boolean {
 
 const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
-/** TwiML as Twilio reads it: comments dropped, CDATA unwrapped, entities decoded. */
-function plainTwiml(twiml: string): string {
+/** Text as Twilio reads it inside an element: entities decoded (`&#43;49` is `+49`). */
+function decoded(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
+    if (name[0] !== '#') return ENTITIES[name.toLowerCase()] ?? whole;
+    const code = name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
+    return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
+}
+
+/**
+ * TwiML's markup as Twilio parses it: comments dropped and CDATA turned into escaped text, so that only real
+ * tags look like tags. Entities stay encoded here: `&lt;Dial&gt;` in a payload is text, not a verb.
+ */
+function markup(twiml: string): string {
   return twiml
     .replace(/<!--[\s\S]*?-->/g, '')
-    .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, (_, text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;'))
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
-      if (name[0] !== '#') return ENTITIES[name.toLowerCase()] ?? whole;
-      const code = name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
-      return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    });
+    .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, (_, text: string) =>
+      text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
+    );
 }
 
 /**
@@ -35,14 +44,18 @@ function plainTwiml(twiml: string): string {
  * `<Redirect>`, or any `action`/`url`/`…Url` attribute (a `<Gather action>`, a `<Number url>` whisper…).
  */
 function twimlRefusal(twiml: string, prefixes: readonly string[]): string | undefined {
-  const plain = plainTwiml(twiml);
-  if (/<\s*(Redirect|Sip|Sim|Application)\b/i.test(plain))
+  const plain = markup(twiml);
+  const tags = [...plain.matchAll(/<\s*([A-Za-z]+)\b([^>]*)>/g)];
+  if (tags.some((t) => /^(Redirect|Sip|Sim|Application)$/i.test(t[1] ?? ''))) {
     return 'The TwiML hands the call to a SIP URI or other TwiML';
-  if (/\s(action|[a-z]*url)\s*=/i.test(plain)) return 'The TwiML names a URL that could run other TwiML';
+  }
+  if (tags.some((t) => /\s(action|[a-z]*url)\s*=/i.test(t[2] ?? ''))) {
+    return 'The TwiML names a URL that could run other TwiML';
+  }
   const numbers = [
     ...[...plain.matchAll(/<\s*Number\b[^>]*>([^<]*)</gi)].map((m) => m[1] ?? ''),
     ...[...plain.matchAll(/<\s*Dial\b[^>]*>([^<]+)</gi)].map((m) => m[1] ?? ''),
-  ].map((n) => n.trim());
+  ].map((n) => decoded(n).trim());
   if (numbers.some((n) => n !== '' && !allowed(n, prefixes))) {
     return 'The TwiML dials a number that is not among the allowed destinations';
   }

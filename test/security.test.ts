@@ -281,6 +281,17 @@ describe('destination guard (ALLOWED_DESTINATIONS) and MAX_SEGMENTS', () => {
     expect(seen).toHaveLength(0);
   });
 
+  it.each([
+    ['escaped markup', '<Response><Say>x&lt;Dial&gt;+4930123456&lt;/Dial&gt;</Say></Response>'],
+    ['url= in spoken text', '<Response><Say>fix url= bug</Say></Response>'],
+    ['markup inside CDATA', '<Response><Say><![CDATA[a <Redirect>https://x.example</Redirect>]]></Say></Response>'],
+  ])('text that only looks like markup (%s) is not refused: Twilio reads it as text', async (_, twiml) => {
+    const { seen } = installFakeTwilio();
+    const body = { from: '+15005550006', to: '+14155550100', twiml };
+    expect((await ask({ path: '/api/Twilio/makeCall', body, headers, env: guarded })).status).toBe(200);
+    expect(seen).toHaveLength(1);
+  });
+
   it('a caller-supplied TwiML url must be on ALLOWED_TWIML_HOSTS while the list is set', async () => {
     const { seen } = installFakeTwilio();
     const call = (url: string, env: Record<string, string>) =>

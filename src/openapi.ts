@@ -1,8 +1,19 @@
 import { type Block, blocks, type Field } from './blocks';
+import { toForm } from './blocks/form';
 import { kinds } from './blocks/kinds';
+import { sendSms } from './blocks/messages';
+import { blockParser } from './blocks/schema';
+import { errorBody } from './envelope';
+import { badRequest, GatewayError, gatewayRefusal, twilioError } from './errors';
+import { keyRequired } from './middleware/caller';
+import type { RequestRecord, view } from './queue';
+import { readRecipes } from './recipes/document';
+import { matches, render, type Scope } from './recipes/template';
+import { SCHEME_HEADERS, SCHEMES, type Scheme, TOLERANCE_S } from './recipes/verify';
 import { type Resource, sidPattern } from './twilio/api';
 import { decodeResource } from './twilio/decode';
 import { CALL_FIELDS, callResource, DATE_FIELDS, MESSAGE_FIELDS, messageResource } from './twilio/resources';
+import { issueToError } from './validate';
 
 /**
  * The OpenAPI 3.1 document of the Worker (`GET /openapi.json`), derived from the block tables: each block's
@@ -62,6 +73,21 @@ const RESOURCE_FIELDS: Readonly<Record<Resource, readonly string[]>> = { Message
 const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
 const NOW = new Date(Date.UTC(2026, 11, 1, 9, 0, 0));
 
+/** A Message the gateway answers for an input's to, from and body: Twilio's shape (twilio/resources.ts), decoded. */
+const messageOf = (input: Readonly<Record<string, unknown>>) =>
+  decodeResource(
+    'Messages',
+    messageResource({
+      accountSid: ACCOUNT,
+      to: String(input.to),
+      from: String(input.from),
+      body: String(input.body),
+      mediaUrls: [],
+      now: NOW,
+      sid: `SM${'0123456789abcdef'.repeat(2)}`,
+    }),
+  );
+
 /** A created resource as the gateway answers it: Twilio's shape (twilio/resources.ts), decoded. */
 function resourceSchema(resource: Resource): Schema {
   const example =
@@ -76,18 +102,7 @@ function resourceSchema(resource: Resource): Schema {
             sid: `CA${'0123456789abcdef'.repeat(2)}`,
           }),
         )
-      : decodeResource(
-          'Messages',
-          messageResource({
-            accountSid: ACCOUNT,
-            to: '+14155550100',
-            from: '+15005550006',
-            body: 'Hello from the gateway',
-            mediaUrls: [],
-            now: NOW,
-            sid: `SM${'0123456789abcdef'.repeat(2)}`,
-          }),
-        );
+      : messageOf({ to: '+14155550100', from: '+15005550006', body: 'Hello from the gateway' });
   const fields = RESOURCE_FIELDS[resource];
   return {
     type: 'object',
@@ -115,6 +130,8 @@ const successEnvelope = (resource: Schema): Schema => ({
   },
   required: ['callback', 'contextWrites'],
 });
+/** The success envelope of any block: a Message or a Call. */
+const SENT = successEnvelope({ oneOf: [ref('Message'), ref('Call')] });
 
 const errorEnvelope: Schema = {
   type: 'object',
@@ -193,11 +210,98 @@ const descriptorSchema: Schema = {
   required: ['package', 'accounts', 'blocks'],
 };
 
+/** A record as `GET /api/Twilio/requests/{id}` shows it (queue.ts: `view`, the record without its owner). */
+type Shown = ReturnType<typeof view>;
+
+const requestRecordSchema: Schema = {
+  type: 'object',
+  description:
+    "An asynchronous send's record, kept 24 h: pending (with lastError while a 429 is retried), done (with the envelope the send answered), or failed (with the error envelope and lastError). It holds no input and no secret.",
+  properties: {
+    id: {
+      type: 'string',
+      format: 'uuid',
+      description: "The request's id; its record is at /api/Twilio/requests/{id}.",
+    },
+    status: { enum: ['pending', 'done', 'failed'] satisfies RequestRecord['status'][] },
+    block: { enum: blocks.map((block) => block.name) },
+    created: { type: 'string', format: 'date-time' },
+    updated: { type: 'string', format: 'date-time' },
+    attempts: { type: 'integer', minimum: 0, description: 'Deliveries made so far.' },
+    result: {
+      description: 'The envelope the send answered: success when done, the error when failed.',
+      oneOf: [SENT, ref('ErrorEnvelope')],
+    },
+    lastError: {
+      type: 'string',
+      description: "The last failure's documented string (while retrying, and once failed).",
+    },
+  } satisfies Record<keyof Shown, Schema>,
+  required: ['id', 'status', 'block', 'created', 'updated', 'attempts'] satisfies (keyof Shown)[],
+  additionalProperties: false,
+  // What each status brings: done, the success envelope; failed, the error envelope and its string.
+  oneOf: [
+    { properties: { status: { const: 'pending' } }, not: { required: ['result'] } },
+    { properties: { status: { const: 'done' }, result: SENT }, required: ['result'] },
+    { properties: { status: { const: 'failed' }, result: ref('ErrorEnvelope') }, required: ['result', 'lastError'] },
+  ],
+};
+
+/** The example records: one request's, accepted now (NOW), the consumer done 1.27 s later. */
+const REQUEST_ID = '3f1c2a9e-8b7d-4c6e-9f01-23456789abcd';
+const LATER = new Date(NOW.getTime() + 1270).toISOString();
+const accepted = (block: string): Shown => ({
+  id: REQUEST_ID,
+  status: 'pending',
+  block,
+  created: NOW.toISOString(),
+  updated: NOW.toISOString(),
+  attempts: 0,
+});
+/** Twilio's refusal of a `to` (its 400, code 21211), as the gateway frames it. */
+const invalidTo = (to: string) => twilioError(400, 21211, `The 'To' number ${to} is not a valid phone number.`);
+const refused = invalidTo('+14155550100');
+const RECORDS: Readonly<Record<string, { readonly summary: string; readonly value: Shown }>> = {
+  pending: {
+    summary: "Twilio answered 429: retried later, with Twilio's message",
+    value: {
+      ...accepted('sendSms'),
+      updated: LATER,
+      attempts: 1,
+      lastError: twilioError(429, 20429, 'Too Many Requests').text,
+    },
+  },
+  done: {
+    summary: 'Sent: the envelope the send answered',
+    value: {
+      ...accepted('sendSms'),
+      status: 'done',
+      updated: LATER,
+      attempts: 1,
+      result: { callback: 'success', contextWrites: { to: messageOf(minimalInput(sendSms)) } },
+    },
+  },
+  failed: {
+    summary: 'Twilio refused it: failed at once (only a 429 is retried), with the error envelope',
+    value: {
+      ...accepted('sendSms'),
+      status: 'failed',
+      updated: LATER,
+      attempts: 1,
+      result: errorBody(refused),
+      lastError: refused.text,
+    },
+  },
+};
+
+/** A status's meaning on a route, and its documented string (several, named, where it has several causes). */
+type ErrorDoc = readonly [description: string, example: string | Readonly<Record<string, string>>];
+
 /** The statuses of the README's error table (and its Security refusals): what each means, one documented string. */
 // biome-ignore format: one line per status, as the table reads
-const ERRORS: Readonly<Record<string, readonly [description: string, example: string]>> = {
+const ERRORS: Readonly<Record<string, ErrorDoc>> = {
   400: ['Refused input: a missing or bad field (Twilio\'s rule and code, checked locally, or Twilio\'s own 400), an unknown field, bad JSON, a malformed Idempotency-Key, or no credentials in the request nor in the secrets ("Credentials are required to create a Client").', "[HTTP 400] Unable to create record: A 'From' phone number is required."],
-  401: ['Twilio refused the credentials (wrong token), or the caller key is missing or wrong (gateway).', '[HTTP 401] Refused by the gateway: A valid API key is required: Authorization: Bearer <key>, X-API-Key or Basic'],
+  401: ['Twilio refused the credentials (wrong token), or the caller key is missing or wrong (gateway).', keyRequired().text],
   403: ["Twilio's 403, or the gateway's destination guard: a `to` or dialled TwiML outside ALLOWED_DESTINATIONS, or a body over MAX_SEGMENTS.", "[HTTP 403] Refused by the gateway: The 'To' number is not among the allowed destinations"],
   404: ['The account SID is not AC + 32 hex digits (checked locally) or Twilio does not know it; or no such route.', '[HTTP 404] Unable to create record: The requested resource /2010-04-01/Accounts/AC5f37acb25ffaeb498a78/Messages.json was not found'],
   409: ['An earlier request with this Idempotency-Key has an outcome that was lost: it is not sent again.', '[HTTP 409] Refused by the gateway: A request with this Idempotency-Key was started and its outcome is unknown; it is not sent again'],
@@ -207,35 +311,187 @@ const ERRORS: Readonly<Record<string, readonly [description: string, example: st
   429: ['Twilio stayed busy through the bounded retries, or this caller is over its rate limit (gateway, with Retry-After).', '[HTTP 429] Unable to create record: Too many requests'],
   '4XX': ["Any other refusal by Twilio, with Twilio's status and message.", "[HTTP 400] Unable to create record: The 'From' number +15005550001 is not a valid phone number, shortcode, or alphanumeric sender ID."],
   500: ['A setting of the Worker is invalid (the setting is named, never its value), or an unexpected failure.', 'Gateway configuration error: invalid TWILIO_TIMEOUT_MS'],
+  501: ['A binding the request needs is missing: Idempotency-Key without the IDEMPOTENCY Durable Object, or Prefer: respond-async without the SENDS queue or the REQUESTS Durable Object.', { idempotency: gatewayRefusal(501, 'Idempotency-Key needs the IDEMPOTENCY Durable Object binding').text, async: gatewayRefusal(501, 'Asynchronous sends need the SENDS and REQUESTS bindings').text }],
   502: ["Twilio answered 5xx (error.status keeps Twilio's status), could not be reached, redirected, or answered garbage.", '[HTTP 502] Unable to create record: Twilio could not be reached'],
   504: ['Twilio did not answer within TWILIO_TIMEOUT_MS. The record may exist: not retryable.', '[HTTP 504] Unable to create record: Twilio did not answer within 10000 ms'],
 };
 
+/** Over the rate limit (middleware/rate-limit.ts), as a hook or a record's reader meets it. */
+const RATE_LIMITED = gatewayRefusal(429, 'Too many requests from this caller; try again later', true).text;
+
+/**
+ * The hook's examples: README's Stripe recipe (a failed payment → SMS) and the event Stripe posts for it. What
+ * the recipe makes of the event is worked out by the recipes' own code (recipes/), as routes/hooks.ts does.
+ */
+export const HOOK_EXAMPLE = {
+  name: 'stripe-failed-payment',
+  recipe: {
+    block: 'sendSms',
+    verify: { scheme: 'stripe', secret: 'STRIPE_WEBHOOK_SECRET' },
+    when: { type: 'invoice.payment_failed' },
+    fields: {
+      from: '+15005550006',
+      to: '{{data.object.customer_phone}}',
+      body: 'Hi {{data.object.customer_name | default:"there"}}, your payment of {{data.object.amount_due | money}} {{data.object.currency | upper}} failed. Update your card: {{data.object.hosted_invoice_url}}',
+    },
+  },
+  /** Stripe's `invoice.payment_failed` event, trimmed to what the recipe reads and a few neighbours. */
+  payload: {
+    id: 'evt_1QyFa2LkdIwHu7ixYzKt3Ab9',
+    object: 'event',
+    type: 'invoice.payment_failed',
+    created: 1764486000,
+    data: {
+      object: {
+        id: 'in_1QyFZzLkdIwHu7ixKq5d2Hn1',
+        object: 'invoice',
+        amount_due: 4900,
+        currency: 'usd',
+        customer_name: 'Ana Silva',
+        customer_phone: '+14155550123',
+        hosted_invoice_url: 'https://invoice.stripe.com/i/acct_1Qy/test_YWNjdF8xUXk',
+      },
+    },
+  },
+} as const;
+
+/** The example recipe decoded by recipes/document.ts, with `env` as the Worker's (its secret set, or not). */
+const exampleRecipes = (env: Record<string, unknown>) =>
+  readRecipes({ RECIPES: { [HOOK_EXAMPLE.name]: HOOK_EXAMPLE.recipe }, ...env });
+
+/** What the example recipe makes of a payload, as the hook does: the rendered input, the missing paths, `when`. */
+function renderExample(payload: unknown) {
+  const recipe = exampleRecipes({ [HOOK_EXAMPLE.recipe.verify.secret]: 'whsec_example' }).byName.get(HOOK_EXAMPLE.name);
+  if (!recipe) throw new Error('openapi: the example recipe did not load');
+  const scope: Scope = { payload, headers: new Headers() };
+  const missing = new Set<string>();
+  const input: Record<string, string | string[]> = {};
+  for (const [field, template] of Object.entries(recipe.fields)) {
+    input[field] =
+      'list' in template
+        ? template.list.map((item) => render(item, scope, missing)).filter(Boolean)
+        : render(template, scope, missing, field === 'twiml');
+  }
+  const matched = !recipe.when || matches(recipe.when, scope);
+  return { block: recipe.block, input, missing: [...missing], matched, parsed: blockParser(recipe.block).parse(input) };
+}
+
+/** A form's fields as an object, a repeated field as a list (as the dry run shows them). */
+const fieldsOf = (form: URLSearchParams) =>
+  Object.fromEntries(
+    [...new Set(form.keys())].map((key) => [key, form.getAll(key).length > 1 ? form.getAll(key) : form.get(key)]),
+  );
+
+/** The hook's 200s: the send's envelope, and the dry run's answer, for the example event. */
+function hookAnswers() {
+  const { block, input, missing, matched, parsed } = renderExample(HOOK_EXAMPLE.payload);
+  if (!parsed.success) throw new Error('openapi: the example recipe renders an input its block refuses');
+  return {
+    sent: {
+      summary: "Sent (or replayed, with Idempotent-Replayed: true): the block's envelope",
+      value: { callback: 'success', contextWrites: { to: messageOf(parsed.data) } },
+    },
+    dryRun: {
+      summary: '?dryRun=1: what would be sent; nothing is',
+      value: {
+        dryRun: true,
+        recipe: HOOK_EXAMPLE.name,
+        block: block.name,
+        matched,
+        // Stripe's event id is the payload's id (routes/hooks.ts; SCHEME_HEADERS names no header for it).
+        eventId: HOOK_EXAMPLE.payload.id,
+        async: false,
+        input,
+        missing,
+        wouldSend: { resource: block.resource, form: fieldsOf(toForm(block, parsed.data)) },
+        error: null,
+      },
+    },
+  };
+}
+
+/** The documented string of the example event's rendered input when the path of `to` has no value. */
+function renderedRefusal(): string {
+  const { object } = HOOK_EXAMPLE.payload.data;
+  const { block, parsed } = renderExample({
+    ...HOOK_EXAMPLE.payload,
+    data: { object: { ...object, customer_phone: null } },
+  });
+  if (parsed.success) throw new Error('openapi: the example recipe accepts an event without a phone number');
+  return issueToError(block, parsed.error.issues).text;
+}
+
+/** The configuration error of the example recipe on a Worker where its secret is not set. */
+function brokenRecipe(): string {
+  try {
+    exampleRecipes({});
+  } catch (err) {
+    if (err instanceof GatewayError) return err.text;
+  }
+  throw new Error('openapi: the example recipe loads without its secret');
+}
+
+/** What the statuses of `POST /hooks/{name}` mean there: a send that fails is a 5xx (so that the sender retries). */
+// biome-ignore format: one line per status, as the table reads
+const HOOK_ERRORS: Readonly<Record<string, ErrorDoc>> = {
+  400: ["The body is neither JSON nor a form; the rendered fields are refused as a caller's input would be (Twilio's rule and code, checked locally: e.g. a template path that rendered empty); or the event id or Idempotency-Key is malformed.", { notJson: badRequest('The body is neither JSON nor a form').text, rendered: renderedRefusal() }],
+  401: ["The recipe's signature is missing, wrong or out of date (a wrong one counts against its IP's rate limit); or, for a recipe without verify, the caller key is missing or wrong.", { signature: gatewayRefusal(401, `The webhook's ${HOOK_EXAMPLE.recipe.verify.scheme} signature is missing, wrong or out of date`).text, key: keyRequired().text }],
+  403: ['HOOKS_ASYNC=true: the destination guard refuses at once (in a sync send the same refusal is a 502, so that the sender retries).', ERRORS[403]?.[1] ?? ''],
+  404: ['No recipe of that name in RECIPES.', badRequest('No route for POST /hooks/nope', 404).text],
+  429: ['Over the rate limit, with Retry-After: per recipe for a signed hook, per caller otherwise.', RATE_LIMITED],
+  500: ['A recipe is broken (an unknown key, block or scheme, a field its block lacks, a secret that is not set, a template that cannot be read: named, never a value), another setting is invalid, or an unexpected failure.', brokenRecipe()],
+  501: ['HOOKS_ASYNC=true without the SENDS queue or the REQUESTS Durable Object.', gatewayRefusal(501, 'Asynchronous sends need the SENDS and REQUESTS bindings').text],
+  502: ["The sync send failed, and not with a 5xx of its own (Twilio's refusal, its 429 after the retries, the destination guard, an outcome lost): 502 with that documented string, so that the sender retries. A 429 and a refusal before the POST are not kept (the retry may send); anything else is replayed, never sent again. Also Twilio's 5xx, or Twilio not reached.", invalidTo(HOOK_EXAMPLE.payload.data.object.customer_phone).text],
+};
+
+/** What `GET /api/Twilio/requests/{id}` answers besides the record. */
+// biome-ignore format: one line per status, as the table reads
+const RECORD_ERRORS: Readonly<Record<string, ErrorDoc>> = {
+  401: ['The caller key is wrong (or missing, with REQUIRE_API_KEY=always).', keyRequired().text],
+  404: ['No such record: an unknown or malformed id, one older than 24 h, or one made with another caller key.', badRequest(`No route for GET /api/Twilio/requests/${REQUEST_ID}`, 404).text],
+  429: ["Over the rate limit of reads (a budget of their own: polling does not use up the caller's sends), with Retry-After.", RATE_LIMITED],
+};
+
 const header = (name: string) => ({ $ref: `#/components/headers/${name}` });
 /** Headers of a status besides X-Request-Id (on every answer). */
-const HEADERS: Readonly<Record<string, readonly string[]>> = { 200: ['Idempotent-Replayed'], 429: ['Retry-After'] };
-const headersOf = (status: string) =>
-  Object.fromEntries(['X-Request-Id', ...(HEADERS[status] ?? [])].map((name) => [name, header(name)]));
+const HEADERS: Readonly<Record<string, readonly string[]>> = {
+  202: ['Location', 'Preference-Applied'],
+  429: ['Retry-After'],
+};
+const headersOf = (status: string, more: readonly string[] = []) =>
+  Object.fromEntries(['X-Request-Id', ...(HEADERS[status] ?? []), ...more].map((name) => [name, header(name)]));
 
-const errorResponses = (statuses: readonly string[]) =>
+const errorExample = (to: string) => ({ callback: 'error', contextWrites: { to } });
+
+const errorResponses = (docs: Readonly<Record<string, ErrorDoc>>) =>
   Object.fromEntries(
-    statuses.map((status) => {
-      const [description, example] = ERRORS[status] ?? ['', ''];
-      return [
-        status,
-        {
-          description,
-          headers: headersOf(status),
-          content: {
-            'application/json': {
-              schema: ref('ErrorEnvelope'),
-              example: { callback: 'error', contextWrites: { to: example } },
-            },
+    Object.entries(docs).map(([status, [description, example]]) => [
+      status,
+      {
+        description,
+        headers: headersOf(status),
+        content: {
+          'application/json': {
+            schema: ref('ErrorEnvelope'),
+            ...(typeof example === 'string'
+              ? { example: errorExample(example) }
+              : {
+                  examples: Object.fromEntries(
+                    Object.entries(example).map(([name, to]) => [name, { value: errorExample(to) }]),
+                  ),
+                }),
           },
         },
-      ];
-    }),
+      },
+    ]),
   );
+
+/** The 202 of an asynchronous send: its record, pending, at Location. */
+const acceptedResponse = (description: string, block: string): Schema => ({
+  description,
+  headers: headersOf('202'),
+  content: { 'application/json': { schema: ref('RequestRecord'), example: accepted(block) } },
+});
 
 /** One route of the document. */
 interface Route {
@@ -245,17 +501,146 @@ interface Route {
   readonly summary: string;
   readonly description: string;
   readonly tags: readonly string[];
+  /** Path, query and header parameters, besides the Idempotency-Key of a route with `keyed: true`. */
+  readonly parameters?: readonly Schema[];
   /** The name of the request body schema in components (JSON). */
   readonly body?: string;
   readonly bodyExample?: unknown;
-  readonly success: { readonly description: string; readonly schema: Schema };
+  /** A request body that is not a block's: its media types. */
+  readonly bodyContent?: Readonly<Record<string, Schema>>;
+  readonly success: {
+    readonly description: string;
+    readonly schema: Schema;
+    readonly examples?: Readonly<Record<string, { readonly summary: string; readonly value: unknown }>>;
+    /** Its headers besides X-Request-Id, when not a keyed POST's (Idempotent-Replayed). */
+    readonly headers?: readonly string[];
+  };
+  /** Other success answers (202, 204), by status. */
+  readonly answers?: Readonly<Record<string, Schema>>;
   /** Keys of ERRORS this route may answer. */
   readonly errors: readonly string[];
-  /** True when a caller key is asked for (on a Worker with API_KEYS). */
-  readonly keyed?: boolean;
+  /** Statuses this route answers with a meaning of its own (in place of ERRORS'). */
+  readonly ownErrors?: Readonly<Record<string, ErrorDoc>>;
+  /** True when a caller key is asked for (on a Worker with API_KEYS); 'optional' when the route answers without one too. */
+  readonly keyed?: boolean | 'optional';
 }
 
-const SEND_ERRORS = ['400', '401', '403', '404', '409', '413', '415', '422', '429', '4XX', '500', '502', '504'];
+const SEND_ERRORS = ['400', '401', '403', '404', '409', '413', '415', '422', '429', '4XX', '500', '501', '502', '504'];
+
+const param = (name: string) => ({ $ref: `#/components/parameters/${name}` });
+
+/** The hook's signature and event-id headers, one pair per scheme (recipes/verify.ts: SCHEME_HEADERS). */
+// biome-ignore format: one line per scheme, as README's table reads
+const SIGNATURES: Readonly<Record<Scheme, string>> = {
+  github: '`sha256=` and the hex HMAC-SHA256 of the body, keyed with the webhook\'s secret',
+  stripe: `\`t=…,v1=…\`: the hex HMAC-SHA256 of \`t.body\` (any v1), keyed with the endpoint's whsec_ secret; t within ${TOLERANCE_S / 60} minutes of now`,
+  shopify: "the base64 HMAC-SHA256 of the body, keyed with the app's client secret",
+  standard: `Standard Webhooks, \`v1,…\` (space-separated): the base64 HMAC-SHA256 of \`webhook-id.webhook-timestamp.body\`, keyed with the whsec_ + base64 secret; the timestamp within ${TOLERANCE_S / 60} minutes of now`,
+  twilio: "Twilio's signature of the URL as received with, for a form, its fields (for JSON, the URL's bodySHA256), keyed with the Auth Token",
+  header: 'the shared secret itself, in the header the recipe names (verify.header, default Authorization)',
+};
+const schemeHeaders = SCHEMES.flatMap((scheme) => {
+  const [signature, event] = SCHEME_HEADERS[scheme];
+  const headerParam = (name: string, description: string) => ({
+    name,
+    in: 'header',
+    required: false,
+    description,
+    schema: { type: 'string' },
+  });
+  return [
+    ...(signature ? [headerParam(signature, `The ${scheme} scheme's signature: ${SIGNATURES[scheme]}.`)] : []),
+    ...(event
+      ? [headerParam(event, `The ${scheme} scheme's event id: the send is made once per recipe and event id.`)]
+      : []),
+    ...(scheme === 'standard'
+      ? [headerParam('webhook-timestamp', "The standard scheme's timestamp (seconds since the epoch), signed.")]
+      : []),
+  ];
+});
+
+const hookParameters: readonly Schema[] = [
+  {
+    name: 'name',
+    in: 'path',
+    required: true,
+    description: "A recipe's name in RECIPES.",
+    schema: { type: 'string' },
+    example: HOOK_EXAMPLE.name,
+  },
+  {
+    name: 'dryRun',
+    in: 'query',
+    required: false,
+    description:
+      '1 or true: with a valid signature (or the caller key), sends nothing and answers what would be sent: the rendered input, the paths that rendered empty, whether `when` held, the form, or the envelope a send would be refused with.',
+    schema: { enum: ['1', 'true'] },
+  },
+  {
+    name: 'bodySHA256',
+    in: 'query',
+    required: false,
+    description: "The twilio scheme with a JSON body: the body's hex SHA-256, in the URL Twilio signs.",
+    schema: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+  },
+  ...schemeHeaders,
+  {
+    name: 'Idempotency-Key',
+    in: 'header',
+    required: false,
+    description:
+      "The event id when neither the recipe's eventId template nor its scheme gives one: the send is made once per recipe and id.",
+    schema: { type: 'string', minLength: 1, maxLength: 255 },
+  },
+];
+
+const dryRunSchema: Schema = {
+  type: 'object',
+  description: "?dryRun=1's answer: what the recipe makes of the request. Nothing is sent.",
+  properties: {
+    dryRun: { const: true },
+    recipe: { type: 'string' },
+    block: { enum: blocks.map((block) => block.name) },
+    matched: { type: 'boolean', description: 'Whether `when` held (else a delivery is answered 204).' },
+    eventId: { type: ['string', 'null'], description: 'The id the send is made once for; null: sent each time.' },
+    async: { type: 'boolean', description: 'HOOKS_ASYNC=true: a delivery is answered 202 and sent through the queue.' },
+    input: {
+      type: 'object',
+      description: 'The rendered fields, as a caller would send them (an accountToken shown as [redacted]).',
+      additionalProperties: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+    },
+    missing: { type: 'array', items: { type: 'string' }, description: 'The template paths that rendered empty.' },
+    wouldSend: {
+      description: 'The form that would be posted to Twilio; null when `when` did not hold or the input is refused.',
+      anyOf: [
+        { type: 'null' },
+        {
+          type: 'object',
+          properties: {
+            resource: { enum: ['Messages', 'Calls'] satisfies Resource[] },
+            form: {
+              type: 'object',
+              additionalProperties: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+            },
+          },
+          required: ['resource', 'form'],
+          additionalProperties: false,
+        },
+      ],
+    },
+    error: {
+      description: 'The envelope a send would be refused with (the input, the destination guard); else null.',
+      anyOf: [{ type: 'null' }, ref('ErrorEnvelope')],
+    },
+  },
+  required: ['dryRun', 'recipe', 'block', 'matched', 'eventId', 'async', 'input', 'missing', 'wouldSend', 'error'],
+  additionalProperties: false,
+};
+
+const formValues = {
+  type: 'object',
+  additionalProperties: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+};
 
 /** The routes of the Worker. A new route is one entry here. */
 const routes: readonly Route[] = [
@@ -265,13 +650,20 @@ const routes: readonly Route[] = [
       path: `/api/Twilio/${block.name}`,
       operationId: block.name,
       summary: block.title,
-      description: `${block.description} Answers {"callback":"success"} with the created ${block.resource === 'Calls' ? 'Call' : 'Message'}, or {"callback":"error"} with the documented string.`,
+      description: `${block.description} Answers {"callback":"success"} with the created ${block.resource === 'Calls' ? 'Call' : 'Message'}, or {"callback":"error"} with the documented string. With Prefer: respond-async, 202 at once and the send through the queue.`,
       tags: ['blocks'],
+      parameters: [param('Prefer')],
       body: `${block.name}Request`,
       bodyExample: minimalInput(block),
       success: {
         description: `The ${block.resource === 'Calls' ? 'call' : 'message'} was created.`,
         schema: successEnvelope(ref(block.resource === 'Calls' ? 'Call' : 'Message')),
+      },
+      answers: {
+        202: acceptedResponse(
+          'Prefer: respond-async: accepted, after the checks a send makes before anything goes out (the caller key, credentials, the destination guard, the input); the send goes through the queue. Its record is at Location.',
+          block.name,
+        ),
       },
       errors: SEND_ERRORS,
       keyed: true,
@@ -297,18 +689,97 @@ const routes: readonly Route[] = [
     success: { description: 'The document.', schema: { type: 'object' } },
     errors: ['500'],
   },
+  {
+    method: 'post',
+    path: '/hooks/{name}',
+    operationId: 'hook',
+    summary: 'A webhook recipe',
+    description: `A SaaS webhook in, one ${blocks.map((block) => block.name).join(', ')} out, exactly once per event id, as the recipe of that name in RECIPES says. In order: the body (at most 64 KB) is read once, raw; the recipe's signature is checked (schemes: ${SCHEMES.join(', ')}, each in its header below; the header scheme's: ${SIGNATURES.header}), or, for a recipe without verify, the caller key; the rate limit; \`when\` (else 204, nothing sent); the fields are rendered and validated as a caller's input; then the send, once per event id: 200 with the block's envelope (a provider's retry gets the same answer, with Idempotent-Replayed: true), or 202 with HOOKS_ASYNC=true. A send that fails is a 5xx, so that the sender retries.`,
+    tags: ['hooks'],
+    parameters: hookParameters,
+    bodyContent: {
+      '*/*': {
+        schema: {
+          type: 'object',
+          description:
+            "The sender's own payload, as it posts it: any JSON object (read as JSON whatever its Content-Type, but a form's). Its raw bytes are what is signed.",
+        },
+        example: HOOK_EXAMPLE.payload,
+      },
+      'application/x-www-form-urlencoded': {
+        schema: {
+          ...formValues,
+          description: "A form post (Twilio's own webhooks): its fields, a repeated one as a list.",
+        },
+      },
+    },
+    success: {
+      description:
+        "The send's envelope (a replay of the event id: the same answer, with Idempotent-Replayed: true); with ?dryRun=1, what would be sent.",
+      schema: { oneOf: [SENT, ref('DryRun')] },
+      examples: hookAnswers(),
+      headers: ['Idempotent-Replayed'],
+    },
+    answers: {
+      202: acceptedResponse(
+        'HOOKS_ASYNC=true: accepted; the send goes through the queue, once per event id. Its record is at Location (readable by whoever holds its id).',
+        HOOK_EXAMPLE.recipe.block,
+      ),
+      204: {
+        description: "The recipe's `when` did not hold: nothing is sent.",
+        headers: headersOf('204'),
+      },
+    },
+    errors: ['413', '504'],
+    ownErrors: HOOK_ERRORS,
+    keyed: 'optional',
+  },
+  {
+    method: 'get',
+    path: '/api/Twilio/requests/{id}',
+    operationId: 'request',
+    summary: "An asynchronous send's record",
+    description:
+      'The record of a 202 (Prefer: respond-async, or a recipe with HOOKS_ASYNC=true), kept 24 h. One made with a caller key is shown to that key only (to any other caller it is the 404); one made without, to whoever holds its id.',
+    tags: ['async'],
+    parameters: [
+      {
+        name: 'id',
+        in: 'path',
+        required: true,
+        description: "The request's id, from the 202's record or its Location.",
+        schema: { type: 'string', format: 'uuid' },
+        example: REQUEST_ID,
+      },
+    ],
+    success: { description: 'The record.', schema: ref('RequestRecord'), examples: RECORDS },
+    errors: ['500'],
+    ownErrors: RECORD_ERRORS,
+    keyed: 'optional',
+  },
 ];
 
 /** The caller-key schemes, as alternatives: any one of them. */
 const KEYED = [{ bearer: [] }, { apiKey: [] }, { basic: [] }];
 
+/** A route's error statuses, in order: ERRORS' meanings, and its own. */
+const errorDocs = (route: Route): Record<string, ErrorDoc> => {
+  const docs: Record<string, ErrorDoc> = { ...route.ownErrors };
+  for (const status of route.errors) docs[status] = ERRORS[status] ?? ['', ''];
+  const order = (status: string) => Number(status.replace('XX', '99'));
+  return Object.fromEntries(Object.entries(docs).sort(([a], [b]) => order(a) - order(b)));
+};
+
 function operation(route: Route): Schema {
+  const parameters = [...(route.keyed === true ? [param('Idempotency-Key')] : []), ...(route.parameters ?? [])];
+  const { success } = route;
   return {
     operationId: route.operationId,
     summary: route.summary,
     description: route.description,
     tags: route.tags,
-    ...(route.keyed ? { security: KEYED, parameters: [{ $ref: '#/components/parameters/Idempotency-Key' }] } : {}),
+    ...(route.keyed ? { security: route.keyed === true ? KEYED : [...KEYED, {}] } : {}),
+    ...(parameters.length ? { parameters } : {}),
     ...(route.body
       ? {
           requestBody: {
@@ -317,13 +788,17 @@ function operation(route: Route): Schema {
           },
         }
       : {}),
+    ...(route.bodyContent ? { requestBody: { required: true, content: route.bodyContent } } : {}),
     responses: {
       200: {
-        description: route.success.description,
-        headers: headersOf(route.keyed ? '200' : ''),
-        content: { 'application/json': { schema: route.success.schema } },
+        description: success.description,
+        headers: headersOf('200', success.headers ?? (route.keyed === true ? ['Idempotent-Replayed'] : [])),
+        content: {
+          'application/json': { schema: success.schema, ...(success.examples ? { examples: success.examples } : {}) },
+        },
       },
-      ...errorResponses(route.errors),
+      ...route.answers,
+      ...errorResponses(errorDocs(route)),
     },
   };
 }
@@ -343,10 +818,12 @@ export function openApiDocument(): Schema {
       version: '1.0.0',
       summary: 'Make voice calls, send SMS and send MMS through Twilio with one JSON call.',
       description:
-        '`Twilio` in the path is matched case-insensitively. Every answer carries an X-Request-Id header. A caller key is needed on a Worker with API_KEYS to spend its stored Twilio credentials; a request that brings its own accountSid and accountToken needs none (unless REQUIRE_API_KEY=always), nor does the local sandbox without API_KEYS. GET /api/Twilio and this document are public.',
+        "`Twilio` in the path is matched case-insensitively. Every answer carries an X-Request-Id header. A caller key is needed on a Worker with API_KEYS to spend its stored Twilio credentials; a request that brings its own accountSid and accountToken needs none (unless REQUIRE_API_KEY=always), nor does the local sandbox without API_KEYS. A webhook recipe verifies its sender's signature instead, or asks for a caller key. GET /api/Twilio and this document are public.",
     },
     tags: [
       { name: 'blocks', description: 'One POST per block: make a call, send an SMS, send an MMS.' },
+      { name: 'hooks', description: 'Webhook recipes: a SaaS webhook in, one call or message out, exactly once.' },
+      { name: 'async', description: 'The records of asynchronous sends (Prefer: respond-async, HOOKS_ASYNC=true).' },
       { name: 'meta', description: 'What the Worker offers.' },
     ],
     paths,
@@ -357,6 +834,8 @@ export function openApiDocument(): Schema {
         Call: resourceSchema('Calls'),
         ErrorEnvelope: errorEnvelope,
         Descriptor: descriptorSchema,
+        RequestRecord: requestRecordSchema,
+        DryRun: dryRunSchema,
       },
       parameters: {
         'Idempotency-Key': {
@@ -366,6 +845,14 @@ export function openApiDocument(): Schema {
           description:
             'Makes the send exactly-once per caller: repeats within 24 h get the same status and body, with Idempotent-Replayed: true.',
           schema: { type: 'string', minLength: 1, maxLength: 255 },
+        },
+        Prefer: {
+          name: 'Prefer',
+          in: 'header',
+          required: false,
+          description:
+            "respond-async: answer 202 at once with the request's record (Location: where to read it) and send through the queue, which retries only a 429. Needs the SENDS queue and the REQUESTS Durable Object (else 501).",
+          schema: { type: 'string', examples: ['respond-async'] },
         },
       },
       headers: {
@@ -378,6 +865,14 @@ export function openApiDocument(): Schema {
           schema: { const: 'true' },
         },
         'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'string' } },
+        Location: {
+          description: "Where the request's record is read: GET /api/Twilio/requests/{id}.",
+          schema: { type: 'string', pattern: '^/api/Twilio/requests/[0-9a-f-]{36}$' },
+        },
+        'Preference-Applied': {
+          description: 'respond-async: the send goes through the queue.',
+          schema: { const: 'respond-async' },
+        },
       },
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'A caller key: Authorization: Bearer <key>.' },

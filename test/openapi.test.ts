@@ -3,15 +3,23 @@
  * every field's example and enforce the required groups, as the gateway does.
  */
 
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { compileErrors, validate } from '@readme/openapi-parser';
+import { compileErrors, dereference, validate } from '@readme/openapi-parser';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { app } from '../src/app';
-import { blocks } from '../src/blocks';
+import { type Block, blocks } from '../src/blocks';
 import { kinds } from '../src/blocks/kinds';
-import { minimalInput, openApiDocument } from '../src/openapi';
+import { sendSms } from '../src/blocks/messages';
+import worker from '../src/index';
+import { HOOK_EXAMPLE, minimalInput, openApiDocument } from '../src/openapi';
+import type { SendMessage } from '../src/queue';
+import { SCHEME_HEADERS, SCHEMES } from '../src/recipes/verify';
+import { installFakeTwilio, twilioErrorResponse } from './fake-twilio';
+import { CALLER_KEY, envWith } from './helpers';
+import { hookEnv, RECIPES, stripeSignature } from './hook-fixtures';
 
 type Doc = Record<string, any>;
 
@@ -36,6 +44,14 @@ beforeAll(async () => {
 
 const requestSchema = (block: string) => doc.components.schemas[`${block}Request`] as Doc;
 
+/** A response's JSON examples by name: its `example` as `example`, or its named `examples`' values. */
+function examplesOf(response: Doc): Record<string, Doc> {
+  const json = response.content?.['application/json'];
+  if (!json) return {};
+  if ('example' in json) return { example: json.example };
+  return Object.fromEntries(Object.entries<Doc>(json.examples ?? {}).map(([name, { value }]) => [name, value]));
+}
+
 describe('GET /openapi.json', () => {
   it('is JSON, served with this Worker as its server and its mode', () => {
     expect(res.status).toBe(200);
@@ -59,9 +75,15 @@ describe('GET /openapi.json', () => {
     expect(result.warnings).toEqual([]);
   });
 
-  it('has the descriptor, this document and one POST per block', () => {
+  it('has the descriptor, this document, one POST per block, the hooks and the records', () => {
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/api/Twilio', '/openapi.json', ...blocks.map((b) => `/api/Twilio/${b.name}`)].sort(),
+      [
+        '/api/Twilio',
+        '/openapi.json',
+        ...blocks.map((b) => `/api/Twilio/${b.name}`),
+        '/hooks/{name}',
+        '/api/Twilio/requests/{id}',
+      ].sort(),
     );
     expect(doc.paths['/api/Twilio'].get.responses['200'].content['application/json'].schema).toEqual({
       $ref: '#/components/schemas/Descriptor',
@@ -99,7 +121,24 @@ describe('GET /openapi.json', () => {
     for (const block of blocks) {
       const responses = doc.paths[`/api/Twilio/${block.name}`].post.responses;
       expect(Object.keys(responses).sort()).toEqual(
-        ['200', '400', '401', '403', '404', '409', '413', '415', '422', '429', '4XX', '500', '502', '504'].sort(),
+        [
+          '200',
+          '202',
+          '400',
+          '401',
+          '403',
+          '404',
+          '409',
+          '413',
+          '415',
+          '422',
+          '429',
+          '4XX',
+          '500',
+          '501',
+          '502',
+          '504',
+        ].sort(),
       );
       const resource = block.resource === 'Calls' ? 'Call' : 'Message';
       expect(responses['200'].content['application/json'].schema.properties.contextWrites.properties.to).toEqual({
@@ -109,9 +148,11 @@ describe('GET /openapi.json', () => {
       const resourceSchema = doc.components.schemas[resource];
       expect(ajv.validate(resourceSchema, resourceSchema.examples[0]), JSON.stringify(ajv.errors)).toBe(true);
       for (const [status, response] of Object.entries<Doc>(responses)) {
-        if (status === '200') continue;
+        if (status.startsWith('2')) continue;
         expect(response.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ErrorEnvelope' });
-        expect(response.content['application/json'].example.contextWrites.to).toEqual(expect.any(String));
+        for (const example of Object.values(examplesOf(response))) {
+          expect(example.contextWrites.to).toEqual(expect.any(String));
+        }
       }
     }
     const refusal = {
@@ -237,5 +278,460 @@ describe("the document's error examples are the gateway's real answers", () => {
     const got = await answer();
     expect(got.to).toBe(example(status));
     expect(String(got.status)).toMatch(new RegExp(`^${status.replace('XX', '\\d\\d')}$`));
+  });
+});
+
+describe('every route the app serves is documented, and nothing else', () => {
+  /** A Hono route path as the document writes it: `Twilio` for its case-insensitive pattern, `{name}` params. */
+  const documented = (path: string) => path.replace(/:service\{[^}]*\}/, 'Twilio').replace(/:(\w+)/g, '{$1}');
+
+  it("the app's routes (Hono's app.routes, its middleware aside) are the document's operations", () => {
+    const served = new Set(
+      app.routes.filter((route) => !route.path.endsWith('*')).map((r) => `${r.method} ${documented(r.path)}`),
+    );
+    const operations = Object.entries<Doc>(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect([...served].sort()).toEqual(operations.sort());
+    expect(served.size).toBeGreaterThanOrEqual(7);
+  });
+});
+
+/** The document with its $refs resolved, for validating answers against its schemas. */
+let resolved: Doc;
+beforeAll(async () => {
+  resolved = (await dereference(structuredClone(doc) as never)) as Doc;
+});
+
+/** A queue producer that keeps what it is given, in place of SENDS or SENDS_DLQ. */
+function queueSpy() {
+  const sent: SendMessage[] = [];
+  const queue = {
+    send: async (body: SendMessage) => {
+      sent.push(structuredClone(body));
+    },
+    sendBatch: async () => {},
+  } as unknown as Queue;
+  return { sent, queue };
+}
+/** A rate limiter every caller is over. */
+const overLimit = { limit: async () => ({ success: false }) } as unknown as RateLimit;
+
+/** A block's smallest valid body, POSTed through the app with the suite's caller key. */
+const postBlock = (block: Block, headers: Record<string, string>, bindings: Record<string, unknown> = {}) =>
+  app.request(
+    `/api/Twilio/${block.name}`,
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-API-Key': CALLER_KEY, ...headers },
+      body: JSON.stringify(minimalInput(block)),
+    },
+    { ...envWith(), ...bindings } as Env,
+  );
+
+/** The example recipe (with the fixtures' others, and their secrets) in the Worker's env. */
+const recipesEnv = (overrides: Record<string, unknown> = {}) =>
+  ({
+    ...hookEnv({ RECIPES: JSON.stringify({ ...RECIPES, [HOOK_EXAMPLE.name]: HOOK_EXAMPLE.recipe }) }),
+    ...overrides,
+  }) as Env;
+
+/** A POST to a hook through the app, Stripe's signature over `body` (unless `headers` brings its own). */
+async function postHook(
+  body: string,
+  { path = `/hooks/${HOOK_EXAMPLE.name}`, headers = {}, bindings = {} as Record<string, unknown> } = {},
+) {
+  return app.request(
+    `https://gateway.test${path}`,
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Stripe-Signature': await stripeSignature(body), ...headers },
+      body,
+    },
+    recipesEnv(bindings),
+  );
+}
+/** The example event, with changes (and its own event id, so that no store of another test answers). */
+const event = (changes: Record<string, unknown> = {}) =>
+  JSON.stringify({ ...HOOK_EXAMPLE.payload, id: `evt_${crypto.randomUUID().replaceAll('-', '')}`, ...changes });
+const { object: invoice } = HOOK_EXAMPLE.payload.data;
+
+/** Feeds a request's queue messages to the Worker's consumer, once. */
+async function consume(messages: SendMessage[]) {
+  const batch = createMessageBatch<SendMessage>(
+    'twilio-gateway-sends',
+    messages.map((body) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body })),
+  );
+  await worker.queue(batch, { ...env, SENDS_DLQ: queueSpy().queue } as Env);
+  await getQueueResult(batch, createExecutionContext());
+}
+
+/** An async SMS accepted (202), its message consumed while Twilio answers `twilio`, then its record read. */
+async function recordAfter(twilio: Parameters<typeof installFakeTwilio>[0]) {
+  installFakeTwilio(twilio);
+  const { sent, queue } = queueSpy();
+  const accepted = await postBlock(sendSms, { Prefer: 'respond-async' }, { SENDS: queue });
+  const { id } = (await accepted.json()) as { id: string };
+  await consume(sent);
+  return app.request(`/api/Twilio/requests/${id}`, { headers: { 'X-API-Key': CALLER_KEY } }, envWith());
+}
+
+/** Twilio's message in a documented string `[HTTP n] Unable to create record: <message>`. */
+const twilioMessage = (text: string) => text.replace(/^\[HTTP \d+\] Unable to create record: /, '');
+const errorExample = (path: string, status: string, name = 'example') =>
+  examplesOf(doc.paths[path][path.startsWith('/hooks') ? 'post' : 'get'].responses[status])[name]?.contextWrites
+    .to as string;
+
+/** One documented answer, and how to make the gateway give it. */
+interface Case {
+  readonly method: 'get' | 'post';
+  readonly path: string;
+  readonly status: string;
+  /** The example's name (`example` for a response's only one); `-` for an answer without a body. */
+  readonly example: string;
+  readonly answer: () => Response | Promise<Response>;
+  /** The documented string as this request gets it, when the request changes it (a shorter timeout). */
+  readonly adjust?: (to: string) => string;
+}
+
+const HOOK = '/hooks/{name}';
+const RECORD = '/api/Twilio/requests/{id}';
+const cases: Case[] = [
+  // The blocks' asynchronous sends and missing bindings.
+  ...blocks.flatMap((block): Case[] => {
+    const path = `/api/Twilio/${block.name}`;
+    return [
+      {
+        method: 'post',
+        path,
+        status: '202',
+        example: 'example',
+        answer: () => postBlock(block, { Prefer: 'respond-async' }, { SENDS: queueSpy().queue }),
+      },
+      {
+        method: 'post',
+        path,
+        status: '501',
+        example: 'idempotency',
+        answer: () => postBlock(block, { 'Idempotency-Key': crypto.randomUUID() }, { IDEMPOTENCY: undefined }),
+      },
+      {
+        method: 'post',
+        path,
+        status: '501',
+        example: 'async',
+        answer: () => postBlock(block, { Prefer: 'respond-async' }, { SENDS: undefined }),
+      },
+    ];
+  }),
+  // The hook, with the example recipe and the example event.
+  {
+    method: 'post',
+    path: HOOK,
+    status: '200',
+    example: 'sent',
+    answer: () => {
+      installFakeTwilio();
+      return postHook(event());
+    },
+  },
+  {
+    method: 'post',
+    path: HOOK,
+    status: '200',
+    example: 'dryRun',
+    answer: () => postHook(JSON.stringify(HOOK_EXAMPLE.payload), { path: `/hooks/${HOOK_EXAMPLE.name}?dryRun=1` }),
+  },
+  {
+    method: 'post',
+    path: HOOK,
+    status: '202',
+    example: 'example',
+    answer: () => postHook(event(), { bindings: { HOOKS_ASYNC: 'true', SENDS: queueSpy().queue } }),
+  },
+  {
+    method: 'post',
+    path: HOOK,
+    status: '204',
+    example: '-',
+    answer: () => postHook(event({ type: 'invoice.paid' })),
+  },
+  { method: 'post', path: HOOK, status: '400', example: 'notJson', answer: () => postHook('not json') },
+  {
+    method: 'post',
+    path: HOOK,
+    status: '400',
+    example: 'rendered',
+    answer: () => postHook(event({ data: { object: { ...invoice, customer_phone: null } } })),
+  },
+  {
+    method: 'post',
+    path: HOOK,
+    status: '401',
+    example: 'signature',
+    answer: async () => postHook(event(), { headers: { 'Stripe-Signature': await stripeSignature('{}') } }),
+  },
+  {
+    method: 'post',
+    path: HOOK,
+    status: '401',
+    example: 'key',
+    answer: () => postHook(JSON.stringify({ order: { id: 'ord_1', phone: '+14155550100' } }), { path: '/hooks/keyed' }),
+  },
+  {
+    method: 'post',
+    path: HOOK,
+    status: '403',
+    example: 'example',
+    answer: () =>
+      postHook(event(), {
+        bindings: { HOOKS_ASYNC: 'true', SENDS: queueSpy().queue, ALLOWED_DESTINATIONS: '+44' },
+      }),
+  },
+  {
+    method: 'post',
+    path: HOOK,
+    status: '404',
+    example: 'example',
+    // The path the example names.
+    answer: () => postHook(event(), { path: /POST (\S+)$/.exec(errorExample(HOOK, '404'))?.[1] ?? '' }),
+  },
+  {
+    method: 'post',
+    path: HOOK,
+    status: '413',
+    example: 'example',
+    answer: () => postHook(event({ pad: 'x'.repeat(64 * 1024) })),
+  },
+  {
+    method: 'post',
+    path: HOOK,
+    status: '429',
+    example: 'example',
+    answer: () => postHook(event(), { bindings: { RATE_LIMITER: overLimit } }),
+  },
+  {
+    method: 'post',
+    path: HOOK,
+    status: '500',
+    example: 'example',
+    answer: () =>
+      postHook(event(), {
+        bindings: {
+          RECIPES: JSON.stringify({ [HOOK_EXAMPLE.name]: HOOK_EXAMPLE.recipe }),
+          [HOOK_EXAMPLE.recipe.verify.secret]: undefined,
+        },
+      }),
+  },
+  {
+    method: 'post',
+    path: HOOK,
+    status: '501',
+    example: 'example',
+    answer: () => postHook(event(), { bindings: { HOOKS_ASYNC: 'true', SENDS: undefined } }),
+  },
+  {
+    method: 'post',
+    path: HOOK,
+    status: '502',
+    example: 'example',
+    answer: () => {
+      installFakeTwilio(() => twilioErrorResponse(400, 21211, twilioMessage(errorExample(HOOK, '502'))));
+      return postHook(event());
+    },
+  },
+  {
+    method: 'post',
+    path: HOOK,
+    status: '504',
+    example: 'example',
+    answer: () => {
+      installFakeTwilio(() => new Promise<Response>(() => {}));
+      return postHook(event(), { bindings: { TWILIO_TIMEOUT_MS: '50' } });
+    },
+    adjust: (to) => to.replace('10000 ms', '50 ms'),
+  },
+  // The records, as the consumer leaves them.
+  {
+    method: 'get',
+    path: RECORD,
+    status: '200',
+    example: 'pending',
+    answer: () => recordAfter(() => twilioErrorResponse(429, 20429, 'Too Many Requests', { 'Retry-After': '0' })),
+  },
+  { method: 'get', path: RECORD, status: '200', example: 'done', answer: () => recordAfter(undefined) },
+  {
+    method: 'get',
+    path: RECORD,
+    status: '200',
+    example: 'failed',
+    answer: () =>
+      recordAfter(() =>
+        twilioErrorResponse(
+          400,
+          21211,
+          twilioMessage(examplesOf(doc.paths[RECORD].get.responses['200']).failed?.lastError as string),
+        ),
+      ),
+  },
+  {
+    method: 'get',
+    path: RECORD,
+    status: '401',
+    example: 'example',
+    answer: async () =>
+      app.request(
+        `/api/Twilio/requests/${crypto.randomUUID()}`,
+        { headers: { 'X-API-Key': 'a-wrong-key-0123' } },
+        envWith(),
+      ),
+  },
+  {
+    method: 'get',
+    path: RECORD,
+    status: '404',
+    example: 'example',
+    // The path the example names: an id no request has.
+    answer: async () =>
+      app.request(
+        /GET (\S+)$/.exec(errorExample(RECORD, '404'))?.[1] ?? '',
+        { headers: { 'X-API-Key': CALLER_KEY } },
+        envWith(),
+      ),
+  },
+  {
+    method: 'get',
+    path: RECORD,
+    status: '429',
+    example: 'example',
+    answer: async () =>
+      app.request(`/api/Twilio/requests/${crypto.randomUUID()}`, {}, { ...envWith(), RATE_LIMITER: overLimit } as Env),
+  },
+  {
+    method: 'get',
+    path: RECORD,
+    status: '500',
+    example: 'example',
+    answer: async () =>
+      app.request(`/api/Twilio/requests/${crypto.randomUUID()}`, {}, envWith({ TWILIO_TIMEOUT_MS: 'soon' })),
+  },
+];
+
+/** What differs on every request (ids, times, the resource's SID and account): taken from the example. */
+const VOLATILE = new Set([
+  'id',
+  'created',
+  'updated',
+  'sid',
+  'accountSid',
+  'dateCreated',
+  'dateUpdated',
+  'uri',
+  'subresourceUris',
+]);
+function settle(actual: unknown, example: unknown): unknown {
+  if (typeof actual !== 'object' || actual === null || typeof example !== 'object' || example === null) return actual;
+  const model = example as Doc;
+  if (Array.isArray(actual)) return actual.map((item, i) => settle(item, model[i]));
+  return Object.fromEntries(
+    Object.entries(actual).map(([key, value]) => [
+      key,
+      VOLATILE.has(key) && key in model ? model[key] : settle(value, model[key]),
+    ]),
+  );
+}
+
+describe("the new routes' documented answers are the gateway's real answers", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  const key = (c: Pick<Case, 'method' | 'path' | 'status' | 'example'>) =>
+    `${c.method.toUpperCase()} ${c.path} ${c.status} ${c.example}`;
+
+  it("the cases cover every answer of the hook and the records, and the blocks' 202 and 501", () => {
+    const documented = Object.entries<Doc>(doc.paths).flatMap(([path, item]) =>
+      Object.entries<Doc>(item).flatMap(([method, op]) =>
+        Object.entries<Doc>(op.responses)
+          .filter(([status]) => path === HOOK || path === RECORD || status === '202' || status === '501')
+          .flatMap(([status, response]) => {
+            const names = Object.keys(examplesOf(response));
+            return (names.length ? names : ['-']).map((example) =>
+              key({ method: method as Case['method'], path, status, example }),
+            );
+          }),
+      ),
+    );
+    expect(cases.map(key).sort()).toEqual(documented.sort());
+  });
+
+  it.each(cases.map((c) => [key(c), c] as const))(
+    '%s',
+    async (_, { method, path, status, example, answer, adjust }) => {
+      const response = doc.paths[path][method].responses[status];
+      const res = await answer();
+      const text = await res.text();
+      expect(String(res.status), text).toBe(status);
+      // Every header the document promises (Idempotent-Replayed only on a replay).
+      for (const name of Object.keys(response.headers ?? {})) {
+        if (name !== 'Idempotent-Replayed') expect(res.headers.get(name), name).not.toBeNull();
+      }
+      if (!response.content) {
+        expect(text).toBe('');
+        return;
+      }
+      const body = JSON.parse(text) as Doc;
+      const schema = resolved.paths[path][method].responses[status].content['application/json'].schema;
+      expect(ajv.validate(schema, body), JSON.stringify(ajv.errors)).toBe(true);
+      const documentedExample = examplesOf(response)[example] as Doc;
+      if (body.callback === 'error' && !('result' in body)) {
+        const { error: _error, ...shown } = body;
+        const to = documentedExample.contextWrites.to as string;
+        expect(shown).toEqual({ ...documentedExample, contextWrites: { to: adjust ? adjust(to) : to } });
+      } else {
+        expect(settle(body, documentedExample)).toEqual(documentedExample);
+      }
+    },
+  );
+
+  it("a 202's Location is where its record is read, as the document writes it", async () => {
+    const res = await postBlock(sendSms, { Prefer: 'respond-async' }, { SENDS: queueSpy().queue });
+    const { id } = (await res.json()) as { id: string };
+    const location = res.headers.get('Location') ?? '';
+    expect(location).toBe(`/api/Twilio/requests/${id}`);
+    expect(location).toMatch(new RegExp(doc.components.headers.Location.schema.pattern));
+    expect(res.headers.get('Preference-Applied')).toBe(doc.components.headers['Preference-Applied'].schema.const);
+    const record = await app.request(location, { headers: { 'X-API-Key': CALLER_KEY } }, envWith());
+    expect(record.status).toBe(200);
+  });
+
+  it("a hook's replay is the same answer with Idempotent-Replayed: true", async () => {
+    installFakeTwilio();
+    const body = event();
+    const first = await postHook(body);
+    const again = await postHook(body);
+    expect(first.headers.get('Idempotent-Replayed')).toBeNull();
+    expect(again.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(await again.text()).toBe(await first.text());
+    expect(doc.paths[HOOK].post.responses['200'].headers).toHaveProperty('Idempotent-Replayed');
+  });
+
+  it("the example recipe is README's (the fixtures'), and its example event a Stripe event it matches", () => {
+    expect(HOOK_EXAMPLE.recipe).toEqual(RECIPES[HOOK_EXAMPLE.name]);
+    const hook = doc.paths[HOOK].post;
+    expect(hook.requestBody.content['*/*'].example).toEqual(HOOK_EXAMPLE.payload);
+    expect(hook.parameters.find((p: Doc) => p.in === 'path')).toMatchObject({ name: 'name', required: true });
+  });
+
+  it('the signature headers are the schemes’ (recipes/verify.ts), with the event ids', () => {
+    const headers = doc.paths[HOOK].post.parameters.filter((p: Doc) => p.in === 'header').map((p: Doc) => p.name);
+    for (const scheme of SCHEMES) {
+      for (const name of SCHEME_HEADERS[scheme]) if (name) expect(headers).toContain(name);
+    }
+    expect(doc.paths[HOOK].post.security).toEqual([{ bearer: [] }, { apiKey: [] }, { basic: [] }, {}]);
+    expect(doc.paths[RECORD].get.security).toEqual([{ bearer: [] }, { apiKey: [] }, { basic: [] }, {}]);
+    for (const block of blocks) {
+      expect(doc.paths[`/api/Twilio/${block.name}`].post.parameters).toContainEqual({
+        $ref: '#/components/parameters/Prefer',
+      });
+    }
   });
 });

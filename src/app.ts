@@ -43,9 +43,10 @@ function answerError(err: unknown, c: Context<AppEnv>): Response {
   if (!(err instanceof GatewayError) && error.status >= 500) {
     console.error(JSON.stringify({ unhandled: err instanceof Error ? err.name : typeof err }));
   }
-  // The config is unset only when it is itself the failure: then the status mirrors.
+  // The config is unset only when it is itself the failure: then the status mirrors. A hook's sender sees the
+  // real status whatever ERROR_STATUS says.
   const config = c.get('config') as Config | undefined;
-  return failure(c, error, config?.ERROR_STATUS === 'always-200');
+  return failure(c, error, config?.ERROR_STATUS === 'always-200' && !c.req.path.startsWith('/hooks'));
 }
 
 app.onError(answerError);

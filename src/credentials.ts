@@ -32,12 +32,15 @@ function ownCredentials(input: BlockInput): TwilioAuth | null | undefined {
   return { accountSid, username: accountSid, password: accountToken };
 }
 
+/** Whether a caller without a key may spend the stored credentials: ALLOW_ANONYMOUS, or a sandbox with no API_KEYS. */
+export const isOpen = (config: Config) =>
+  config.ALLOW_ANONYMOUS || (config.TWILIO_MODE === 'sandbox' && !config.API_KEYS);
+
 function stored(config: Config, caller: Caller): TwilioAuth | undefined {
   const sid = config.TWILIO_ACCOUNT_SID;
   if (!sid) return undefined;
   const sandbox = config.TWILIO_MODE === 'sandbox';
-  const open = config.ALLOW_ANONYMOUS || (sandbox && !config.API_KEYS);
-  if (caller.kind === 'anonymous' && !open) throw keyRequired();
+  if (caller.kind === 'anonymous' && !isOpen(config)) throw keyRequired();
   if (config.TWILIO_AUTH_TOKEN) {
     return { accountSid: sid, username: sid, password: sandbox ? config.SANDBOX_AUTH_TOKEN : config.TWILIO_AUTH_TOKEN };
   }

@@ -5,9 +5,12 @@ import type { Config } from './config';
 import { type ErrorSource, GatewayError, gatewayRefusal } from './errors';
 import type { Caller } from './middleware/caller';
 import { type SendContext, type SendOutcome, send, type TwilioTrace } from './send';
+import { bodySha256 as sha256 } from './twilio/signature';
 
-/** How long a key's answer is kept (and replayed). */
+/** How long a key's answer is kept (and replayed), unless the request says otherwise (OnceRequest.ttl). */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** How long a webhook's event id is kept: longer than the longest provider retry window (Stripe's 3 days). */
+export const HOOK_TTL_MS = 7 * IDEMPOTENCY_TTL_MS;
 /** What an Idempotency-Key may be: 1 to 255 printable ASCII characters. */
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -21,16 +24,15 @@ export type StoredOutcome =
       readonly detail: GatewayError['detail'] & { readonly source: ErrorSource };
     };
 
+/** A success is plain data as it is; a failure's GatewayError becomes its status, text and facts. */
 const toStored = (outcome: SendOutcome): StoredOutcome =>
   outcome.ok
-    ? { ok: true, resource: outcome.resource, trace: outcome.trace }
+    ? outcome
     : { ok: false, status: outcome.error.status, text: outcome.error.text, detail: outcome.error.detail };
 
 /** The stored form back to a SendOutcome. */
 export const fromStored = (stored: StoredOutcome): SendOutcome =>
-  stored.ok
-    ? { ok: true, resource: stored.resource, trace: stored.trace }
-    : { ok: false, error: new GatewayError(stored.status, stored.text, stored.detail) };
+  stored.ok ? stored : { ok: false, error: new GatewayError(stored.status, stored.text, stored.detail) };
 
 /**
  * Whether an outcome is final for its key. A 429 (Twilio did not process it) and a failure before any POST
@@ -50,6 +52,8 @@ export interface OnceRequest {
   readonly continent: string | undefined;
   readonly callbacks: boolean;
   readonly caller: Caller;
+  /** How long the outcome is kept, in ms: IDEMPOTENCY_TTL_MS when absent. */
+  readonly ttl?: number | undefined;
 }
 
 /** The store's answer: the outcome, and whether it is a replay of an earlier request's. */
@@ -64,7 +68,7 @@ interface Entry {
 /**
  * One Idempotency-Key of one caller (a SQLite-backed Durable Object per key). The first request sends;
  * a concurrent duplicate waits for it (bounded by the send's own time budget) and gets its outcome; later
- * ones get the stored outcome for 24 h. Before sending, the key is marked as started: if this object is
+ * ones get the stored outcome for 24 h (or the request's `ttl`). Before sending, the key is marked as started: if this object is
  * restarted mid-send, the outcome is in doubt and is answered as such, never sent again. The stored outcome
  * holds no secret: the decoded resource, or the error's documented string and facts.
  */
@@ -100,7 +104,7 @@ export class IdempotencyStore extends DurableObject<Env> {
     const started: Entry = { fingerprint: request.fingerprint };
     this.entry = started;
     await this.ctx.storage.put('entry', started);
-    await this.ctx.storage.setAlarm(Date.now() + IDEMPOTENCY_TTL_MS);
+    await this.ctx.storage.setAlarm(Date.now() + (request.ttl ?? IDEMPOTENCY_TTL_MS));
     const block = blocks.find((b) => b.name === request.block);
     const ctx: SendContext = {
       config: request.config,
@@ -124,7 +128,7 @@ export class IdempotencyStore extends DurableObject<Env> {
     return stored;
   }
 
-  /** 24 h after the first request: the key is forgotten. */
+  /** 24 h (or `ttl`) after the first request: the key is forgotten. */
   override async alarm(): Promise<void> {
     if (this.inflight) {
       await this.ctx.storage.setAlarm(Date.now() + IDEMPOTENCY_TTL_MS);
@@ -148,12 +152,6 @@ export function idempotencyKey(header: string | undefined): string | undefined {
   if (!KEY.test(header)) throw gatewayRefusal(400, 'Idempotency-Key must be 1 to 255 printable ASCII characters');
   return header;
 }
-
-const encoder = new TextEncoder();
-const sha256 = async (text: string) =>
-  Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text))), (b) =>
-    b.toString(16).padStart(2, '0'),
-  ).join('');
 
 /** A request's fingerprint: the block and its validated input, keys sorted. Holds no secret (a digest). */
 export const fingerprint = (block: string, input: BlockInput) =>

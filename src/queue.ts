@@ -11,6 +11,8 @@ import { guard } from './guard';
 import {
   fingerprint,
   fromStored,
+  HOOK_TTL_MS,
+  IDEMPOTENCY_TTL_MS,
   idempotencyKey,
   type OnceAnswer,
   type OnceRequest,
@@ -20,8 +22,8 @@ import {
 import type { Caller } from './middleware/caller';
 import type { SendContext, SendOutcome } from './send';
 
-/** How long a request's record is kept. */
-export const REQUEST_TTL_MS = 24 * 60 * 60 * 1000;
+/** How long a request's record is kept: 24 h. */
+export const REQUEST_TTL_MS = IDEMPOTENCY_TTL_MS;
 /** Deliveries of a message at most: the first, then retries of a 429 or of a store that did not answer. */
 export const MAX_ATTEMPTS = 5;
 /** The first retry's delay in seconds; each later one doubles, jittered between half and all of it. */
@@ -29,7 +31,7 @@ export const BASE_DELAY_S = 10;
 
 /**
  * A send waiting in the queue. It may carry the request's own `accountToken` (in `input`): the queue is the
- * only place it travels to; the readable record never holds it.
+ * only place it travels to; neither the readable record nor the dead-letter copy holds the input.
  */
 export interface SendMessage {
   /** The request id, and the name of its record. */
@@ -44,7 +46,10 @@ export interface SendMessage {
   readonly fingerprint: string;
 }
 
-/** What `GET /api/Twilio/requests/{id}` shows: no input, no secret; the envelope once the send is over. */
+/**
+ * What `GET /api/Twilio/requests/{id}` shows: no secret, not the input as sent; the envelope once the send is
+ * over (a success's envelope holds the created resource, with its to, from and body, as the sync answer does).
+ */
 export interface RequestRecord {
   readonly id: string;
   readonly status: 'pending' | 'done' | 'failed';
@@ -83,7 +88,10 @@ export class RequestStore extends DurableObject<Env> {
 /** A record as shown: without its owner. */
 export const view = ({ owner: _owner, ...shown }: RequestRecord) => shown;
 
-/** One send through the IdempotencyStore named `name`: made at most once for that name. */
+/**
+ * One send through the IdempotencyStore named `name`: made at most once for that name. A webhook's store
+ * (`hook:…`) keeps its outcome HOOK_TTL_MS, longer than any provider retries; any other, 24 h.
+ */
 export async function sendOnceNamed(
   env: Partial<Env>,
   name: string,
@@ -93,7 +101,8 @@ export async function sendOnceNamed(
   { config, continent, callbacks, caller }: Omit<SendContext, 'waitUntil'>,
 ): Promise<OnceAnswer> {
   const namespace = env.IDEMPOTENCY as Env['IDEMPOTENCY'];
-  const request: OnceRequest = { block, input, fingerprint, config, continent, callbacks, caller };
+  const ttl = name.startsWith('hook:') ? HOOK_TTL_MS : undefined;
+  const request: OnceRequest = { block, input, fingerprint, config, continent, callbacks, caller, ttl };
   // The RPC stub's inferred type loses this plain-data answer; it is exactly OnceAnswer at run time.
   return (await namespace.get(namespace.idFromName(name)).once(request)) as unknown as OnceAnswer;
 }
@@ -191,7 +200,8 @@ async function deliver(message: Message<SendMessage>, env: Env, config: Config):
   } else {
     await write({ result: errorBody(outcome.error), lastError: outcome.error.text });
     try {
-      await (env as Partial<Env>).SENDS_DLQ?.send({ ...body, lastError: outcome.error.text });
+      // The request id, its block and the last error: never the input (a request's own token travels in it).
+      await (env as Partial<Env>).SENDS_DLQ?.send({ id: body.id, block: body.block, lastError: outcome.error.text });
     } catch {
       // Not dead-lettered: delivered again, the store answers the same failure (or, after a 429, may send).
       return message.retry({ delaySeconds: backoff(attempts) });

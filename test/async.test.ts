@@ -336,6 +336,57 @@ describe('the records', () => {
   });
 });
 
+/** A block POST with Prefer: respond-async and no caller key, bringing its own account. */
+async function postOwnAccount() {
+  const { sent, queue } = queueSpy();
+  const res = await app.request(
+    '/api/Twilio/sendSms',
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Prefer: 'respond-async' },
+      body: JSON.stringify({ ...SMS, accountSid: ACCOUNT, accountToken: TOKEN }),
+    },
+    { ...envWith(), SENDS: queue } as Env,
+  );
+  return { status: res.status, json: (await res.json()) as Record<string, any>, sent };
+}
+
+describe('the dead letter', () => {
+  it('carries the request id, the block and the last error: never the input (a request’s own token is in it)', async () => {
+    installFakeTwilio(() => twilioErrorResponse(400, 21211, "The 'To' number is not a valid phone number."));
+    const answer = await postOwnAccount();
+    expect(answer.status).toBe(202);
+    expect(answer.sent[0]!.input.accountToken).toBe(TOKEN);
+    const dlq = queueSpy();
+    await deliver(answer.sent, 1, { SENDS_DLQ: dlq.queue });
+    expect(dlq.sent).toEqual([
+      {
+        id: answer.json.id,
+        block: 'sendSms',
+        lastError: "[HTTP 400] Unable to create record: The 'To' number is not a valid phone number.",
+      },
+    ]);
+    expect(JSON.stringify(dlq.sent)).not.toContain(TOKEN);
+  });
+});
+
+describe('who may read a record', () => {
+  it('one made without a caller key: whoever holds its id (a random v4 UUID: the id is the capability)', async () => {
+    installFakeTwilio();
+    const answer = await postOwnAccount();
+    expect(answer.status).toBe(202);
+    const { id } = answer.json;
+    expect(id).toMatch(/^[\da-f]{8}-[\da-f]{4}-4[\da-f]{3}-[89ab][\da-f]{3}-[\da-f]{12}$/);
+    await deliver(answer.sent);
+    // Anyone with the id (another key, or none on a Worker without keys) reads it, with the resource it created.
+    const other = `another-caller-key-${crypto.randomUUID()}`;
+    const read = await record(id, other, { API_KEYS: `${CALLER_KEY},${other}` });
+    expect(read.status).toBe(200);
+    expect(read.json.result.contextWrites.to).toMatchObject({ to: SMS.to, from: SMS.from, body: SMS.body });
+    expect(JSON.stringify(read.json)).not.toContain(TOKEN);
+  });
+});
+
 describe('reading records', () => {
   it('has a rate-limit budget of its own: polling does not use up the sends', async () => {
     installFakeTwilio();

@@ -3,14 +3,21 @@
  * accepted and tampered, stale timestamps, a provider's retry deduplicated, a `when` miss, missing template
  * paths, TwiML escaping, the dry run, and a sync failure answered 5xx. Twilio is the fake of fake-twilio.ts.
  */
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { app } from '../src/app';
+import { HOOK_TTL_MS, IDEMPOTENCY_TTL_MS, storeName } from '../src/idempotency';
+import { KV_CACHE_MS } from '../src/recipes/document';
 import { createdResponse, installFakeTwilio, twilioErrorResponse } from './fake-twilio';
-import { CALLER_KEY, ENV_TOKEN } from './helpers';
+import { CALLER_KEY, ENV_TOKEN, send } from './helpers';
 import {
   githubDeployment,
   githubSignature,
   hook,
+  hookEnv,
   nowSeconds,
+  RECIPES,
   SECRETS,
   shopifyOrder,
   shopifySignature,
@@ -22,6 +29,19 @@ import {
 
 afterEach(() => vi.restoreAllMocks());
 
+/** Hex SHA-256 of a text or bytes: the store key of an event id. */
+const sha256 = async (data: string | Uint8Array) =>
+  Array.from(
+    new Uint8Array(
+      await crypto.subtle.digest('SHA-256', typeof data === 'string' ? new TextEncoder().encode(data) : data),
+    ),
+    (b) => b.toString(16).padStart(2, '0'),
+  ).join('');
+
+/** The IdempotencyStore of a signed recipe's event id. */
+const hookStore = async (recipe: string, id: string) =>
+  env.IDEMPOTENCY.get(env.IDEMPOTENCY.idFromName(`hook:${recipe}\nhook:${recipe}\n${await sha256(id)}`));
+
 const fresh = (prefix: string) => `${prefix}${crypto.randomUUID().replaceAll('-', '')}`;
 
 /** A Stripe event with its own id, and the headers Stripe sends with it (signed now, unless `t`). */
@@ -30,7 +50,13 @@ async function stripeEvent(changes: Record<string, unknown> = {}, t = nowSeconds
   return { body, headers: { 'Stripe-Signature': await stripeSignature(body, t), 'User-Agent': 'Stripe/1.0' } };
 }
 
-async function githubEvent(payload: unknown = githubDeployment, event = 'deployment') {
+/** A deployment of its own: GitHub's event id is the body's digest, so each test's deliveries differ. */
+const newDeployment = () => ({
+  ...githubDeployment,
+  deployment: { ...githubDeployment.deployment, id: Math.floor(Math.random() * 2 ** 40) },
+});
+
+async function githubEvent(payload: unknown = newDeployment(), event = 'deployment') {
   const body = JSON.stringify(payload);
   const headers = {
     'X-GitHub-Event': event,
@@ -41,7 +67,7 @@ async function githubEvent(payload: unknown = githubDeployment, event = 'deploym
 }
 
 async function shopifyEvent() {
-  const body = JSON.stringify(shopifyOrder);
+  const body = JSON.stringify({ ...shopifyOrder, id: Math.floor(Math.random() * 2 ** 50) });
   const headers = {
     'X-Shopify-Topic': 'orders/create',
     'X-Shopify-Webhook-Id': crypto.randomUUID(),
@@ -140,32 +166,124 @@ describe('stripe: a failed payment → SMS', () => {
     expect(seen).toHaveLength(0);
   });
 
-  it('a sync send that fails answers 5xx so that Stripe retries; the retry replays, never sends again', async () => {
+  it('a send Twilio refused is final: 200 with the error envelope, so that Stripe stops; its retry is replayed', async () => {
     const { seen } = installFakeTwilio(() =>
       twilioErrorResponse(400, 21211, "The 'To' number +14155550123 is not a valid phone number."),
     );
     const { body, headers } = await stripeEvent();
     const answer = await hook('stripe-failed-payment', body, headers);
-    expect(answer.status).toBe(502);
+    expect(answer.status).toBe(200);
     expect(answer.json.contextWrites.to).toBe(
       "[HTTP 400] Unable to create record: The 'To' number +14155550123 is not a valid phone number.",
     );
     expect(answer.json.error).toMatchObject({ status: 400, code: 21211, source: 'twilio' });
     const retry = await hook('stripe-failed-payment', body, { 'Stripe-Signature': await stripeSignature(body) });
-    expect(retry.status).toBe(502);
+    expect(retry.status).toBe(200);
+    expect(retry.text).toBe(answer.text);
     expect(retry.res.headers.get('Idempotent-Replayed')).toBe('true');
     expect(seen).toHaveLength(1);
   });
 
-  it('a 429 is not kept: Stripe’s retry sends', async () => {
+  it('an outcome in doubt (Twilio 5xx, a timeout) is final too: 200 with the envelope, replayed, never sent again', async () => {
+    for (const [answerOf, env, text] of [
+      [
+        () => twilioErrorResponse(500, 20500, 'Internal Server Error'),
+        {},
+        '[HTTP 500] Unable to create record: Internal Server Error',
+      ],
+      [
+        () => new Promise<Response>(() => {}),
+        { TWILIO_TIMEOUT_MS: '50' },
+        '[HTTP 504] Unable to create record: Twilio did not answer within 50 ms',
+      ],
+    ] as const) {
+      const { seen } = installFakeTwilio(answerOf);
+      const { body, headers } = await stripeEvent();
+      const answer = await hook('stripe-failed-payment', body, headers, { env });
+      expect(answer.status, answer.text).toBe(200);
+      expect(answer.json.contextWrites.to).toBe(text);
+      expect(answer.json.error.retryable).toBe(false);
+      const retry = await hook(
+        'stripe-failed-payment',
+        body,
+        { 'Stripe-Signature': await stripeSignature(body) },
+        { env },
+      );
+      expect(retry.status).toBe(200);
+      expect(retry.res.headers.get('Idempotent-Replayed')).toBe('true');
+      expect(seen).toHaveLength(1);
+      vi.restoreAllMocks();
+    }
+  });
+
+  it('the event id is kept 7 days (longer than any provider retries); an Idempotency-Key of a block route, 24 h', async () => {
+    installFakeTwilio(() => twilioErrorResponse(500, 20500, 'Internal Server Error'));
+    const { body, headers } = await stripeEvent();
+    const before = Date.now();
+    expect((await hook('stripe-failed-payment', body, headers)).status).toBe(200);
+    const alarm = await runInDurableObject(await hookStore('stripe-failed-payment', JSON.parse(body).id), (_, state) =>
+      state.storage.getAlarm(),
+    );
+    expect(alarm).toBeGreaterThanOrEqual(before + HOOK_TTL_MS);
+    expect(alarm).toBeLessThanOrEqual(Date.now() + HOOK_TTL_MS);
+    expect(HOOK_TTL_MS).toBe(7 * 24 * 60 * 60 * 1000);
+
+    const key = `order-${crypto.randomUUID()}`;
+    const sms = { from: '+15005550006', to: '+14155550100', body: 'x' };
+    await send('/api/Twilio/sendSms', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
+      body: JSON.stringify(sms),
+    });
+    // The suite caller key's id (`key:` + 12 hex of its SHA-256), as middleware/caller.ts names it.
+    const name = await storeName({ kind: 'key', id: `key:${(await sha256(CALLER_KEY)).slice(0, 12)}` }, sms, key);
+    const blockAlarm = await runInDurableObject(env.IDEMPOTENCY.get(env.IDEMPOTENCY.idFromName(name)), (_, state) =>
+      state.storage.getAlarm(),
+    );
+    expect(blockAlarm).toBeLessThanOrEqual(Date.now() + IDEMPOTENCY_TTL_MS);
+    expect(blockAlarm).toBeGreaterThan(Date.now() + IDEMPOTENCY_TTL_MS - 60_000);
+  });
+
+  it('a 429 is not kept: 503, so that Stripe retries; the retry sends', async () => {
     const { seen } = installFakeTwilio((s, attempt) =>
       attempt <= 4 ? twilioErrorResponse(429, 20429, 'Too Many Requests', { 'Retry-After': '0' }) : createdResponse(s),
     );
     const { body, headers } = await stripeEvent();
-    expect((await hook('stripe-failed-payment', body, headers)).status).toBe(502);
+    const first = await hook('stripe-failed-payment', body, headers);
+    expect(first.status).toBe(503);
+    expect(first.json.contextWrites.to).toBe('[HTTP 429] Unable to create record: Too Many Requests');
+    expect(first.json.error).toMatchObject({ status: 429, retryable: true });
     const retry = await hook('stripe-failed-payment', body, { 'Stripe-Signature': await stripeSignature(body) });
     expect(retry.status).toBe(200);
     expect(seen).toHaveLength(5);
+  });
+
+  it('a refusal before any POST (the destination guard) is its own 4xx, never a 5xx; nothing is kept', async () => {
+    const { seen } = installFakeTwilio();
+    const { body, headers } = await stripeEvent();
+    const env = { ALLOWED_DESTINATIONS: '+44' };
+    const text = "[HTTP 403] Refused by the gateway: The 'To' number is not among the allowed destinations";
+    for (let i = 0; i < 2; i++) {
+      const answer = await hook(
+        'stripe-failed-payment',
+        body,
+        { 'Stripe-Signature': await stripeSignature(body) },
+        { env },
+      );
+      expect(answer.status).toBe(403);
+      expect(answer.json.contextWrites.to).toBe(text);
+      expect(answer.res.headers.get('Idempotent-Replayed')).toBeNull();
+    }
+    expect(seen).toHaveLength(0);
+    // Once the setting is fixed, the provider's next retry sends (once).
+    expect((await hook('stripe-failed-payment', body, headers)).status).toBe(200);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('ERROR_STATUS=always-200 does not apply to hooks: a sender must see the real status', async () => {
+    const { body } = await stripeEvent();
+    const env = { ERROR_STATUS: 'always-200' };
+    expect((await hook('stripe-failed-payment', body, { 'Stripe-Signature': 't=1,v1=00' }, { env })).status).toBe(401);
   });
 });
 
@@ -175,7 +293,7 @@ describe('github: a deployment → a call that speaks', () => {
     const payload = {
       ...githubDeployment,
       repository: { ...githubDeployment.repository, name: 'x</Say><Dial>+19005550100</Dial><Say>' },
-      deployment: { ...githubDeployment.deployment, creator: { login: 'mallory & "co"' } },
+      deployment: { ...newDeployment().deployment, creator: { login: 'mallory & "co"' } },
     };
     const { body, headers } = await githubEvent(payload);
     const answer = await hook('github-deploy', body, headers, { env: { ALLOWED_DESTINATIONS: '+1' } });
@@ -190,10 +308,10 @@ describe('github: a deployment → a call that speaks', () => {
     const { seen } = installFakeTwilio();
     const push = await githubEvent(githubDeployment, 'push');
     expect((await hook('github-deploy', push.body, push.headers)).status).toBe(204);
-    const preview = { ...githubDeployment, deployment: { ...githubDeployment.deployment, environment: 'preview' } };
+    const preview = { ...githubDeployment, deployment: { ...newDeployment().deployment, environment: 'preview' } };
     const other = await githubEvent(preview);
     expect((await hook('github-deploy', other.body, other.headers)).status).toBe(204);
-    const staging = { ...githubDeployment, deployment: { ...githubDeployment.deployment, environment: 'staging' } };
+    const staging = { ...githubDeployment, deployment: { ...newDeployment().deployment, environment: 'staging' } };
     const listed = await githubEvent(staging);
     expect((await hook('github-deploy', listed.body, listed.headers)).status).toBe(200);
     expect(seen).toHaveLength(1);
@@ -436,5 +554,250 @@ describe('bounds and names', () => {
     expect(answer.json.contextWrites.to).toBe(
       '[HTTP 400] Unable to create record: The body is neither JSON nor a form',
     );
+  });
+});
+
+describe('replays of a captured delivery (schemes that sign the body alone)', () => {
+  it('github: the same signed body with fresh X-GitHub-Delivery ids sends once', async () => {
+    const { seen } = installFakeTwilio();
+    const { body, headers } = await githubEvent();
+    const answers = [];
+    for (let i = 0; i < 3; i++)
+      answers.push(await hook('github-deploy', body, { ...headers, 'X-GitHub-Delivery': crypto.randomUUID() }));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(answers.map((a) => a.res.headers.get('Idempotent-Replayed'))).toEqual([null, 'true', 'true']);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('shopify: fresh or absent X-Shopify-Webhook-Id on the same signed body sends once', async () => {
+    const { seen } = installFakeTwilio();
+    const body = JSON.stringify({ ...shopifyOrder, id: Date.now() });
+    const signature = { 'X-Shopify-Hmac-Sha256': await shopifySignature(body) };
+    for (const id of ['a', 'b', undefined, undefined])
+      expect(
+        (await hook('shopify-order', body, id ? { ...signature, 'X-Shopify-Webhook-Id': id } : signature)).status,
+      ).toBe(200);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('twilio: the same signed form with fresh I-Twilio-Idempotency-Token values sends once', async () => {
+    const { seen } = installFakeTwilio();
+    const url = 'https://gateway.test/hooks/twilio-inbound';
+    const form = { MessageSid: fresh('SM').slice(0, 34), From: '+14155550177', To: '+15005550006', Body: 'hi' };
+    const headers = {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'X-Twilio-Signature': await twilioFormSignature(url, form),
+    };
+    const body = new URLSearchParams(form).toString();
+    for (const token of ['t1', 't2', crypto.randomUUID()])
+      expect((await hook('twilio-inbound', body, { ...headers, 'I-Twilio-Idempotency-Token': token })).status).toBe(
+        200,
+      );
+    expect(seen).toHaveLength(1);
+  });
+
+  it('the dry run names the body digest as the event id', async () => {
+    const { body, headers } = await githubEvent();
+    const dry = await hook('github-deploy', body, headers, { query: '?dryRun=1' });
+    expect(dry.json.eventId).toBe(`sha256:${await sha256(body)}`);
+  });
+});
+
+describe('event ids from a template', () => {
+  const recipes = (eventId: string) => ({
+    env: {
+      RECIPES: JSON.stringify({
+        k: {
+          block: 'sendSms',
+          eventId,
+          fields: { from: '+15005550006', to: '+14155550100', body: 'Order {{order.id}}' },
+        },
+      }),
+    },
+  });
+  const key = { 'X-API-Key': CALLER_KEY };
+
+  it('any text (spaces, non-ASCII, long) is an event id: its SHA-256 keys the store', async () => {
+    const { seen } = installFakeTwilio();
+    for (const id of [`Order ${fresh('')}`, `é${fresh('')}`, `${'x'.repeat(300)}${fresh('')}`]) {
+      const body = JSON.stringify({ order: { id } });
+      const one = await hook('k', body, key, recipes('{{order.id}}'));
+      const two = await hook('k', body, key, recipes('{{order.id}}'));
+      expect(one.status, one.text).toBe(200);
+      expect(two.res.headers.get('Idempotent-Replayed')).toBe('true');
+    }
+    expect(seen).toHaveLength(3);
+  });
+
+  it('one that renders empty is a 400, never an unkeyed send; the dry run reports it', async () => {
+    const { seen } = installFakeTwilio();
+    const body = JSON.stringify({ order: {} });
+    const refused = await hook('k', body, key, recipes('{{order.id}}'));
+    expect(refused.status).toBe(400);
+    expect(refused.json.contextWrites.to).toBe(
+      "[HTTP 400] Unable to create record: The recipe's eventId rendered empty",
+    );
+    const dry = await hook('k', body, key, { ...recipes('{{order.id}}'), query: '?dryRun=1' });
+    expect(dry.json).toMatchObject({ eventId: null, wouldSend: null });
+    expect(dry.json.error.contextWrites.to).toBe(
+      "[HTTP 400] Unable to create record: The recipe's eventId rendered empty",
+    );
+    expect(seen).toHaveLength(0);
+  });
+});
+
+describe('a keyed recipe (no verify): the store is the caller’s', () => {
+  const other = 'another-caller-key-0123456789abc';
+  const keys = { env: { API_KEYS: `${CALLER_KEY},${other}` } };
+
+  it('another caller reusing an event id sends its own message and never reads the first caller’s resource', async () => {
+    const { seen } = installFakeTwilio();
+    const id = fresh('ord_');
+    const a = await hook(
+      'keyed',
+      JSON.stringify({ order: { id, phone: '+14155550100' } }),
+      { 'X-API-Key': CALLER_KEY },
+      keys,
+    );
+    const b = await hook(
+      'keyed',
+      JSON.stringify({ order: { id, phone: '+14155550199' } }),
+      { 'X-API-Key': other },
+      keys,
+    );
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(b.res.headers.get('Idempotent-Replayed')).toBeNull();
+    expect(b.json.contextWrites.to.to).toBe('+14155550199');
+    expect(seen.map((s) => s.form.get('To'))).toEqual(['+14155550100', '+14155550199']);
+  });
+
+  it('the same caller, the same event id and another input: 422, nothing sent', async () => {
+    const { seen } = installFakeTwilio();
+    const id = fresh('ord_');
+    expect(
+      (await hook('keyed', JSON.stringify({ order: { id, phone: '+14155550100' } }), { 'X-API-Key': CALLER_KEY }))
+        .status,
+    ).toBe(200);
+    const again = await hook('keyed', JSON.stringify({ order: { id, phone: '+14155550199' } }), {
+      'X-API-Key': CALLER_KEY,
+    });
+    expect(again.status).toBe(422);
+    expect(seen).toHaveLength(1);
+  });
+});
+
+describe('a dry run of a signed recipe', () => {
+  it('takes a valid caller key instead of the signature; a wrong key is 401', async () => {
+    const { seen } = installFakeTwilio();
+    const { body } = await stripeEvent();
+    const dry = await hook('stripe-failed-payment', body, { 'X-API-Key': CALLER_KEY }, { query: '?dryRun=1' });
+    expect(dry.status, dry.text).toBe(200);
+    expect(dry.json).toMatchObject({ dryRun: true, matched: true, missing: [], error: null });
+    expect(dry.json.input.to).toBe('+14155550123');
+    const wrong = await hook(
+      'stripe-failed-payment',
+      body,
+      { 'X-API-Key': 'not-the-key-0123456789' },
+      { query: '?dryRun=1' },
+    );
+    expect(wrong.status).toBe(401);
+    // A key is no signature for a real delivery.
+    refusedSignature(await hook('stripe-failed-payment', body, { 'X-API-Key': CALLER_KEY }), 'stripe');
+    expect(seen).toHaveLength(0);
+  });
+});
+
+describe('GET /hooks', () => {
+  const list = (headers: Record<string, string>, env: Record<string, string | undefined> = {}) =>
+    app.request('/hooks', { headers }, hookEnv(env));
+
+  it('lists each recipe’s name, block and scheme: no template, no secret name', async () => {
+    const res = await list({ 'X-API-Key': CALLER_KEY });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(JSON.parse(text)).toEqual({
+      recipes: [
+        { name: 'stripe-failed-payment', block: 'sendSms', verify: 'stripe' },
+        { name: 'github-deploy', block: 'makeCall', verify: 'github' },
+        { name: 'shopify-order', block: 'sendMms', verify: 'shopify' },
+        { name: 'standard', block: 'sendSms', verify: 'standard' },
+        { name: 'twilio-inbound', block: 'sendSms', verify: 'twilio' },
+        { name: 'plain', block: 'sendSms', verify: 'header' },
+        { name: 'keyed', block: 'sendSms', verify: null },
+      ],
+    });
+    for (const hidden of ['STRIPE_WEBHOOK_SECRET', '{{', ...Object.values(SECRETS)]) expect(text).not.toContain(hidden);
+  });
+
+  it('needs a caller key, as a dry run does; a sandbox with no API_KEYS is open', async () => {
+    expect((await list({})).status).toBe(401);
+    expect((await list({ 'X-API-Key': 'not-the-key-0123456789' })).status).toBe(401);
+    expect((await list({}, { API_KEYS: undefined, TWILIO_MODE: 'sandbox' })).status).toBe(200);
+  });
+});
+
+describe('recipes in KV (RECIPES_KV), when RECIPES is unset', () => {
+  const kvRecipes = {
+    fromkv: { block: 'sendSms', fields: { from: '+15005550006', to: '+14155550100', body: 'from KV' } },
+  };
+  afterEach(async () => {
+    await env.RECIPES_KV.delete('recipes');
+  });
+  /** A namespace of its own (the isolate keeps what it read per namespace for KV_CACHE_MS). */
+  const namespace = () => ({ get: (key: string) => env.RECIPES_KV.get(key) }) as unknown as KVNamespace;
+  const post = (name: string, kv: KVNamespace, recipes?: string) =>
+    hook(
+      name,
+      '{}',
+      { 'X-API-Key': CALLER_KEY },
+      { query: '?dryRun=1', env: { RECIPES: recipes, RECIPES_KV: kv as never } },
+    );
+
+  it('are read from the key `recipes`, with the same schema and configuration errors', async () => {
+    installFakeTwilio();
+    await env.RECIPES_KV.put('recipes', JSON.stringify(kvRecipes));
+    const dry = await post('fromkv', namespace());
+    expect(dry.status, dry.text).toBe(200);
+    expect(dry.json.input.body).toBe('from KV');
+    // Through the Worker's own binding (wrangler.toml), as deployed.
+    expect((await hook('fromkv', '{}', { 'X-API-Key': CALLER_KEY }, { env: { RECIPES: undefined } })).status).toBe(200);
+    await env.RECIPES_KV.put('recipes', JSON.stringify({ x: { ...kvRecipes.fromkv, block: 'sendFax' } }));
+    const broken = await post('x', namespace());
+    expect(broken.status).toBe(500);
+    expect(broken.json.contextWrites.to).toBe(
+      'Gateway configuration error: invalid RECIPES: recipe x: block sendFax is unknown',
+    );
+  });
+
+  it('RECIPES wins: while it is set, KV is not read', async () => {
+    await env.RECIPES_KV.put('recipes', JSON.stringify(kvRecipes));
+    const kv = namespace();
+    const get = vi.spyOn(kv, 'get');
+    expect((await post('fromkv', kv, JSON.stringify(RECIPES))).status).toBe(404);
+    expect((await post('keyed', kv, JSON.stringify(RECIPES))).status).toBe(200);
+    expect(get).not.toHaveBeenCalled();
+  });
+
+  it('are read again at most once a minute per isolate: a change is live within KV_CACHE_MS', async () => {
+    await env.RECIPES_KV.put('recipes', JSON.stringify(kvRecipes));
+    const kv = namespace();
+    const get = vi.spyOn(kv, 'get');
+    const now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now);
+    expect((await post('fromkv', kv)).json.input.body).toBe('from KV');
+    await env.RECIPES_KV.put(
+      'recipes',
+      JSON.stringify({ fromkv: { ...kvRecipes.fromkv, fields: { ...kvRecipes.fromkv.fields, body: 'changed' } } }),
+    );
+    clock.mockReturnValue(now + KV_CACHE_MS - 1);
+    expect((await post('fromkv', kv)).json.input.body).toBe('from KV');
+    expect(get).toHaveBeenCalledTimes(1);
+    clock.mockReturnValue(now + KV_CACHE_MS);
+    expect((await post('fromkv', kv)).json.input.body).toBe('changed');
+    expect(get).toHaveBeenCalledTimes(2);
+  });
+
+  it('none in KV either: no recipes (the documented 404)', async () => {
+    expect((await post('fromkv', namespace())).status).toBe(404);
   });
 });

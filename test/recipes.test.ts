@@ -142,7 +142,7 @@ describe('the RECIPES document', () => {
       'Gateway configuration error: invalid RECIPES: recipe x: body: bad filter shout',
     );
     expect(refusal({ x: { ...sms, wehn: { type: 'a' } } })).toBe(
-      'Gateway configuration error: invalid RECIPES: recipe x: wehn is unknown',
+      'Gateway configuration error: invalid RECIPES: recipe x: wehn is not allowed',
     );
     expect(refusal({ x: { ...sms, verify: { scheme: 'standard', secret: 'PLAIN_HOOK_TOKEN' } } })).toBe(
       'Gateway configuration error: invalid RECIPES: recipe x: secret PLAIN_HOOK_TOKEN is not whsec_ + base64',
@@ -157,6 +157,35 @@ describe('the RECIPES document', () => {
     expect(refusal('{"x": ')).toBe('Gateway configuration error: invalid RECIPES: not JSON');
     expect(refusal('"sendSms"')).toBe('Gateway configuration error: invalid RECIPES: it must be Object');
     expect(refusal(sms, { HOOKS_ASYNC: 'yes' })).toBe('Gateway configuration error: invalid HOOKS_ASYNC');
+  });
+
+  it('a key valibot’s record drops silently (__proto__, constructor, prototype) is refused, naming the recipe', () => {
+    const sms = '"block":"sendSms","fields":{"from":"+15005550006","to":"+14155550100","body":"b"}';
+    for (const key of ['constructor', 'prototype', '__proto__']) {
+      // A `when` condition that vanished would let every event through.
+      expect(refusal(`{"q":{${sms},"when":{"${key}":"x","type":"a"}}}`)).toBe(
+        `Gateway configuration error: invalid RECIPES: recipe q: ${key} is not allowed`,
+      );
+      expect(
+        refusal(`{"q":{"block":"sendSms","fields":{"${key}":"x","from":"+15005550006","to":"+1415","body":"b"}}}`),
+      ).toBe(`Gateway configuration error: invalid RECIPES: recipe q: ${key} is not allowed`);
+      expect(refusal(`{"${key}":{${sms}},"ok":{${sms}}}`)).toBe(
+        `Gateway configuration error: invalid RECIPES: recipe ${key}: the name is not allowed`,
+      );
+    }
+  });
+
+  it('a signed recipe’s eventId may not read a header: the signature does not cover it', () => {
+    const github = { ...sms, verify: { scheme: 'github', secret: 'GH_HOOK_SECRET' } };
+    expect(refusal({ x: { ...github, eventId: '{{ header:x-github-delivery }}' } })).toBe(
+      'Gateway configuration error: invalid RECIPES: recipe x: eventId may not read a header',
+    );
+    expect(refusal({ x: { ...github, eventId: '{{deployment.id}}' } })).toBe('accepted');
+    // The header scheme's secret covers the whole request; without verify, the caller key does.
+    const plain = { ...sms, verify: { scheme: 'header', secret: 'PLAIN_HOOK_TOKEN' } };
+    expect(refusal({ x: { ...plain, eventId: '{{header:x-id}}' }, y: { ...sms, eventId: '{{header:x-id}}' } })).toBe(
+      'accepted',
+    );
   });
 
   it('never shows a value: not a secret’s, not a field’s', () => {

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { type Block, blocks } from '../blocks';
+import { blockParser } from '../blocks/schema';
 import { configError, GatewayError } from '../errors';
 import { compile, type Scalar, type Template } from './template';
 import { SCHEMES, type Scheme, standardKey } from './verify';
@@ -32,6 +33,8 @@ export interface Recipe {
   /** Caller names of the block to templates (a list field may be given a list of templates). */
   readonly fields: Readonly<Record<string, Template | { readonly list: readonly Template[] }>>;
   readonly eventId?: Template | undefined;
+  /** The block's parser: the rendered input is validated as a caller's would be. */
+  readonly parse: ReturnType<typeof blockParser>['parse'];
 }
 
 /** The decoded RECIPES and HOOKS_ASYNC. */
@@ -41,11 +44,28 @@ export interface Recipes {
   readonly async: boolean;
 }
 
+/**
+ * The keys of `given` that `kept` lacks: valibot's record drops `__proto__`, `constructor` and `prototype`
+ * silently (a `when` condition would vanish); such a key is refused instead.
+ */
+const lost = (given: object | undefined, kept: object | undefined) =>
+  Object.keys(given ?? {}).filter((key) => !Object.hasOwn(kept ?? {}, key));
+
 /** Checks one decoded recipe against the blocks, the schemes and the env, and compiles its templates. */
-function check(recipe: string, raw: v.InferOutput<typeof RecipeSchema>, given: object, env: Record<string, unknown>) {
+function check(
+  recipe: string,
+  raw: v.InferOutput<typeof RecipeSchema>,
+  given: Record<string, object>,
+  env: Record<string, unknown>,
+) {
   const problems: string[] = [];
-  for (const key of Object.keys(given))
-    if (!Object.hasOwn(RecipeSchema.entries, key)) problems.push(`${key} is unknown`);
+  // An unknown key, and a key of `when` or `fields` that valibot's record dropped.
+  for (const key of [
+    ...lost(given, RecipeSchema.entries),
+    ...lost(given.when, raw.when),
+    ...lost(given.fields, raw.fields),
+  ])
+    problems.push(`${key} is not allowed`);
   const block = blocks.find((b) => b.name === raw.block);
   if (!block) problems.push(`block ${raw.block} is unknown`);
   const template = (where: string, text: string) => {
@@ -73,11 +93,16 @@ function check(recipe: string, raw: v.InferOutput<typeof RecipeSchema>, given: o
       }
     }
   }
+  // Only the payload is signed (and Standard Webhooks' own headers): an event id read from a header could be
+  // replayed with fresh ones.
+  if (verify && verify.scheme !== 'header' && /\{\{\s*header:/.test(raw.eventId ?? ''))
+    problems.push('eventId may not read a header');
   const eventId = raw.eventId === undefined ? undefined : template('eventId', raw.eventId);
   if (problems.length) throw invalid(problems.map((problem) => `recipe ${recipe}: ${problem}`));
   return {
     block: block as Block,
-    verify: verify && { ...verify, scheme: verify.scheme as Scheme },
+    parse: blockParser(block as Block).parse,
+    verify: verify as Recipe['verify'],
     when: raw.when,
     fields,
     eventId,
@@ -91,41 +116,69 @@ const invalid = (problems: string[]) =>
     code: null,
   });
 
-const cache = new WeakMap<object, Recipes>();
+/** How long an isolate keeps the document read from RECIPES_KV before reading it again. */
+export const KV_CACHE_MS = 60_000;
+const fromKv = new WeakMap<KVNamespace, { at: number; text: Promise<string | null> }>();
 
 /**
- * Decodes RECIPES (a JSON string, or an object) and HOOKS_ASYNC once per env. A broken recipe (an unknown key,
- * block or scheme, a field its block lacks, a secret that is not set, a template that cannot be read) is a 500
- * configuration error naming it, for every hook.
+ * The recipes document: the RECIPES var when it is set (RECIPES_KV is then not read); else the `recipes` key of
+ * the RECIPES_KV namespace, read again at most once a minute per isolate, so that a change is live within a
+ * minute, without a redeploy. Neither: no recipes.
  */
-export function readRecipes(env: object): Recipes {
+export function recipesDocument(env: object): unknown {
+  const { RECIPES, RECIPES_KV: kv } = env as { RECIPES?: unknown; RECIPES_KV?: KVNamespace };
+  if (RECIPES || !kv) return RECIPES;
+  let read = fromKv.get(kv);
+  if (!read || Date.now() - read.at >= KV_CACHE_MS) {
+    read = {
+      at: Date.now(),
+      // A read that failed is not kept: the next request reads again.
+      text: kv.get('recipes').catch((err) => {
+        fromKv.delete(kv);
+        throw err;
+      }),
+    };
+    fromKv.set(kv, read);
+  }
+  return read.text;
+}
+
+const cache = new WeakMap<object, [document: unknown, Recipes]>();
+
+/**
+ * Decodes the recipes `document` (a JSON string, or an object; RECIPES by default) and HOOKS_ASYNC once per env
+ * and document. A broken recipe (an unknown key, block or scheme, a field its block lacks, a secret that is not
+ * set, a template that cannot be read) is a 500 configuration error naming it, for every hook.
+ */
+export function readRecipes(env: object, document: unknown = (env as Record<string, unknown>).RECIPES): Recipes {
   const cached = cache.get(env);
-  if (cached) return cached;
+  if (cached && cached[0] === document) return cached[1];
   const vars = env as Record<string, unknown>;
   const flag = vars.HOOKS_ASYNC || 'false';
   if (flag !== 'true' && flag !== 'false') throw configError(['HOOKS_ASYNC']);
-  let document = vars.RECIPES || {};
+  let given = document || {};
   try {
-    if (typeof document === 'string') document = JSON.parse(document);
+    if (typeof given === 'string') given = JSON.parse(given);
   } catch {
     throw invalid(['not JSON']);
   }
-  const result = v.safeParse(v.record(name, RecipeSchema), document);
-  if (!result.success) {
-    throw invalid(
-      result.issues.map(
+  const result = v.safeParse(v.record(name, RecipeSchema), given);
+  const problems = result.success
+    ? lost(given as object, result.output).map((recipe) => `recipe ${recipe}: the name is not allowed`)
+    : result.issues.map(
         (issue) =>
           `${v.getDotPath(issue) ?? 'it'} ${issue.received === 'undefined' ? 'is missing' : `must be ${issue.expected}`}`,
-      ),
-    );
-  }
-  const given = document as Record<string, object>;
+      );
+  if (!result.success || problems.length) throw invalid(problems);
   const recipes = {
     byName: new Map(
-      Object.entries(result.output).map(([recipe, raw]) => [recipe, check(recipe, raw, given[recipe] as object, vars)]),
+      Object.entries(result.output).map(([recipe, raw]) => [
+        recipe,
+        check(recipe, raw, (given as Record<string, Record<string, object>>)[recipe] ?? {}, vars),
+      ]),
     ),
     async: flag === 'true',
   };
-  cache.set(env, recipes);
+  cache.set(env, [document, recipes]);
   return recipes;
 }

@@ -4,23 +4,28 @@
  */
 
 import { base64 } from '../twilio/encoding';
-import { bodySha256, isValidTwilioSignature } from '../twilio/signature';
+import { bodySha256, isValidTwilioSignature, sameText as same } from '../twilio/signature';
 
-export const SCHEMES = ['github', 'stripe', 'shopify', 'standard', 'twilio', 'header'] as const;
-export type Scheme = (typeof SCHEMES)[number];
+export type Scheme = 'github' | 'stripe' | 'shopify' | 'standard' | 'twilio' | 'header';
 
 /** How far a signed timestamp (Stripe, Standard Webhooks) may be from now, either way. */
 export const TOLERANCE_S = 300;
 
-/** Each scheme's signature header, and the header naming the event (Stripe's is the payload's `id`). */
+/**
+ * Each scheme's signature header, and the signed header naming the event: Standard Webhooks' `webhook-id`.
+ * Stripe's event id is the payload's `id`. GitHub, Shopify and Twilio sign the body alone: their delivery-id
+ * headers are not signed (a captured delivery could be replayed with fresh ones), so the body's SHA-256 is
+ * their event id.
+ */
 export const SCHEME_HEADERS: Record<Scheme, readonly [signature: string, event?: string]> = {
-  github: ['x-hub-signature-256', 'x-github-delivery'],
+  github: ['x-hub-signature-256'],
   stripe: ['stripe-signature'],
-  shopify: ['x-shopify-hmac-sha256', 'x-shopify-webhook-id'],
+  shopify: ['x-shopify-hmac-sha256'],
   standard: ['webhook-signature', 'webhook-id'],
-  twilio: ['x-twilio-signature', 'i-twilio-idempotency-token'],
+  twilio: ['x-twilio-signature'],
   header: [''],
 };
+export const SCHEMES = Object.keys(SCHEME_HEADERS) as readonly Scheme[];
 
 /** What a signature covers: the headers, the raw body, the URL as received and, for a form, its fields. */
 export interface Signed {
@@ -41,13 +46,6 @@ export const standardKey = (secret: string) =>
 async function hmac(key: Uint8Array, ...parts: (string | Uint8Array)[]): Promise<Uint8Array> {
   const cryptoKey = await crypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   return new Uint8Array(await crypto.subtle.sign('HMAC', cryptoKey, await new Blob(parts).arrayBuffer()));
-}
-
-/** Equal strings, in time that depends on their lengths only. */
-export function same(a: string, b: string): boolean {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i % (b.length || 1));
-  return diff === 0;
 }
 
 /** Whether any of `candidates` is `expected`; every one is compared. */

@@ -7,10 +7,10 @@ import { descriptor } from '../blocks/descriptor';
 import { resolveAuth } from '../credentials';
 import { success } from '../envelope';
 import { gatewayRefusal } from '../errors';
-import { fingerprint, fromStored, idempotencyKey, type OnceAnswer, storeName } from '../idempotency';
+import { fingerprint, fromStored, idempotencyKey, storeName } from '../idempotency';
 import { identifyCaller } from '../middleware/caller';
 import { rateLimit } from '../middleware/rate-limit';
-import { respondAsync } from '../queue';
+import { respondAsync, sendOnceNamed } from '../queue';
 import { type SendContext, type SendOutcome, send } from '../send';
 import { validateBlock } from '../validate';
 
@@ -52,22 +52,14 @@ async function sendOnce(c: Context<AppEnv>, block: Block, ctx: SendContext): Pro
   const input = c.get('input');
   const key = idempotencyKey(c.req.header('idempotency-key'));
   if (key === undefined) return send(block, input, ctx);
-  const namespace = (c.env as Partial<Env> | undefined)?.IDEMPOTENCY;
-  if (!namespace) throw gatewayRefusal(501, 'Idempotency-Key needs the IDEMPOTENCY Durable Object binding');
+  if (!(c.env as Partial<Env> | undefined)?.IDEMPOTENCY) {
+    throw gatewayRefusal(501, 'Idempotency-Key needs the IDEMPOTENCY Durable Object binding');
+  }
   // Whether this caller may spend these credentials is settled before the store is touched: a refused
   // request leaves nothing behind (resolveAuth throws the same refusal send() would).
   resolveAuth(input, ctx.config, block.resource, ctx.caller);
-  const store = namespace.get(namespace.idFromName(await storeName(ctx.caller, input, key)));
-  // The RPC stub's inferred type loses this plain-data answer; it is exactly OnceAnswer at run time.
-  const answer = (await store.once({
-    block: block.name,
-    input,
-    fingerprint: await fingerprint(block.name, input),
-    config: ctx.config,
-    continent: ctx.continent,
-    callbacks: ctx.callbacks,
-    caller: ctx.caller,
-  })) as unknown as OnceAnswer;
+  const name = await storeName(ctx.caller, input, key);
+  const answer = await sendOnceNamed(c.env, name, block.name, input, await fingerprint(block.name, input), ctx);
   if (answer.replayed) c.header('Idempotent-Replayed', 'true');
   return fromStored(answer.outcome);
 }
@@ -80,7 +72,7 @@ export const blocksApi = new Hono<AppEnv>();
 
 blocksApi.get('/', (c) => c.json(descriptor));
 
-const limitBody = bodyLimit({
+export const limitBody = bodyLimit({
   maxSize: MAX_BODY_BYTES,
   onError: () => {
     throw gatewayRefusal(413, `The request body is over ${MAX_BODY_BYTES / 1024} KB`);

@@ -1,38 +1,35 @@
-import { bodyLimit } from 'hono/body-limit';
+import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
 import type { AppEnv } from '../app-env';
 import { toForm } from '../blocks/form';
-import { blockParser } from '../blocks/schema';
-import { errorBody, success, toGatewayError } from '../envelope';
+import { isOpen } from '../credentials';
+import { errorBody, failure, success, toGatewayError } from '../envelope';
 import { badRequest, GatewayError, gatewayRefusal } from '../errors';
 import { guard } from '../guard';
-import { fromStored, idempotencyKey } from '../idempotency';
+import { fingerprint, fromStored, storeName } from '../idempotency';
 import { identifyCaller, keyRequired } from '../middleware/caller';
 import { limit, rateLimit } from '../middleware/rate-limit';
 import { type RequestRecord, respondAsync, sendOnceNamed, view } from '../queue';
-import { readRecipes } from '../recipes/document';
-import { lookup, matches, render, type Scope } from '../recipes/template';
+import { readRecipes, recipesDocument } from '../recipes/document';
+import { compile, matches, render, type Scope, type Template } from '../recipes/template';
 import { SCHEME_HEADERS, verifySignature } from '../recipes/verify';
 import { send } from '../send';
+import { bodySha256 } from '../twilio/signature';
 import { issueToError } from '../validate';
-import { MAX_BODY_BYTES, sendContext } from './blocks';
+import { limitBody, sendContext } from './blocks';
 
 /** Runs a middleware of the blocks API once the recipe says it applies (its typing names fewer variables). */
 const apply = (middleware: (c: never, next: () => Promise<void>) => Promise<unknown>, c: unknown) =>
   middleware(c as never, async () => {});
 
-/** Each block's parser (the routes' own validation), built on first use. */
-const parsers: Record<string, ReturnType<typeof blockParser>> = {};
-
-/** A form's fields as an object, a repeated field as a list. */
-function fieldsOf(form: URLSearchParams): Record<string, string | string[]> {
-  const fields: Record<string, string | string[]> = Object.create(null);
-  for (const name of new Set(form.keys())) {
-    const all = form.getAll(name);
-    fields[name] = all.length > 1 ? all : (all[0] as string);
-  }
-  return fields;
-}
+/** A form's fields as an object (own properties, whatever their names), a repeated field as a list. */
+const fieldsOf = (form: URLSearchParams): Record<string, string | string[]> =>
+  Object.fromEntries(
+    [...form.keys()].map((name) => {
+      const all = form.getAll(name);
+      return [name, all[1] === undefined ? (all[0] as string) : all];
+    }),
+  );
 
 /**
  * Webhook recipes, `POST /hooks/{name}`, and the records of asynchronous sends, `GET /api/Twilio/requests/{id}`.
@@ -40,23 +37,34 @@ function fieldsOf(form: URLSearchParams): Record<string, string | string[]> {
  */
 export const hooksApi = new Hono<AppEnv>();
 
+/** Stripe's event id: the payload's `id`. */
+const STRIPE_ID = compile('{{id}}') as Template;
+
+/** The recipes, from the RECIPES var or RECIPES_KV (recipes/document.ts). */
+const recipesOf = async (env: object = {}) => readRecipes(env, await recipesDocument(env));
+
+/**
+ * The caller key (identifyCaller: a wrong one is a 401), or, without one, whether the Worker is open to anonymous
+ * callers (ALLOW_ANONYMOUS, or the sandbox with no API_KEYS): what the blocks' stored credentials require.
+ */
+async function keyOrOpen(c: Context<AppEnv>) {
+  await apply(identifyCaller, c);
+  return c.get('caller').kind === 'key' || isOpen(c.get('config'));
+}
+
 /**
  * A recipe's hook. The body (at most 64 KB, read once: signatures cover its raw bytes) is verified with the
- * recipe's scheme, or else the caller must present a key; then its `when` is checked (any other event: 204), its
- * fields rendered and validated as a caller's input, and the send made once per event id: now (a failure is a
- * 5xx, so that the sender retries), or through the queue with HOOKS_ASYNC=true (202). `?dryRun=1` sends nothing
- * and answers what would be sent.
+ * recipe's scheme, or else the caller must present a key (a dry run of a signed recipe too may present one instead);
+ * then its `when` is checked (any other event: 204), its fields rendered and validated as a caller's input, and
+ * the send made once per event id: now, or through the queue with HOOKS_ASYNC=true (202). `?dryRun=1` sends
+ * nothing and answers what would be sent.
  */
 hooksApi.post(
   '/hooks/:name',
-  bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw gatewayRefusal(413, `The request body is over ${MAX_BODY_BYTES / 1024} KB`);
-    },
-  }),
+  // The blocks' own body limit (64 KB, with or without a Content-Length: 413).
+  limitBody,
   async (c) => {
-    const { byName, async } = readRecipes(c.env ?? {});
+    const { byName, async } = await recipesOf(c.env);
     const name = c.req.param('name');
     const recipe = byName.get(name);
     if (!recipe) return c.notFound();
@@ -67,22 +75,27 @@ hooksApi.post(
     const form = /^application\/x-www-form-urlencoded/i.test(headers.get('content-type') ?? '')
       ? new URLSearchParams(text)
       : undefined;
+    const dryRun = /^(1|true)$/.test(c.req.query('dryRun') ?? '');
     const { verify, block } = recipe;
-    if (verify) {
-      const secret = String((c.env as unknown as Record<string, unknown>)[verify.secret]);
-      if (!(await verifySignature(verify.scheme, secret, { headers, body, url: c.req.url, form }, verify.header))) {
-        // A wrong signature counts against its IP, as a wrong key does: a shared secret cannot be guessed at speed.
-        await limit(c, `ip:${headers.get('cf-connecting-ip')}`);
-        throw gatewayRefusal(401, `The webhook's ${verify.scheme} signature is missing, wrong or out of date`);
-      }
+    const scheme = verify?.scheme;
+    if (
+      verify &&
+      (await verifySignature(
+        verify.scheme,
+        String((c.env as unknown as Record<string, unknown>)[verify.secret]),
+        { headers, body, url: c.req.url, form },
+        verify.header,
+      ))
+    ) {
       // The sender, proved by its signature, is this recipe's caller.
       c.set('caller', { kind: 'key', id: `hook:${name}` });
-    } else {
-      // No signature: a caller key, as the blocks' stored credentials require (credentials.ts), whatever the fields.
-      await apply(identifyCaller, c);
-      const open = config.ALLOW_ANONYMOUS || (config.TWILIO_MODE === 'sandbox' && !config.API_KEYS);
-      if (c.get('caller').kind === 'anonymous' && !open) throw keyRequired();
-    }
+    } else if ((!verify || dryRun) && (await keyOrOpen(c))) {
+      // A caller key, as the blocks' stored credentials require (credentials.ts), whatever the fields.
+    } else if (verify) {
+      // A wrong signature counts against its IP, as a wrong key does: a shared secret cannot be guessed at speed.
+      await limit(c, `ip:${headers.get('cf-connecting-ip')}`);
+      throw gatewayRefusal(401, `The webhook's ${scheme} signature is missing, wrong or out of date`);
+    } else throw keyRequired();
     await apply(rateLimit, c);
 
     let payload: unknown = {};
@@ -92,7 +105,6 @@ hooksApi.post(
       throw badRequest('The body is neither JSON nor a form');
     }
     const scope: Scope = { payload, headers };
-    const dryRun = /^(1|true)$/.test(c.req.query('dryRun') ?? '');
     const matched = !recipe.when || matches(recipe.when, scope);
     if (!matched && !dryRun) return c.body(null, 204);
     const missing = new Set<string>();
@@ -103,65 +115,92 @@ hooksApi.post(
           ? template.list.map((item) => render(item, scope, missing)).filter(Boolean)
           : render(template, scope, missing, field === 'twiml');
     }
-    // The event id: the recipe's template, else the scheme's (Stripe's payload id, or its header), else an
-    // Idempotency-Key. It keys the send's IdempotencyStore: a provider's retry never sends twice.
-    const scheme = verify?.scheme;
+    // The event id keys the send's IdempotencyStore (by its SHA-256), so that a provider's retry never sends twice:
+    // the recipe's template, Stripe's payload id or Standard Webhooks' webhook-id; else, for a signed body
+    // (GitHub, Shopify and Twilio sign the body alone, so a delivery-id header could be replayed fresh), the body
+    // itself; else an Idempotency-Key.
     const eventHeader = scheme && SCHEME_HEADERS[scheme][1];
-    const found = recipe.eventId
-      ? render(recipe.eventId, scope, new Set())
-      : scheme === 'stripe'
-        ? lookup(scope, 'id')
-        : eventHeader && headers.get(eventHeader);
-    const eventId = idempotencyKey(
-      typeof found === 'string' && found ? found : (headers.get('idempotency-key') ?? undefined),
-    );
-    const parser = parsers[block.name] ?? blockParser(block);
-    parsers[block.name] = parser;
-    const parsed = parser.parse(input);
+    const template = recipe.eventId ?? (scheme === 'stripe' ? STRIPE_ID : undefined);
+    const id = template ? render(template, scope, new Set()) : eventHeader && headers.get(eventHeader);
+    const event = id || (scheme && scheme !== 'header' ? body : headers.get('idempotency-key'));
+    const key = event ? await bodySha256(event) : undefined;
+    const parsed = recipe.parse(input);
+    const refusal = () => {
+      // An eventId that renders empty would leave the send without an event id: refused.
+      if (recipe.eventId && !id) throw badRequest("The recipe's eventId rendered empty");
+      if (!parsed.success) throw issueToError(block, parsed.error.issues);
+      return parsed.data;
+    };
     if (dryRun) {
-      let refusal: GatewayError | undefined;
+      let error: GatewayError | undefined;
       try {
-        if (!parsed.success) throw issueToError(block, parsed.error.issues);
-        guard(block, parsed.data, config);
+        guard(block, refusal(), config);
       } catch (err) {
-        refusal = toGatewayError(err);
+        error = toGatewayError(err);
       }
       return c.json({
         dryRun: true,
         recipe: name,
         block: block.name,
         matched,
-        eventId: eventId ?? null,
+        eventId: event ? (typeof event === 'string' ? event : `sha256:${key}`) : null,
         async,
-        input: input.accountToken ? { ...input, accountToken: '[redacted]' } : input,
+        input: { ...input, accountToken: input.accountToken && '[redacted]' },
         missing: [...missing],
         wouldSend:
-          matched && parsed.success && !refusal
+          matched && parsed.success && !error
             ? { resource: block.resource, form: fieldsOf(toForm(block, parsed.data)) }
             : null,
-        error: refusal ? errorBody(refusal) : null,
+        error: error ? errorBody(error) : null,
       });
     }
-    if (!parsed.success) throw issueToError(block, parsed.error.issues);
+    const data = refusal();
     const ctx = sendContext(c);
-    const store = eventId && `hook:${name}\n${eventId}`;
-    const print = `recipe:${name}`;
-    if (async) return respondAsync(c, block, ctx, parsed.data, store, print);
-    let outcome = store ? undefined : await send(block, parsed.data, ctx);
+    // Scoped by the recipe and its caller: a signed recipe's sender, or a caller key (or account, or IP) whose
+    // input is fingerprinted, as an Idempotency-Key's is (another input under the same event id is a 422).
+    const store = key && `hook:${name}\n${await storeName(ctx.caller, data, key)}`;
+    const print = verify ? `recipe:${name}` : await fingerprint(block.name, data);
+    if (async) return respondAsync(c, block, ctx, data, store, print);
+    let outcome = store ? undefined : await send(block, data, ctx);
     if (store) {
-      const answer = await sendOnceNamed(c.env, store, block.name, parsed.data, print, ctx);
+      const answer = await sendOnceNamed(c.env, store, block.name, data, print, ctx);
       if (answer.replayed) c.header('Idempotent-Replayed', 'true');
       outcome = fromStored(answer.outcome);
     }
-    if (!outcome?.ok) {
-      // A 5xx, so that the sender retries: its event id keeps the retry from sending twice.
-      const error = (outcome as { error: GatewayError }).error;
-      throw error.status >= 500 ? error : new GatewayError(502, error.text, error.detail);
+    if (outcome?.ok) {
+      c.set('twilio', outcome.trace);
+      return success(c, outcome.resource);
     }
-    c.set('twilio', outcome.trace);
-    return success(c, outcome.resource);
+    const { error } = outcome as { error: GatewayError };
+    const { detail } = error;
+    // Safe to send again (Twilio's 429, which it did not process; nothing was kept): a 503, so that the sender
+    // retries.
+    if (detail.retryable) throw new GatewayError(503, error.text, detail);
+    // A refusal before any POST (credentials, the destination guard, another input under the event id): its own
+    // 4xx. Nothing was kept: each retry meets the same refusal until the recipe or the setting is fixed.
+    if (!detail.attempts && error.status < 500 && error.status !== 409) throw error;
+    // Final: refused by Twilio, or in doubt (its 5xx, a timeout, an outcome lost). 200 with the error envelope,
+    // so that the sender stops retrying: a retry would only be replayed, for HOOK_TTL_MS.
+    c.set('failed', true);
+    return failure(c, error, true);
   },
 );
+
+/**
+ * The recipes' names, blocks and schemes (no template, no secret name), for the playground; as a dry run, for a
+ * caller key (or an open Worker).
+ */
+hooksApi.get('/hooks', async (c) => {
+  if (!(await keyOrOpen(c))) throw keyRequired();
+  const { byName } = await recipesOf(c.env);
+  return c.json({
+    recipes: [...byName].map(([name, recipe]) => ({
+      name,
+      block: recipe.block.name,
+      verify: recipe.verify?.scheme ?? null,
+    })),
+  });
+});
 
 /**
  * An asynchronous send's record: pending, done or failed. One a caller key made, only that key may read. Reads
@@ -173,7 +212,7 @@ hooksApi.get('/api/:service{[Tt][Ww][Ii][Ll][Ii][Oo]}/requests/:id', identifyCal
   const id = c.req.param('id');
   const records = (c.env as Partial<Env> | undefined)?.REQUESTS;
   const record = (
-    records && /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/.test(id)
+    records && /^[\da-f]{8}(-[\da-f]{4}){3}-[\da-f]{12}$/.test(id)
       ? await records.get(records.idFromName(id)).read()
       : undefined
   ) as RequestRecord | undefined;

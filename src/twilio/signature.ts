@@ -51,7 +51,7 @@ export async function bodySha256(body: string | Uint8Array): Promise<string> {
 }
 
 /** Equal strings, compared in time that does not depend on where they differ. */
-function sameText(a: string, b: string): boolean {
+export function sameText(a: string, b: string): boolean {
   const x = encoder.encode(a);
   const y = encoder.encode(b);
   let diff = x.length ^ y.length;

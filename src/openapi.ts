@@ -407,6 +407,11 @@ function hookAnswers() {
         error: null,
       },
     },
+    failed: {
+      summary:
+        "Final, not sent: Twilio refused the send, or its outcome is in doubt (Twilio's 5xx, a timeout). 200, so that the sender stops retrying; the error envelope says why",
+      value: errorExample(invalidTo(HOOK_EXAMPLE.payload.data.object.customer_phone).text),
+    },
   };
 }
 
@@ -431,17 +436,17 @@ function brokenRecipe(): string {
   throw new Error('openapi: the example recipe loads without its secret');
 }
 
-/** What the statuses of `POST /hooks/{name}` mean there: a send that fails is a 5xx (so that the sender retries). */
+/** What the statuses of `POST /hooks/{name}` mean there: a 5xx only for what is safe to send again (Twilio's 429). */
 // biome-ignore format: one line per status, as the table reads
 const HOOK_ERRORS: Readonly<Record<string, ErrorDoc>> = {
-  400: ["The body is neither JSON nor a form; the rendered fields are refused as a caller's input would be (Twilio's rule and code, checked locally: e.g. a template path that rendered empty); or the event id or Idempotency-Key is malformed.", { notJson: badRequest('The body is neither JSON nor a form').text, rendered: renderedRefusal() }],
-  401: ["The recipe's signature is missing, wrong or out of date (a wrong one counts against its IP's rate limit); or, for a recipe without verify, the caller key is missing or wrong.", { signature: gatewayRefusal(401, `The webhook's ${HOOK_EXAMPLE.recipe.verify.scheme} signature is missing, wrong or out of date`).text, key: keyRequired().text }],
-  403: ['HOOKS_ASYNC=true: the destination guard refuses at once (in a sync send the same refusal is a 502, so that the sender retries).', ERRORS[403]?.[1] ?? ''],
+  400: ["The body is neither JSON nor a form; the rendered fields are refused as a caller's input would be (Twilio's rule and code, checked locally: e.g. a template path that rendered empty); or the recipe's eventId rendered empty.", { notJson: badRequest('The body is neither JSON nor a form').text, rendered: renderedRefusal() }],
+  401: ["The recipe's signature is missing, wrong or out of date (a wrong one counts against its IP's rate limit); or, for a recipe without verify (or a dry run), the caller key is missing or wrong.", { signature: gatewayRefusal(401, `The webhook's ${HOOK_EXAMPLE.recipe.verify.scheme} signature is missing, wrong or out of date`).text, key: keyRequired().text }],
+  403: ['The destination guard refuses before any POST: nothing is kept, and each retry meets the same refusal until the setting changes.', ERRORS[403]?.[1] ?? ''],
   404: ['No recipe of that name in RECIPES.', badRequest('No route for POST /hooks/nope', 404).text],
   429: ['Over the rate limit, with Retry-After: per recipe for a signed hook, per caller otherwise.', RATE_LIMITED],
   500: ['A recipe is broken (an unknown key, block or scheme, a field its block lacks, a secret that is not set, a template that cannot be read: named, never a value), another setting is invalid, or an unexpected failure.', brokenRecipe()],
   501: ['HOOKS_ASYNC=true without the SENDS queue or the REQUESTS Durable Object.', gatewayRefusal(501, 'Asynchronous sends need the SENDS and REQUESTS bindings').text],
-  502: ["The sync send failed, and not with a 5xx of its own (Twilio's refusal, its 429 after the retries, the destination guard, an outcome lost): 502 with that documented string, so that the sender retries. A 429 and a refusal before the POST are not kept (the retry may send); anything else is replayed, never sent again. Also Twilio's 5xx, or Twilio not reached.", invalidTo(HOOK_EXAMPLE.payload.data.object.customer_phone).text],
+  503: ["Twilio stayed busy (429) through the bounded retries: it did not process the send, and nothing is kept, so the sender's retry may send. The only 5xx of a send.", twilioError(429, 20429, 'Too Many Requests').text],
 };
 
 /** What `GET /api/Twilio/requests/{id}` answers besides the record. */
@@ -589,8 +594,8 @@ const hookParameters: readonly Schema[] = [
     in: 'header',
     required: false,
     description:
-      "The event id when neither the recipe's eventId template nor its scheme gives one: the send is made once per recipe and id.",
-    schema: { type: 'string', minLength: 1, maxLength: 255 },
+      'The event id of a recipe without verify or with the header scheme, when it has no eventId template: the send is made once per recipe, caller and id (any text: its SHA-256 keys the store).',
+    schema: { type: 'string', minLength: 1 },
   },
 ];
 
@@ -602,7 +607,11 @@ const dryRunSchema: Schema = {
     recipe: { type: 'string' },
     block: { enum: blocks.map((block) => block.name) },
     matched: { type: 'boolean', description: 'Whether `when` held (else a delivery is answered 204).' },
-    eventId: { type: ['string', 'null'], description: 'The id the send is made once for; null: sent each time.' },
+    eventId: {
+      type: ['string', 'null'],
+      description:
+        'The id the send is made once for (`sha256:<hex>` of the body for the github, shopify and twilio schemes, which sign the body alone); null: sent each time.',
+    },
     async: { type: 'boolean', description: 'HOOKS_ASYNC=true: a delivery is answered 202 and sent through the queue.' },
     input: {
       type: 'object',
@@ -694,7 +703,7 @@ const routes: readonly Route[] = [
     path: '/hooks/{name}',
     operationId: 'hook',
     summary: 'A webhook recipe',
-    description: `A SaaS webhook in, one ${blocks.map((block) => block.name).join(', ')} out, exactly once per event id, as the recipe of that name in RECIPES says. In order: the body (at most 64 KB) is read once, raw; the recipe's signature is checked (schemes: ${SCHEMES.join(', ')}, each in its header below; the header scheme's: ${SIGNATURES.header}), or, for a recipe without verify, the caller key; the rate limit; \`when\` (else 204, nothing sent); the fields are rendered and validated as a caller's input; then the send, once per event id: 200 with the block's envelope (a provider's retry gets the same answer, with Idempotent-Replayed: true), or 202 with HOOKS_ASYNC=true. A send that fails is a 5xx, so that the sender retries.`,
+    description: `A SaaS webhook in, one ${blocks.map((block) => block.name).join(', ')} out, exactly once per event id, as the recipe of that name in RECIPES says. In order: the body (at most 64 KB) is read once, raw; the recipe's signature is checked (schemes: ${SCHEMES.join(', ')}, each in its header below; the header scheme's: ${SIGNATURES.header}), or, for a recipe without verify, the caller key; the rate limit; \`when\` (else 204, nothing sent); the fields are rendered and validated as a caller's input; then the send, once per event id: 200 with the block's envelope (a provider's retry gets the same answer, with Idempotent-Replayed: true), or 202 with HOOKS_ASYNC=true. A send that is final without success (Twilio refused it, or its outcome is in doubt) is a 200 with the error envelope, so that the sender stops retrying; Twilio's 429 is a 503 (the retry may send); a refusal before any POST keeps its 4xx.`,
     tags: ['hooks'],
     parameters: hookParameters,
     bodyContent: {
@@ -716,7 +725,7 @@ const routes: readonly Route[] = [
     success: {
       description:
         "The send's envelope (a replay of the event id: the same answer, with Idempotent-Replayed: true); with ?dryRun=1, what would be sent.",
-      schema: { oneOf: [SENT, ref('DryRun')] },
+      schema: { oneOf: [SENT, ref('DryRun'), ref('ErrorEnvelope')] },
       examples: hookAnswers(),
       headers: ['Idempotent-Replayed'],
     },
@@ -730,8 +739,46 @@ const routes: readonly Route[] = [
         headers: headersOf('204'),
       },
     },
-    errors: ['413', '504'],
+    errors: ['413'],
     ownErrors: HOOK_ERRORS,
+    keyed: 'optional',
+  },
+  {
+    method: 'get',
+    path: '/hooks',
+    operationId: 'hooks',
+    summary: 'The webhook recipes',
+    description:
+      "Each recipe's name, block and signature scheme (null: a caller key instead), for the playground: no template, no secret name. For a caller key, as a dry run (or an open Worker: ALLOW_ANONYMOUS, or the sandbox with no API_KEYS).",
+    tags: ['hooks'],
+    success: {
+      description: 'The recipes, in the order of the document.',
+      schema: {
+        type: 'object',
+        required: ['recipes'],
+        properties: {
+          recipes: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['name', 'block', 'verify'],
+              properties: {
+                name: { type: 'string' },
+                block: { enum: blocks.map((block) => block.name) },
+                verify: { enum: [...SCHEMES, null] },
+              },
+            },
+          },
+        },
+      },
+      examples: {
+        example: {
+          summary: 'The example recipe',
+          value: { recipes: [{ name: HOOK_EXAMPLE.name, block: HOOK_EXAMPLE.recipe.block, verify: 'stripe' }] },
+        },
+      },
+    },
+    errors: ['401', '500'],
     keyed: 'optional',
   },
   {

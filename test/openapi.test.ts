@@ -82,6 +82,7 @@ describe('GET /openapi.json', () => {
         '/openapi.json',
         ...blocks.map((b) => `/api/Twilio/${b.name}`),
         '/hooks/{name}',
+        '/hooks',
         '/api/Twilio/requests/{id}',
       ].sort(),
     );
@@ -533,23 +534,28 @@ const cases: Case[] = [
   {
     method: 'post',
     path: HOOK,
-    status: '502',
-    example: 'example',
+    status: '200',
+    example: 'failed',
     answer: () => {
-      installFakeTwilio(() => twilioErrorResponse(400, 21211, twilioMessage(errorExample(HOOK, '502'))));
+      installFakeTwilio(() =>
+        twilioErrorResponse(
+          400,
+          21211,
+          twilioMessage(examplesOf(doc.paths[HOOK].post.responses['200']).failed?.contextWrites.to as string),
+        ),
+      );
       return postHook(event());
     },
   },
   {
     method: 'post',
     path: HOOK,
-    status: '504',
+    status: '503',
     example: 'example',
     answer: () => {
-      installFakeTwilio(() => new Promise<Response>(() => {}));
-      return postHook(event(), { bindings: { TWILIO_TIMEOUT_MS: '50' } });
+      installFakeTwilio(() => twilioErrorResponse(429, 20429, 'Too Many Requests', { 'Retry-After': '0' }));
+      return postHook(event());
     },
-    adjust: (to) => to.replace('10000 ms', '50 ms'),
   },
   // The records, as the consumer leaves them.
   {

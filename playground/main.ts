@@ -1,11 +1,12 @@
 /**
  * The playground (GET /): pick a block, fill the form generated from the Worker's own /openapi.json, run the
- * call against this Worker, see the status, the envelope and the time taken, and export the same call as code.
- * No request leaves this origin.
+ * call against this Worker, see the status, the envelope and the time taken, and export the same call as code;
+ * list the webhook recipes and dry-run one with a sample payload (recipes.ts). No request leaves this origin.
  */
 import { type BlockSpec, blocksOf, type OpenApi } from './document';
 import { byId, h } from './dom';
 import { type BlockForm, blockForm } from './form';
+import { reloadRecipes, startRecipes } from './recipes';
 import { type Call, clients, headersOf, snippet } from './snippets';
 
 const blockSelect = byId<HTMLSelectElement>('block');
@@ -161,6 +162,12 @@ async function start() {
   });
   showBlock(blockSelect.value);
   sendButton.disabled = false;
+  // The webhook recipes and their dry run, with the same API key.
+  apiKey.addEventListener('change', reloadRecipes);
+  await startRecipes(() => {
+    const key = apiKey.value.trim();
+    return key ? { Authorization: `Bearer ${key}` } : {};
+  });
   document.body.dataset.ready = 'true';
 }
 

@@ -1,7 +1,8 @@
 // The playground in a real browser (Debian's Chromium, driven by playwright-core), against the Worker as
 // `npm start` runs it: wrangler dev, sandbox mode, on a free port, so the static-asset routing is real too.
 // It sends an SMS from the page, sees the documented error for a bad From, runs the exported curl snippet with
-// the real curl and gets the same answer, checks that no request left the Worker's origin, and saves
+// the real curl and gets the same answer, dry-runs the webhook recipes given with --var RECIPES, checks that no
+// request left the Worker's origin, and saves
 // screenshots at desktop and phone width under test-results/. Run by `npm test` after vitest.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -27,6 +28,62 @@ const ARGS = [
 const SCREENSHOTS = join(root, 'test-results');
 const INVALID_FROM =
   "[HTTP 400] Unable to create record: The 'From' number +15005550001 is not a valid phone number, shortcode, or alphanumeric sender ID.";
+
+/**
+ * The recipes the Worker runs with (README "Webhook recipes"): one signed by GitHub, one for a caller key. Passed
+ * as `--var RECIPES:…` (and the GitHub secret it names), as a user would try them locally.
+ */
+const RECIPES = {
+  'deploy-call': {
+    block: 'makeCall',
+    verify: { scheme: 'github', secret: 'GH_HOOK_SECRET' },
+    fields: {
+      from: '+15005550006',
+      to: '+14155550100',
+      twiml: '<Response><Say>Deploy of {{repository.name}} to {{deployment.environment}}</Say></Response>',
+    },
+  },
+  'order-sms': {
+    block: 'sendSms',
+    eventId: '{{order.id}}',
+    fields: { from: '+15005550006', to: '{{order.phone}}', body: 'Order {{order.id}} shipped' },
+  },
+};
+const RECIPE_VARS = ` --var 'RECIPES:${JSON.stringify(RECIPES)}' --var GH_HOOK_SECRET:browser-test-hook-secret`;
+
+/**
+ * The recipes panel: GET /hooks lists the recipes; a dry run with a sample payload shows the rendered input and
+ * the paths that rendered empty, and sends nothing. A signed recipe dry-runs with the caller key (or, on a local
+ * sandbox without API_KEYS, with none) in place of its signature.
+ */
+async function dryRuns(page) {
+  await page.locator('#recipe option').first().waitFor({ state: 'attached', timeout: 15_000 });
+  assert.deepEqual(await page.locator('#recipe option').allTextContents(), [
+    'deploy-call: makeCall, signed (github)',
+    'order-sms: sendSms, caller key',
+  ]);
+  await page.selectOption('#recipe', 'order-sms');
+  await page.fill('#recipe-payload', JSON.stringify({ order: { id: 'A-1001', phone: '+14155550100' } }));
+  await page.click('#dry-run');
+  await page.locator('#dry-run-missing').filter({ hasText: 'Missing paths: none' }).waitFor({ timeout: 15_000 });
+  assert.equal(await page.locator('#dry-run-verdict').textContent(), 'Would send');
+  assert.deepEqual(JSON.parse(await page.locator('#dry-run-input').textContent()), {
+    from: '+15005550006',
+    to: '+14155550100',
+    body: 'Order A-1001 shipped',
+  });
+  await page.selectOption('#recipe', 'deploy-call');
+  await page.fill('#recipe-payload', JSON.stringify({ repository: { name: 'web' } }));
+  await page.click('#dry-run');
+  await page
+    .locator('#dry-run-missing')
+    .filter({ hasText: 'Missing paths: deployment.environment' })
+    .waitFor({ timeout: 15_000 });
+  assert.equal(
+    JSON.parse(await page.locator('#dry-run-input').textContent()).twiml,
+    '<Response><Say>Deploy of web to </Say></Response>',
+  );
+}
 
 const started = Date.now();
 const step = (text) => console.log(`  ✓ ${text}`);
@@ -154,12 +211,13 @@ async function checkRouting(origin) {
  */
 async function withCallerKeys(curlHome) {
   const KEY = 'browser-test-caller-key-0123456789';
-  const worker = await startWorker(` --var API_KEYS:${KEY}`);
+  const worker = await startWorker(` --var API_KEYS:${KEY}${RECIPE_VARS}`);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
   try {
     const page = await browser.newPage();
     await page.goto(`${worker.origin}/`);
     await page.locator('body[data-ready="true"]').waitFor({ timeout: 15_000 });
+    assert.equal(await page.locator('#recipes-hint').textContent(), 'Enter the API key above to list the recipes.');
     await page.selectOption('#block', 'sendSms');
     await page.click('#send');
     const refused = await shownAnswer(page, 401);
@@ -172,6 +230,9 @@ async function withCallerKeys(curlHome) {
     assert.ok(curl.includes(`Bearer ${KEY}`), curl);
     assert.equal(runSnippet(curl, curlHome).status, 200);
     step('with API_KEYS set: no key is a 401; the API key field sends, and the curl snippet carries the key');
+    // The API key field lost focus on Send: the recipes are listed for it, and dry-run with it.
+    await dryRuns(page);
+    step('with API_KEYS set: the recipes are listed and dry-run (a signed one too) with the API key field');
   } catch (error) {
     console.error(`\nWorker log:\n${worker.log()}`);
     throw error;
@@ -183,7 +244,7 @@ async function withCallerKeys(curlHome) {
 
 async function main() {
   ensureChromium();
-  const worker = await startWorker();
+  const worker = await startWorker(RECIPE_VARS);
   const curlHome = mkdtempSync(join(tmpdir(), 'curlrc-'));
   writeFileSync(join(curlHome, '.curlrc'), 'silent\nshow-error\nwrite-out = "\\n%{http_code}"\n');
   let browser;
@@ -306,6 +367,10 @@ async function main() {
     assert.match(inbox[2], /HTTP 200 sendMms[\s\S]*MM[0-9a-f]{32} queued/);
     assert.match(inbox[3], /HTTP 200 makeCall[\s\S]*CA[0-9a-f]{32} queued/);
     step('the sandbox inbox lists the four calls, newest first, with status and answer');
+
+    await dryRuns(page);
+    assert.equal(await page.locator('#inbox-list > li').count(), 4, 'a dry run sends nothing');
+    step('the recipes (--var RECIPES) are listed, and a dry run shows the rendered input and the missing paths');
 
     await page.click('#document summary');
     await page.locator('#document-text').filter({ hasText: '"openapi": "3.1.0"' }).waitFor({ timeout: 5_000 });

@@ -53,6 +53,10 @@ describe('templates', () => {
     expect(
       fill('{{a | money}} {{b | money}} {{c | money:0}} {{d | money}}', { a: 4900, b: '5', c: 1200, d: 'n/a' }).text,
     ).toBe('49.00 0.05 1200 n/a');
+    // Past 1e21 toFixed would write an exponent: such a number passes as it is.
+    expect(fill('{{a | money}} {{b | money}} {{c | money}}', { a: 123456789012, b: '1e21', c: 1e22 }).text).toBe(
+      '1234567890.12 1e21 1e+22',
+    );
     expect(fill('{{t | truncate:5}}|{{u | truncate:5}}', { t: 'abcdefgh', u: 'abcde' }).text).toBe('abcd…|abcde');
     expect(fill('{{e | truncate:3}}', { e: '😀😀😀😀' }).text).toBe('😀😀…');
     expect(fill('{{n | default:"anon" | upper | truncate:3}}', {}).text).toBe('AN…');
@@ -186,6 +190,21 @@ describe('the RECIPES document', () => {
     expect(refusal({ x: { ...plain, eventId: '{{header:x-id}}' }, y: { ...sms, eventId: '{{header:x-id}}' } })).toBe(
       'accepted',
     );
+  });
+
+  it('verify.header is for the header scheme only; the header scheme’s secret has at least 16 characters', () => {
+    expect(refusal({ x: { ...sms, verify: { scheme: 'github', secret: 'GH_HOOK_SECRET', header: 'x-token' } } })).toBe(
+      'Gateway configuration error: invalid RECIPES: recipe x: verify.header is for the header scheme only',
+    );
+    expect(
+      refusal({ x: { ...sms, verify: { scheme: 'header', secret: 'SHORT' } } }, { SHORT: 'fifteen-chars-1' }),
+    ).toBe('Gateway configuration error: invalid RECIPES: recipe x: secret SHORT is shorter than 16 characters');
+    expect(
+      refusal(
+        { x: { ...sms, verify: { scheme: 'header', secret: 'OK', header: 'x-token' } } },
+        { OK: 'sixteen-chars-16' },
+      ),
+    ).toBe('accepted');
   });
 
   it('never shows a value: not a secret’s, not a field’s', () => {

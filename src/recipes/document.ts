@@ -91,7 +91,12 @@ function check(
       } catch {
         problems.push(`secret ${verify.secret} is not whsec_ + base64`);
       }
+    } else if (verify.scheme === 'header' && secret.length < 16) {
+      // A shared secret compared as it is: short ones could be guessed, even at the rate limit's pace.
+      problems.push(`secret ${verify.secret} is shorter than 16 characters`);
     }
+    if ((given.verify as { header?: unknown }).header !== undefined && verify.scheme !== 'header')
+      problems.push('verify.header is for the header scheme only');
   }
   // Only the payload is signed (and Standard Webhooks' own headers): an event id read from a header could be
   // replayed with fresh ones.

@@ -29,10 +29,13 @@ const FILTERS: Record<string, [RegExp | undefined, (value: string, arg: string) 
   default: [/^/, (value, arg) => value || arg],
   upper: [undefined, (value) => value.toUpperCase()],
   lower: [undefined, (value) => value.toLowerCase()],
-  /** `money` (or `money:0` for a currency without cents): minor units to a decimal amount; non-numbers pass. */
+  /**
+   * `money` (or `money:0` for a currency without cents): minor units to a decimal amount; non-numbers, and numbers
+   * of 1e21 or more (which toFixed would write with an exponent), pass as they are.
+   */
   money: [
     /^[0-4]?$/,
-    (value, arg) => (value.trim() && !Number.isNaN(+value) ? (+value / 10 ** +arg).toFixed(+arg) : value),
+    (value, arg) => (value.trim() && Math.abs(+value) < 1e21 ? (+value / 10 ** +arg).toFixed(+arg) : value),
   ],
   /** `truncate:100`: at most that many characters, the last one an ellipsis when cut. */
   truncate: [

@@ -396,11 +396,12 @@ describe('the other schemes', () => {
 describe('rate limits', () => {
   it('wrong signatures count against their IP (the deployed limit): a shared secret cannot be guessed at speed', async () => {
     const { seen } = installFakeTwilio();
-    const ip = `203.0.113.${Math.floor(Math.random() * 250)}`;
+    const ip = `2001:db8:2::${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}`;
     const strict = { RATE_LIMITER: 'STRICT' };
     const body = JSON.stringify({ to: '+14155550100', text: 'x' });
     const statuses: number[] = [];
-    for (let i = 0; i < 101; i++) {
+    // Until the 429: the limiter's window may turn over once while the guesses run, so allow more than 101.
+    for (let i = 0; i < 250 && statuses.at(-1) !== 429; i++) {
       const guess = await hook(
         'plain',
         body,
@@ -409,8 +410,9 @@ describe('rate limits', () => {
       );
       statuses.push(guess.status);
     }
-    expect(statuses.slice(0, 100).every((status) => status === 401)).toBe(true);
-    expect(statuses[100]).toBe(429);
+    expect(statuses.at(-1)).toBe(429);
+    expect(statuses.length).toBeGreaterThan(100);
+    expect(statuses.slice(0, -1).every((status) => status === 401)).toBe(true);
     expect(seen).toHaveLength(0);
   });
 });

@@ -34,11 +34,9 @@ export function normalizeInput(raw: unknown): unknown {
   return out;
 }
 
-/** The strict object of a block's fields (in table order), with the block's required groups. */
-function objectSchema(block: Block) {
-  const shape = Object.fromEntries(
-    Object.values(block.fields).map((field) => [field.name, z.optional(fieldSchema(field))]),
-  );
+/** The strict object of the named fields of a block (in table order), with the block's required groups. */
+function objectSchema(block: Block, names: readonly string[]) {
+  const shape = Object.fromEntries(names.map((name) => [name, z.optional(fieldSchema(block.fields[name] as Field))]));
   return z.strictObject(shape).check(
     z.superRefine((input, ctx) => {
       for (const group of block.requires) {
@@ -60,23 +58,62 @@ function objectSchema(block: Block) {
  * with each required group checked once the fields themselves are valid.
  */
 export function blockSchema(block: Block) {
-  return z.pipe(z.transform(normalizeInput), objectSchema(block)) as unknown as z.ZodMiniType<BlockInput, unknown>;
+  return z.pipe(
+    z.transform(normalizeInput),
+    objectSchema(block, Object.keys(block.fields)),
+  ) as unknown as z.ZodMiniType<BlockInput, unknown>;
 }
 
 type BlockSchema = ReturnType<typeof blockSchema>;
 type ParseResult = ReturnType<BlockSchema['safeParse']>;
 
+/** Narrowed schemas kept per block; past this many distinct field sets, the full schema serves the rest. */
+const MAX_NARROWED = 256;
+
 /**
- * The block's schema (`blockSchema(block)`), and `parse`: that schema's `safeParse(raw, { reportInput: true })`,
- * with the same results, made cheaper for a valid input: it is parsed first without `reportInput`, which costs
- * even when nothing fails (about 4 µs of CPU per send in workerd); only a refused input is parsed again with
- * it, so every error is exactly the full schema's.
+ * The block's schema (`blockSchema(block)`), and `parse`: that schema's
+ * `safeParse(raw, { reportInput: true })`, with the same results, made cheaper for the usual valid input
+ * (measured: 5.0 µs down to 2.0 µs per parse of a plain SMS in Node, jitless as on Workers):
+ * - the object schema is narrowed to the fields the input names, so zod checks those few instead of every
+ *   optional field of the table (3 of 27 for a plain SMS); one narrowed schema per set of names, built on
+ *   first use and kept (up to MAX_NARROWED per block);
+ * - it runs without `reportInput`, which costs even when nothing fails.
+ * Any failure, input naming a field the table lacks, and input that is not an object go through the full
+ * schema with `reportInput`, so every error is exactly the full schema's.
  */
 export function blockParser(block: Block): { schema: BlockSchema; parse: (raw: unknown) => ParseResult } {
   const schema = blockSchema(block);
+  const fully = (raw: unknown) => schema.safeParse(raw, { reportInput: true });
+  const names = Object.keys(block.fields);
+  // A field set is kept as a number, bit i for field i: exact up to 53 fields.
+  if (names.length > 53) return { schema, parse: fully };
+  const narrowed = new Map<number, ReturnType<typeof objectSchema>>();
   const parse = (raw: unknown) => {
-    const result = schema.safeParse(raw);
-    return result.success ? result : schema.safeParse(raw, { reportInput: true });
+    const input = normalizeInput(raw);
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) return fully(raw);
+    const named = input as Record<string, unknown>;
+    let set = 0;
+    let count = 0;
+    for (let i = 0; i < names.length; i++) {
+      if (named[names[i] as string] !== undefined) {
+        set += 2 ** i;
+        count++;
+      }
+    }
+    let total = 0;
+    for (const _ in named) total++;
+    if (total !== count) return fully(raw);
+    let narrow = narrowed.get(set);
+    if (!narrow) {
+      if (narrowed.size >= MAX_NARROWED) return fully(raw);
+      narrow = objectSchema(
+        block,
+        names.filter((name) => named[name] !== undefined),
+      );
+      narrowed.set(set, narrow);
+    }
+    const result = narrow.safeParse(named);
+    return result.success ? result : fully(raw);
   };
   return { schema, parse };
 }

@@ -34,7 +34,7 @@ const corsHeaders = cors({
   origin: (origin, c: Context<AppEnv>) => (c.get('config').CORS_ORIGINS?.includes(origin) ? origin : null),
   allowMethods: ['GET', 'POST'],
   allowHeaders: ['Content-Type', 'Authorization', 'X-API-Key', 'Idempotency-Key', 'X-Request-Id'],
-  exposeHeaders: ['X-Request-Id', 'Idempotent-Replayed', 'Retry-After'],
+  exposeHeaders: ['X-Request-Id', 'Idempotent-Replayed', 'Retry-After', 'Location', 'Preference-Applied'],
   maxAge: 600,
 });
 /** The paths CORS applies to (as Hono matches `/api/*`). */

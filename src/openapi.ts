@@ -8,7 +8,7 @@ import { badRequest, GatewayError, gatewayRefusal, twilioError } from './errors'
 import { keyRequired } from './middleware/caller';
 import type { RequestRecord, view } from './queue';
 import { readRecipes } from './recipes/document';
-import { matches, render, type Scope } from './recipes/template';
+import { matches, renderFields, type Scope } from './recipes/template';
 import { SCHEME_HEADERS, SCHEMES, type Scheme, TOLERANCE_S } from './recipes/verify';
 import { type Resource, sidPattern } from './twilio/api';
 import { decodeResource } from './twilio/decode';
@@ -365,13 +365,7 @@ function renderExample(payload: unknown) {
   if (!recipe) throw new Error('openapi: the example recipe did not load');
   const scope: Scope = { payload, headers: new Headers() };
   const missing = new Set<string>();
-  const input: Record<string, string | string[]> = {};
-  for (const [field, template] of Object.entries(recipe.fields)) {
-    input[field] =
-      'list' in template
-        ? template.list.map((item) => render(item, scope, missing)).filter(Boolean)
-        : render(template, scope, missing, field === 'twiml');
-  }
+  const input = renderFields(recipe.fields, scope, missing);
   const matched = !recipe.when || matches(recipe.when, scope);
   return { block: recipe.block, input, missing: [...missing], matched, parsed: blockParser(recipe.block).parse(input) };
 }

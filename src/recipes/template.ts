@@ -101,6 +101,25 @@ export function render(template: Template, scope: Scope, missing: Set<string>, x
 }
 
 /** True when every condition holds: the value at its path or header equals the one given, or one of a list. */
+/**
+ * A recipe's fields rendered against a payload: each template rendered (a list field's items each, empty ones
+ * dropped), `twiml` XML-escaped; the paths that were missing are added to `missing`.
+ */
+export function renderFields(
+  fields: Readonly<Record<string, Template | { readonly list: readonly Template[] }>>,
+  scope: Scope,
+  missing: Set<string>,
+): Record<string, string | string[]> {
+  const input: Record<string, string | string[]> = {};
+  for (const [field, template] of Object.entries(fields)) {
+    input[field] =
+      'list' in template
+        ? template.list.map((item) => render(item, scope, missing)).filter(Boolean)
+        : render(template, scope, missing, field === 'twiml');
+  }
+  return input;
+}
+
 export function matches(when: Readonly<Record<string, Scalar | readonly Scalar[]>>, scope: Scope): boolean {
   return Object.entries(when).every(([path, expected]) => {
     const actual = lookup(scope, path);

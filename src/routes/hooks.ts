@@ -11,7 +11,7 @@ import { identifyCaller, keyRequired } from '../middleware/caller';
 import { limit, rateLimit } from '../middleware/rate-limit';
 import { type RequestRecord, respondAsync, sendOnceNamed, view } from '../queue';
 import { readRecipes, recipesDocument } from '../recipes/document';
-import { compile, matches, render, type Scope, type Template } from '../recipes/template';
+import { compile, matches, render, renderFields, type Scope, type Template } from '../recipes/template';
 import { SCHEME_HEADERS, verifySignature } from '../recipes/verify';
 import { send } from '../send';
 import { bodySha256 } from '../twilio/signature';
@@ -108,13 +108,7 @@ hooksApi.post(
     const matched = !recipe.when || matches(recipe.when, scope);
     if (!matched && !dryRun) return c.body(null, 204);
     const missing = new Set<string>();
-    const input: Record<string, string | string[]> = {};
-    for (const [field, template] of Object.entries(recipe.fields)) {
-      input[field] =
-        'list' in template
-          ? template.list.map((item) => render(item, scope, missing)).filter(Boolean)
-          : render(template, scope, missing, field === 'twiml');
-    }
+    const input = renderFields(recipe.fields, scope, missing);
     // The event id keys the send's IdempotencyStore (by its SHA-256), so that a provider's retry never sends twice:
     // the recipe's template, Stripe's payload id or Standard Webhooks' webhook-id; else, for a signed body
     // (GitHub, Shopify and Twilio sign the body alone, so a delivery-id header could be replayed fresh), the body

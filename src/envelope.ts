@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { badRequest, type ErrorSource, GatewayError, internalError } from './errors';
+import { SECURE_HEADERS } from './middleware/frame';
 
 /** `contextWrites.to` of the documented answer. */
 export type Envelope =
@@ -11,9 +12,19 @@ export type Envelope =
       error: { status: number; code: number | null; moreInfo: string | null; retryable: boolean; source: ErrorSource };
     };
 
-/** The success envelope, HTTP 200 (through the context, so the middleware's headers such as X-Request-Id stay). */
-export function success(c: Context, resource: unknown) {
-  return c.json({ callback: 'success', contextWrites: { to: resource } } satisfies Envelope);
+/**
+ * The headers a success answer is created with: its Content-Type and the secure headers, copied from one Headers
+ * in one step (added one by one, each cost about 0.9 µs of CPU per answer). The frame adds X-Request-Id.
+ */
+const SUCCESS_HEADERS = new Headers([['Content-Type', 'application/json'], ...SECURE_HEADERS]);
+
+/**
+ * The success envelope, HTTP 200. It is made here with its headers, not through the context: a header set with
+ * `c.header()` before it would not be carried (the frame adds what every answer needs, Idempotent-Replayed too).
+ */
+export function success(_c: Context, resource: unknown) {
+  const envelope = { callback: 'success', contextWrites: { to: resource } } satisfies Envelope;
+  return new Response(JSON.stringify(envelope), { headers: SUCCESS_HEADERS });
 }
 
 /** Any failure as a GatewayError: typed ones pass, Hono's body errors keep their 4xx, the rest are 500. */

@@ -7,6 +7,8 @@ import type { TwilioTrace } from '../send';
 /** What every request's handling leaves: its id, the decoded settings, and what its log line needs. */
 export interface FrameVariables {
   requestId: string;
+  /** Set when the answer replays an earlier request's (Idempotency-Key): the answer says so. */
+  replayed: boolean;
   config: Config;
   /** Set by the error mapping and the not-found answer. */
   failed: boolean;
@@ -17,7 +19,7 @@ export interface FrameVariables {
  * The secure headers a JSON API needs (Hono's secureHeaders, trimmed): each costs about 0.8 µs of CPU per answer,
  * and the rest of Hono's defaults (COOP, Origin-Agent-Cluster, X-XSS-Protection…) only apply to pages.
  */
-const SECURE_HEADERS = [
+export const SECURE_HEADERS = [
   ['Cross-Origin-Resource-Policy', 'same-origin'],
   ['Referrer-Policy', 'no-referrer'],
   ['Strict-Transport-Security', 'max-age=15552000; includeSubDomains'],
@@ -44,7 +46,7 @@ const API_PATH = /^\/api(\/|$)/;
  * Everything every request meets, in one middleware (each Hono middleware layer costs CPU on every send):
  * the request id, the settings decoded once per env (a bad setting is answered here, before any work), CORS
  * (only for a browser's request, one with an Origin, on a Worker with CORS_ORIGINS: Hono's cors rebuilds the
- * answer twice), then on the answer X-Request-Id, the secure headers and the log line.
+ * answer twice), then on the answer X-Request-Id, the secure headers, Idempotent-Replayed and the log line.
  */
 export function frame(onError: (err: Error, c: Context<AppEnv>) => Response): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -64,7 +66,9 @@ export function frame(onError: (err: Error, c: Context<AppEnv>) => Response): Mi
     }
     const headers = c.res.headers;
     headers.set('X-Request-Id', id);
-    for (const [name, value] of SECURE_HEADERS) headers.set(name, value);
+    // An envelope's success answer is created with them (envelope.ts); any other answer gets them here.
+    if (!headers.has('X-Frame-Options')) for (const [name, value] of SECURE_HEADERS) headers.set(name, value);
+    if (c.get('replayed')) headers.set('Idempotent-Replayed', 'true');
     log(c, config, started);
   };
 }

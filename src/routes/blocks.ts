@@ -60,7 +60,7 @@ async function sendOnce(c: Context<AppEnv>, block: Block, ctx: SendContext): Pro
   resolveAuth(input, ctx.config, block.resource, ctx.caller);
   const name = await storeName(ctx.caller, input, key);
   const answer = await sendOnceNamed(c.env, name, block.name, input, await fingerprint(block.name, input), ctx);
-  if (answer.replayed) c.header('Idempotent-Replayed', 'true');
+  if (answer.replayed) c.set('replayed', true);
   return fromStored(answer.outcome);
 }
 

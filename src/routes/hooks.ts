@@ -158,7 +158,7 @@ hooksApi.post(
     let outcome = store ? undefined : await send(block, data, ctx);
     if (store) {
       const answer = await sendOnceNamed(c.env, store, block.name, data, print, ctx);
-      if (answer.replayed) c.header('Idempotent-Replayed', 'true');
+      if (answer.replayed) c.set('replayed', true);
       outcome = fromStored(answer.outcome);
     }
     if (outcome?.ok) {

@@ -136,3 +136,53 @@ export function callResource(draft: CallDraft) {
     uri: `${uri}.json`,
   } as const;
 }
+
+/** The key of a list page's records: `messages` or `calls`. */
+export const pageKey = (resource: 'Messages' | 'Calls') => (resource === 'Messages' ? 'messages' : 'calls');
+
+/** What a list page needs: the records of this page and where it stands in the whole list. */
+export interface PageDraft<R> {
+  readonly accountSid: string;
+  readonly resource: 'Messages' | 'Calls';
+  /** The records of this page, already filtered and cut to `pageSize`. */
+  readonly records: readonly R[];
+  /** The list's filters as Twilio's query keys (`To`, `DateSent>`…), in the order they were asked. */
+  readonly filters: readonly (readonly [string, string])[];
+  /** Zero-based page index. */
+  readonly page: number;
+  readonly pageSize: number;
+  /** The token the request named (kept in `uri`), if any. */
+  readonly pageToken?: string | null;
+  /** The token of the next page; null or absent when this is the last page. */
+  readonly nextPageToken?: string | null;
+  /** The token of the previous page, if the list has one (`previous_page_uri` is null only on page 0). */
+  readonly previousPageToken?: string | null;
+}
+
+/**
+ * A list page as Twilio returns it on 200 (ListMessage, ListCall): the records under `messages`/`calls`, and
+ * `page`, `page_size`, `start`, `end` and the `uri`, `first_page_uri`, `next_page_uri`, `previous_page_uri`
+ * paths, each the filters then `PageSize`, `Page` and `PageToken`.
+ */
+export function pageResource<R>(draft: PageDraft<R>) {
+  const path = apiPath(draft.accountSid, draft.resource);
+  const at = (page: number, token?: string | null) => {
+    const query = new URLSearchParams(draft.filters as [string, string][]);
+    query.set('PageSize', String(draft.pageSize));
+    query.set('Page', String(page));
+    if (token) query.set('PageToken', token);
+    return `${path}?${query}`;
+  };
+  const start = draft.page * draft.pageSize;
+  return {
+    [pageKey(draft.resource)]: draft.records,
+    end: draft.records.length === 0 ? start : start + draft.records.length - 1,
+    first_page_uri: at(0),
+    next_page_uri: draft.nextPageToken ? at(draft.page + 1, draft.nextPageToken) : null,
+    page: draft.page,
+    page_size: draft.pageSize,
+    previous_page_uri: draft.page > 0 ? at(draft.page - 1, draft.previousPageToken) : null,
+    start,
+    uri: at(draft.page, draft.pageToken),
+  };
+}

@@ -43,6 +43,8 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: './wrangler.toml' },
+      // The build with the Twilio emulator, as `npm start` runs it: the tests use sandbox mode too.
+      main: './src/with-sandbox.ts',
       // Fake secrets for the tests only; the real ones come from `wrangler secret put`.
       miniflare: {
         // No test reaches the network: a fetch that no test stubbed lands here, not at api.twilio.com.
@@ -70,5 +72,5 @@ export default defineConfig({
     }),
   ],
   // Log lines of passing tests are noise; a failing test still shows its own.
-  test: { include: ['test/**/*.test.ts'], silent: 'passed-only' },
+  test: { include: ['test/**/*.test.ts'], setupFiles: ['./test/setup.ts'], silent: 'passed-only' },
 });

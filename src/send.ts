@@ -4,10 +4,10 @@ import type { BlockInput } from './blocks/schema';
 import { type Config, twilioBaseUrl } from './config';
 import { resolveAuth } from './credentials';
 import { toGatewayError } from './envelope';
-import type { GatewayError } from './errors';
+import { GatewayError } from './errors';
 import { guard } from './guard';
 import type { Caller } from './middleware/caller';
-import { sandboxUpstream } from './sandbox';
+import type { SandboxOptions } from './sandbox';
 import { createRecord, type Upstream } from './twilio/client';
 
 /** What a send needs from whoever asks for it: a route, and later the queue consumer and the recipes. */
@@ -39,6 +39,17 @@ export type SendOutcome =
 /** Live mode's upstream: the runtime's fetch. */
 const network: Upstream = (url, init) => fetch(url, init);
 
+/** Sandbox mode's upstream, in a build that has the emulator (src/with-sandbox.ts); the production build has none. */
+let emulator: ((options: SandboxOptions) => Upstream) | undefined;
+
+/**
+ * Puts the Twilio emulator in this build, for sandbox mode: src/with-sandbox.ts calls it once, at load. The
+ * production entry (src/index.ts) does not, so the emulator stays out of the bundle `wrangler deploy` uploads.
+ */
+export function useSandbox(upstream: ((options: SandboxOptions) => Upstream) | undefined): void {
+  emulator = upstream;
+}
+
 /**
  * The one send pipeline: credentials → destination guard → form body → one Twilio create (bounded, 429-only retries) → the
  * decoded resource. Every failure comes back as a GatewayError in the outcome; nothing is thrown.
@@ -48,10 +59,7 @@ export async function send(block: Block, input: BlockInput, ctx: SendContext): P
   try {
     const auth = resolveAuth(input, config, block.resource, ctx.caller);
     guard(block, input, config);
-    const upstream =
-      config.TWILIO_MODE === 'sandbox'
-        ? sandboxUpstream({ callbacks: ctx.callbacks, waitUntil: ctx.waitUntil })
-        : network;
+    const upstream = config.TWILIO_MODE === 'sandbox' ? sandbox(ctx) : network;
     const result = await createRecord(
       { baseUrl: twilioBaseUrl(config, ctx.continent), upstream, timeoutMs: config.TWILIO_TIMEOUT_MS },
       block.resource,
@@ -63,4 +71,16 @@ export async function send(block: Block, input: BlockInput, ctx: SendContext): P
   } catch (err) {
     return { ok: false, error: toGatewayError(err) };
   }
+}
+
+/** The emulator's upstream for this send; a build without it refuses sandbox mode rather than call Twilio. */
+function sandbox(ctx: SendContext): Upstream {
+  if (!emulator) {
+    throw new GatewayError(
+      500,
+      'Gateway configuration error: TWILIO_MODE=sandbox needs the build with the Twilio emulator (src/with-sandbox.ts)',
+      { source: 'gateway', code: null },
+    );
+  }
+  return emulator({ callbacks: ctx.callbacks, waitUntil: ctx.waitUntil });
 }

@@ -65,6 +65,8 @@ export default defineConfig({
           // Every request logs in the tests, so that each log line is checked for secrets; the default
           // (errors only) has tests of its own.
           LOG_REQUESTS: 'all',
+          // Signs the forwarded status updates (test/status*.test.ts): Standard Webhooks' own test secret.
+          WEBHOOK_SECRETS: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
           // The share of each fuzz property's runs (test/fuzz.test.ts): a quarter in `npm test`, all in `npm run fuzz`.
           FUZZ_SCALE: process.env.FUZZ_SCALE ?? '0.25',
         },

@@ -8,6 +8,7 @@ import { frame } from './middleware/frame';
 import { blocksApi } from './routes/blocks';
 import { docsApi } from './routes/docs';
 import { hooksApi } from './routes/hooks';
+import { statusApi } from './routes/status';
 
 export type { AppEnv } from './app-env';
 
@@ -26,6 +27,7 @@ app.use(frame(answerError));
 app.route(SERVICE, blocksApi);
 app.route('/', docsApi);
 app.route('/', hooksApi);
+app.route('/', statusApi);
 
 app.notFound((c) => {
   c.set('failed', true);
@@ -43,10 +45,10 @@ function answerError(err: unknown, c: Context<AppEnv>): Response {
   if (!(err instanceof GatewayError) && error.status >= 500) {
     console.error(JSON.stringify({ unhandled: err instanceof Error ? err.name : typeof err }));
   }
-  // The config is unset only when it is itself the failure: then the status mirrors. A hook's sender sees the
-  // real status whatever ERROR_STATUS says.
+  // The config is unset only when it is itself the failure: then the status mirrors. A hook's sender and Twilio's
+  // status callbacks see the real status whatever ERROR_STATUS says.
   const config = c.get('config') as Config | undefined;
-  return failure(c, error, config?.ERROR_STATUS === 'always-200' && !c.req.path.startsWith('/hooks'));
+  return failure(c, error, config?.ERROR_STATUS === 'always-200' && !/^\/(hooks|twilio)\//.test(c.req.path));
 }
 
 app.onError(answerError);

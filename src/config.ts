@@ -39,7 +39,7 @@ const commaList = (item: RegExp, max: number) =>
     v.check((items) => items.every((part) => item.test(part))),
   );
 
-const ConfigSchema = v.object({
+const Settings = v.object({
   TWILIO_MODE: v.optional(v.picklist(['live', 'sandbox']), 'live'),
   TWILIO_API_BASE_URL: v.optional(v.pipe(v.string(), v.url(), v.regex(/^https?:\/\//))),
   TWILIO_REGION: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2}\d$/))),
@@ -69,7 +69,36 @@ const ConfigSchema = v.object({
   TWILIO_AUTH_TOKEN: optionalText,
   TWILIO_API_KEY_SID: optionalText,
   TWILIO_API_KEY_SECRET: optionalText,
+  /** Status callbacks (src/status/): sends get the gateway's own /twilio/status; updates are kept and forwarded. */
+  TRACK_STATUS: flag,
+  /** Standard Webhooks secrets (`whsec_` + base64 of 24 to 64 bytes) the forwarded updates are signed with. */
+  WEBHOOK_SECRETS: v.optional(commaList(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, 5)),
+  /** How long a SID's status history is kept after its last update. */
+  STATUS_RETENTION_DAYS: whole(1, 365, 7),
+  /** The Worker's public base URL (behind a proxy: the one Twilio is given), without a trailing slash. */
+  PUBLIC_URL: v.optional(
+    v.pipe(
+      v.string(),
+      v.maxLength(512),
+      v.url(),
+      v.regex(/^https?:\/\/[^?#]+$/),
+      v.transform((s) => s.replace(/\/+$/, '')),
+    ),
+  ),
 });
+
+/** TRACK_STATUS needs the URL Twilio is given and the secrets the forwards are signed with. */
+const ConfigSchema = v.pipe(
+  Settings,
+  v.forward(
+    v.check((c) => !c.TRACK_STATUS || c.PUBLIC_URL !== undefined),
+    ['PUBLIC_URL'],
+  ),
+  v.forward(
+    v.check((c) => !c.TRACK_STATUS || c.WEBHOOK_SECRETS !== undefined),
+    ['WEBHOOK_SECRETS'],
+  ),
+);
 
 /** The decoded configuration. */
 export type Config = v.InferOutput<typeof ConfigSchema>;
@@ -81,7 +110,7 @@ export function readConfig(env: object): Config {
   const cached = cache.get(env);
   if (cached) return cached;
   const present = Object.fromEntries(
-    Object.entries(env).filter(([name, value]) => name in ConfigSchema.entries && value !== '' && value !== null),
+    Object.entries(env).filter(([name, value]) => name in Settings.entries && value !== '' && value !== null),
   );
   const result = v.safeParse(ConfigSchema, present);
   if (!result.success) {

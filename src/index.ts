@@ -3,6 +3,7 @@ import { consume, type SendMessage } from './queue';
 
 export { IdempotencyStore } from './idempotency';
 export { RequestStore } from './queue';
+export { StatusStore } from './status/store';
 
 /**
  * The Worker: the Hono app, the consumer of asynchronous sends (queue.ts), and the Durable Object classes that

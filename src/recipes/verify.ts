@@ -48,6 +48,13 @@ async function hmac(key: Uint8Array, ...parts: (string | Uint8Array)[]): Promise
   return new Uint8Array(await crypto.subtle.sign('HMAC', cryptoKey, await new Blob(parts).arrayBuffer()));
 }
 
+/**
+ * Standard Webhooks' signature (without its `v1,`): base64 HMAC-SHA256 of `id.timestamp.body` under the secret's
+ * bytes. The verifier below and the forwarded status updates (status/forward.ts) share it.
+ */
+export const standardSignature = async (secret: string, id: string, timestamp: string, body: string | Uint8Array) =>
+  base64(await hmac(standardKey(secret), `${id}.${timestamp}.`, body));
+
 /** Whether any of `candidates` is `expected`; every one is compared. */
 const anyOf = (candidates: readonly string[], expected: string) =>
   candidates.reduce((found, candidate) => same(candidate, expected) || found, false);
@@ -87,7 +94,7 @@ export async function verifySignature(
     case 'standard': {
       const [id, t] = [get('webhook-id'), get('webhook-timestamp')];
       if (!id || !fresh(t, now)) return false;
-      const expected = base64(await hmac(standardKey(secret), `${id}.${t}.`, request.body));
+      const expected = await standardSignature(secret, id, t, request.body);
       return anyOf(
         signature.split(' ').map((item) => (item.startsWith('v1,') ? item.slice(3) : '')),
         expected,

@@ -18,7 +18,7 @@ import { validateBlock } from '../validate';
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /** `executionCtx.waitUntil`, or a sink where there is no execution context (app.request in tests). */
-const waitUntilOf = (c: { executionCtx: { waitUntil(promise: Promise<unknown>): void } }) => {
+export const waitUntilOf = (c: { executionCtx: { waitUntil(promise: Promise<unknown>): void } }) => {
   try {
     const ctx = c.executionCtx;
     return (p: Promise<unknown>) => ctx.waitUntil(p);

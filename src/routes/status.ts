@@ -1,0 +1,45 @@
+import { Hono } from 'hono/tiny';
+import type { AppEnv } from '../app-env';
+import { gatewayRefusal } from '../errors';
+import { limit } from '../middleware/rate-limit';
+import type { StatusStore } from '../status/store';
+import { STATUS_PATH } from '../status/track';
+import { readUpdate } from '../status/update';
+import { fieldsOf, isSignedBy, type Received, signedUrl, tokenFor } from '../status/verify';
+import { limitBody, waitUntilOf } from './blocks';
+
+/**
+ * Twilio's status callbacks, `POST /twilio/status` (or GET, for StatusCallbackMethod=GET). HTTP only: the
+ * signature (status/verify.ts), the update (status/update.ts) and its record and forward (status/store.ts).
+ */
+export const statusApi = new Hono<AppEnv>();
+
+statusApi.on(['GET', 'POST'], STATUS_PATH, limitBody, async (c) => {
+  const config = c.get('config');
+  const { method, headers } = c.req.raw;
+  const url = signedUrl(c.req.url, config.PUBLIC_URL);
+  const received: Received = {
+    method,
+    headers,
+    url,
+    body: method === 'POST' ? new Uint8Array(await c.req.arrayBuffer()) : new Uint8Array(),
+  };
+  const fields = fieldsOf(received);
+  const token = tokenFor(config, fields.get('AccountSid'));
+  if (!token || !(await isSignedBy(token, received))) {
+    // A wrong signature counts against its IP, as a wrong caller key does; nothing is recorded.
+    await limit(c, `ip:${headers.get('cf-connecting-ip')}`);
+    throw gatewayRefusal(403, 'The X-Twilio-Signature is missing or wrong');
+  }
+  const update = await readUpdate(fields, headers.get('i-twilio-idempotency-token'));
+  if (!update) throw gatewayRefusal(400, 'The callback names no message or call status');
+  const namespace = (c.env as Partial<Env> | undefined)?.STATUS;
+  if (!namespace) throw gatewayRefusal(501, 'Status callbacks need the STATUS Durable Object binding');
+  const store = namespace.get(namespace.idFromName(update.sid)) as unknown as DurableObjectStub<StatusStore>;
+  const query = new URL(url).searchParams;
+  const tracking = { correlationId: query.get('cid') ?? undefined, forward: query.get('forward') ?? undefined };
+  const recorded = await store.record(update, tracking);
+  // Forwarding never holds up the answer to Twilio: what fails here is retried by the store's alarm.
+  if (recorded.pending) waitUntilOf(c)(store.flush());
+  return c.json({ sid: update.sid, status: recorded.status, recorded: recorded.recorded });
+});

@@ -1,0 +1,109 @@
+import { standardSignature } from '../recipes/verify';
+import { USER_AGENT } from '../twilio/client';
+import { basicAuthorization } from '../twilio/encoding';
+
+/** How long one forward may take, answer included. */
+export const FORWARD_TIMEOUT_MS = 5000;
+
+/** An IPv4 address (four numbers) in a private, loopback, link-local, shared, benchmark, multicast or reserved range. */
+function privateV4([a = 0, b = 0, c = 0]: readonly number[]): boolean {
+  return (
+    a === 0 ||
+    a === 10 ||
+    a === 127 ||
+    (a === 100 && b >= 64 && b < 128) ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b < 32) ||
+    (a === 192 && b === 168) ||
+    (a === 192 && b === 0 && (c === 0 || c === 2)) ||
+    (a === 198 && (b === 18 || b === 19)) ||
+    a >= 224
+  );
+}
+
+/** An IPv6 address as the URL parser writes it (compressed, lower case): private unless it is global unicast. */
+function privateV6(host: string): boolean {
+  // IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::a.b.c.d) hold an IPv4 address in their last 32 bits.
+  const mapped = /^(?:::ffff:|64:ff9b::)([\da-f]{1,4}):([\da-f]{1,4})$/.exec(host);
+  if (mapped) {
+    const [high, low] = [Number.parseInt(mapped[1] ?? '', 16), Number.parseInt(mapped[2] ?? '', 16)];
+    return privateV4([high >> 8, high & 255, low >> 8]);
+  }
+  // ::, ::1 and the other ::-prefixed forms; fc00::/7 (unique local, AWS's metadata fd00:ec2::254); fe80::/10
+  // link-local; ff00::/8 multicast; 2001:db8::/32 documentation.
+  return /^(::|f[cd]|fe[89ab]|ff|2001:db8:)/.test(host);
+}
+
+/**
+ * True when `url` may receive a forward: http(s), and a host that is not a private address, by literal IP
+ * (v4 or v6, in any form the URL parser normalises) or by an obvious name (localhost, *.local, *.internal such as
+ * metadata.google.internal, a single-label intranet name). A name resolving to a private address cannot be seen
+ * from a Worker; Cloudflare's own fetch does not reach private networks.
+ */
+export function isPublicTarget(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return false;
+  const host = parsed.hostname.toLowerCase().replace(/\.$/, '');
+  if (host.startsWith('[')) return !privateV6(host.slice(1, -1));
+  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
+  if (v4) return !privateV4(v4.slice(1).map(Number));
+  return host.includes('.') && !/(^|\.)(localhost|local|internal|localdomain|home\.arpa)$/.test(host);
+}
+
+/** One update to forward: its Standard Webhooks id and its JSON body. */
+export interface Outgoing {
+  readonly id: string;
+  readonly body: string;
+}
+
+/** The `webhook-signature` value: one `v1,` signature per secret (several while a secret is rotated). */
+export async function signatureHeader(secrets: readonly string[], id: string, timestamp: string, body: string) {
+  const signatures = await Promise.all(secrets.map((secret) => standardSignature(secret, id, timestamp, body)));
+  return signatures.map((signature) => `v1,${signature}`).join(' ');
+}
+
+/**
+ * POSTs one update to the caller's URL, signed with Standard Webhooks headers (a fresh `webhook-timestamp` on
+ * each attempt, the same `webhook-id`). True on a 2xx. No redirect is followed (a 3xx is a failure), the attempt
+ * is bounded by FORWARD_TIMEOUT_MS, and a URL that is not public is never fetched. Credentials in the URL are
+ * sent as Basic auth, as Twilio sends them.
+ */
+export async function forward(url: string, update: Outgoing, secrets: readonly string[]): Promise<boolean> {
+  if (!isPublicTarget(url) || secrets.length === 0) return false;
+  const target = new URL(url);
+  target.hash = '';
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json',
+    'User-Agent': USER_AGENT,
+    'webhook-id': update.id,
+    'webhook-timestamp': timestamp,
+    'webhook-signature': await signatureHeader(secrets, update.id, timestamp, update.body),
+  };
+  if (target.username) {
+    headers.Authorization = basicAuthorization(
+      decodeURIComponent(target.username),
+      decodeURIComponent(target.password),
+    );
+    target.username = '';
+    target.password = '';
+  }
+  try {
+    const response = await fetch(target.href, {
+      method: 'POST',
+      headers,
+      body: update.body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
+    });
+    await response.body?.cancel();
+    return response.status >= 200 && response.status < 300;
+  } catch {
+    return false;
+  }
+}

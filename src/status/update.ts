@@ -1,0 +1,65 @@
+import * as v from 'valibot';
+import { sidPattern } from '../twilio/api';
+import { bodySha256 } from '../twilio/signature';
+
+/** One status callback, as recorded: what ordering, the timeline and the forward need. */
+export interface StatusUpdate {
+  readonly sid: string;
+  readonly kind: 'message' | 'call';
+  readonly accountSid: string;
+  readonly status: string;
+  readonly errorCode: string | null;
+  /** A call's progress event number (SequenceNumber). */
+  readonly sequence?: number | undefined;
+  /** When it happened: Twilio's Timestamp (calls), else when it was received (ISO 8601). */
+  readonly at: string;
+  /** Twilio's I-Twilio-Idempotency-Token (the same on its retries), else a digest of the fields. */
+  readonly token: string;
+  /** Twilio's fields as sent (bounded), for the caller's forward. */
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+const sid = (prefix: string) => v.pipe(v.string(), v.regex(sidPattern(prefix)));
+const status = v.pipe(v.string(), v.regex(/^[a-z][a-z_-]{0,31}$/));
+const code = v.optional(v.pipe(v.string(), v.regex(/^\d{0,6}$/)));
+const common = { AccountSid: sid('AC'), ErrorCode: code };
+
+/** Twilio's fields: a message's (MessageSid, MessageStatus) or a call's (CallSid, CallStatus, SequenceNumber…). */
+const Callback = v.union([
+  v.object({ ...common, MessageSid: sid('SM|MM'), MessageStatus: status }),
+  v.object({
+    ...common,
+    CallSid: sid('CA'),
+    CallStatus: status,
+    SequenceNumber: v.optional(v.pipe(v.string(), v.regex(/^\d{1,9}$/), v.transform(Number))),
+    Timestamp: v.optional(v.pipe(v.string(), v.maxLength(64))),
+  }),
+]);
+
+/** At most this many of Twilio's fields are kept for the forward, each name and value bounded. */
+const MAX_FIELDS = 64;
+const TOKEN = /^[\x21-\x7e]{1,128}$/;
+
+/** The callback's fields as a status update; undefined when it names no message or call status. */
+export async function readUpdate(params: URLSearchParams, token: string | null): Promise<StatusUpdate | undefined> {
+  const all = Object.fromEntries(params);
+  const parsed = v.safeParse(Callback, all);
+  if (!parsed.success) return undefined;
+  const fields: Record<string, string> = {};
+  for (const [name, value] of Object.entries(all).slice(0, MAX_FIELDS)) {
+    if (name.length <= 64 && value.length <= 1024) fields[name] = value;
+  }
+  const cb = parsed.output;
+  const timestamp = 'Timestamp' in cb && cb.Timestamp ? Date.parse(cb.Timestamp) : Number.NaN;
+  const sorted = JSON.stringify(Object.entries(all).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return {
+    ...('MessageSid' in cb
+      ? { sid: cb.MessageSid, kind: 'message', status: cb.MessageStatus }
+      : { sid: cb.CallSid, kind: 'call', status: cb.CallStatus, sequence: cb.SequenceNumber }),
+    accountSid: cb.AccountSid,
+    errorCode: cb.ErrorCode || null,
+    at: new Date(Number.isNaN(timestamp) ? Date.now() : timestamp).toISOString(),
+    token: token && TOKEN.test(token) ? token : `sha256:${await bodySha256(sorted)}`,
+    fields,
+  };
+}

@@ -1,7 +1,10 @@
-// Serves the Twilio emulator (src/sandbox) over HTTP, for the benchmark and outside tools:
-//   npm run sandbox -- --port 4010 [--host 127.0.0.1] [--callbacks]
-// Point the Worker at it in live mode with TWILIO_API_BASE_URL=http://127.0.0.1:4010.
-// The emulator is bundled with esbuild (the same source the Worker runs) and served by @hono/node-server.
+// Serves the Twilio emulator (src/sandbox) over HTTP, for the official SDKs, outside tools and the benchmark:
+//   npm run sandbox -- --port 4010 [--host 127.0.0.1] [--callbacks] [--speed 60]
+// It accepts exactly the credentials in its env, under the Worker's names: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN,
+// and optionally TWILIO_API_KEY_SID + TWILIO_API_KEY_SECRET; with none, the demo pair (printed at start).
+// SANDBOX_SPEED (or --speed) runs its clock faster; SANDBOX_CALLBACKS=true (or --callbacks) sends status callbacks.
+// Point the SDK at it with client.api.baseUrl = 'http://127.0.0.1:4010', a Worker in live mode with
+// TWILIO_API_BASE_URL=http://127.0.0.1:4010. The emulator is bundled with esbuild (the source the Worker runs).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,25 +17,27 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '4010' },
     host: { type: 'string', default: '127.0.0.1' },
-    callbacks: { type: 'boolean', default: false },
+    callbacks: { type: 'boolean', default: process.env.SANDBOX_CALLBACKS === 'true' },
+    speed: { type: 'string', default: process.env.SANDBOX_SPEED || '1' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log('Usage: npm run sandbox -- [--port 4010] [--host 127.0.0.1] [--callbacks]');
+  console.log('Usage: npm run sandbox -- [--port 4010] [--host 127.0.0.1] [--callbacks] [--speed 1]');
   process.exit(0);
 }
-const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`Invalid --port: ${values.port}`);
+const fail = (message) => {
+  console.error(message);
   process.exit(2);
-}
+};
+const port = Number(values.port);
+if (!/^\d{1,5}$/.test(values.port) || port > 65535) fail(`Invalid --port: ${values.port}`);
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = await mkdtemp(join(tmpdir(), 'twilio-sandbox-'));
 const outfile = join(dir, 'emulator.mjs');
 await build({
-  entryPoints: [join(root, 'src/sandbox/app.ts')],
+  entryPoints: [join(root, 'src/sandbox/index.ts')],
   bundle: true,
   minify: true,
   format: 'esm',
@@ -41,18 +46,40 @@ await build({
   outfile,
   logLevel: 'warning',
 });
-const { emulator } = await import(pathToFileURL(outfile).href);
+const { emulator, emulatorBindings, SPEED_MIN, SPEED_MAX } = await import(pathToFileURL(outfile).href);
 await rm(dir, { recursive: true, force: true });
 
-const bindings = {
-  callbacks: values.callbacks,
-  // Callback deliveries run after the answer; a failed one is ignored, as the emulator does in the Worker.
-  waitUntil: (promise) => void promise.catch(() => {}),
+const speed = Number(values.speed);
+if (!/^\d{1,7}(\.\d{1,6})?$/.test(values.speed) || speed < SPEED_MIN || speed > SPEED_MAX) {
+  fail(`Invalid SANDBOX_SPEED / --speed: ${values.speed} (${SPEED_MIN} to ${SPEED_MAX})`);
+}
+const settings = {
+  TWILIO_ACCOUNT_SID: process.env.TWILIO_ACCOUNT_SID,
+  TWILIO_AUTH_TOKEN: process.env.TWILIO_AUTH_TOKEN,
+  TWILIO_API_KEY_SID: process.env.TWILIO_API_KEY_SID,
+  TWILIO_API_KEY_SECRET: process.env.TWILIO_API_KEY_SECRET,
+  SANDBOX_SPEED: speed,
 };
+let bindings;
+try {
+  bindings = emulatorBindings(settings, {
+    callbacks: values.callbacks,
+    // Callback deliveries run after the answer; a failed one is ignored, as the emulator does in the Worker.
+    waitUntil: (promise) => void promise.catch(() => {}),
+  });
+} catch (err) {
+  fail(err.message);
+}
+// No Worker limit here: a record's callbacks follow its clock to the end.
+bindings = { ...bindings, callbackWindowMs: Number.POSITIVE_INFINITY };
 
 const server = serve({ fetch: (request) => emulator.fetch(request, bindings), port, hostname: values.host }, (info) => {
   const host = values.host.includes(':') ? `[${values.host}]` : values.host;
   console.log(`Twilio sandbox listening on http://${host}:${info.port}`);
+  const { account } = bindings;
+  if (account.demo) console.log(`Demo credentials: ${account.accountSid} / ${account.authToken}`);
+  else console.log(`Account ${account.accountSid}${account.apiKey ? ` (and API key ${account.apiKey.sid})` : ''}`);
+  console.log(`Clock speed ${bindings.speed}x; status callbacks ${values.callbacks ? 'on' : 'off'}`);
 });
 
 for (const signal of ['SIGINT', 'SIGTERM']) {

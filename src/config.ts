@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { configError } from './errors';
+import { SPEED_MAX, SPEED_MIN } from './sandbox/settings';
 import { ACCOUNT_SID } from './twilio/api';
 
 const text = v.pipe(v.string(), v.trim(), v.maxLength(512));
@@ -48,8 +49,15 @@ const Settings = v.object({
   ERROR_STATUS: v.optional(v.picklist(['mirror', 'always-200']), 'mirror'),
   LOG_REQUESTS: v.optional(v.picklist(['errors', 'all']), 'errors'),
   SANDBOX_CALLBACKS: flag,
-  /** Sandbox mode signs and authenticates with this token, never with a live TWILIO_AUTH_TOKEN. */
-  SANDBOX_AUTH_TOKEN: v.optional(text, 'sandbox-demo-token'),
+  /** Sandbox mode: simulated seconds per real second of the emulator's clock. */
+  SANDBOX_SPEED: v.optional(
+    v.pipe(
+      v.union([v.number(), v.pipe(v.string(), v.regex(/^\d{1,7}(\.\d{1,6})?$/), v.transform(Number))]),
+      v.minValue(SPEED_MIN),
+      v.maxValue(SPEED_MAX),
+    ),
+    1,
+  ),
   /** Caller keys: plain, or `sha256:<64 hex>`. */
   API_KEYS: v.optional(commaList(/^(sha256:[0-9a-fA-F]{64}|[\x21-\x7e]{16,256})$/, 100)),
   ALLOW_ANONYMOUS: flag,

@@ -14,7 +14,7 @@ import type { TwilioAuth } from './twilio/client';
  *
  * Fail closed: only a caller with a valid API key may spend the stored credentials, unless
  * ALLOW_ANONYMOUS=true, or the Worker is a sandbox with no API_KEYS (the local `npm start`). In sandbox mode
- * the stored token is never sent anywhere: the emulator is given SANDBOX_AUTH_TOKEN instead.
+ * nothing reaches Twilio: the stored credentials are the emulator's own (it accepts exactly them).
  */
 export function resolveAuth(input: BlockInput, config: Config, resource: string, caller: Caller): TwilioAuth {
   const own = ownCredentials(input);
@@ -39,14 +39,12 @@ export const isOpen = (config: Config) =>
 function stored(config: Config, caller: Caller): TwilioAuth | undefined {
   const sid = config.TWILIO_ACCOUNT_SID;
   if (!sid) return undefined;
-  const sandbox = config.TWILIO_MODE === 'sandbox';
   if (caller.kind === 'anonymous' && !isOpen(config)) throw keyRequired();
   if (config.TWILIO_AUTH_TOKEN) {
-    return { accountSid: sid, username: sid, password: sandbox ? config.SANDBOX_AUTH_TOKEN : config.TWILIO_AUTH_TOKEN };
+    return { accountSid: sid, username: sid, password: config.TWILIO_AUTH_TOKEN };
   }
   if (config.TWILIO_API_KEY_SID && config.TWILIO_API_KEY_SECRET) {
-    const password = sandbox ? config.SANDBOX_AUTH_TOKEN : config.TWILIO_API_KEY_SECRET;
-    return { accountSid: sid, username: config.TWILIO_API_KEY_SID, password };
+    return { accountSid: sid, username: config.TWILIO_API_KEY_SID, password: config.TWILIO_API_KEY_SECRET };
   }
   return undefined;
 }

@@ -82,5 +82,5 @@ function sandbox(ctx: SendContext): Upstream {
       { source: 'gateway', code: null },
     );
   }
-  return emulator({ callbacks: ctx.callbacks, waitUntil: ctx.waitUntil });
+  return emulator({ callbacks: ctx.callbacks, waitUntil: ctx.waitUntil, settings: ctx.config });
 }

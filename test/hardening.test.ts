@@ -172,7 +172,14 @@ describe('secrets', () => {
 });
 
 describe('the sandbox’s simulated callbacks are no open relay', () => {
-  const SANDBOX = { TWILIO_MODE: 'sandbox', SANDBOX_CALLBACKS: 'true' };
+  // The emulator accepts exactly the Worker's credentials (here the pair OWN brings), on a fast clock.
+  const SANDBOX = {
+    TWILIO_MODE: 'sandbox',
+    SANDBOX_CALLBACKS: 'true',
+    SANDBOX_SPEED: '1000000',
+    TWILIO_ACCOUNT_SID: OWN.accountSid,
+    TWILIO_AUTH_TOKEN: OWN.accountToken,
+  };
   const hook = 'http://127.0.0.1:9/steal';
 
   /** Records every outbound request (the callbacks) and answers with `answer`. */
@@ -231,10 +238,11 @@ describe('the sandbox’s simulated callbacks are no open relay', () => {
     expect(seen.every((r) => r.url === hook)).toBe(true);
   });
 
-  it('stored credentials: signed with SANDBOX_AUTH_TOKEN, never with the configured Twilio token', async () => {
+  it('signed only with the token the emulator was given (sandbox mode never calls Twilio); another gets a 401 and none', async () => {
     const seen = capture();
     const stored = { from: '+15005550006', to: '+14155550100', body: 'hi', statusCallback: hook };
-    await sendSms(stored, { ...SANDBOX, API_KEYS: '', SANDBOX_AUTH_TOKEN: 'the-sandbox-own-token' });
+    const own = { ...SANDBOX, API_KEYS: '', TWILIO_AUTH_TOKEN: 'the-sandbox-own-token' };
+    await sendSms(stored, own);
     expect(seen.length).toBe(3);
     for (const request of seen) {
       const params = new URLSearchParams(await request.text());
@@ -242,5 +250,8 @@ describe('the sandbox’s simulated callbacks are no open relay', () => {
       expect(await isValidTwilioSignature('the-sandbox-own-token', signature, request.url, params)).toBe(true);
       expect(await isValidTwilioSignature(ENV_TOKEN, signature, request.url, params)).toBe(false);
     }
+    const refused = await sendSms({ ...stored, accountSid: OWN.accountSid, accountToken: ENV_TOKEN }, own);
+    expect(refused.status).toBe(401);
+    expect(seen.length).toBe(3);
   });
 });

@@ -39,7 +39,15 @@ async function send(block: string, body: unknown, overrides: Record<string, stri
       headers: { 'Content-Type': 'application/json', 'X-API-Key': CALLER_KEY },
       body: JSON.stringify(body),
     },
-    envWith({ TWILIO_MODE: 'sandbox', SANDBOX_CALLBACKS: 'true', ...overrides }),
+    // The emulator accepts the helpers' pair as the Worker's own, and runs its clock fast.
+    envWith({
+      TWILIO_MODE: 'sandbox',
+      SANDBOX_CALLBACKS: 'true',
+      SANDBOX_SPEED: '1000000',
+      TWILIO_ACCOUNT_SID: ACCOUNT,
+      TWILIO_AUTH_TOKEN: TOKEN,
+      ...overrides,
+    }),
     ctx as unknown as ExecutionContext,
   );
   const json = (await res.json()) as Record<string, any>;
@@ -68,13 +76,13 @@ async function expectSigned(captured: Captured[], url: string, key: string) {
 afterEach(() => vi.restoreAllMocks());
 
 describe('sandbox status callbacks (SANDBOX_CALLBACKS=true)', () => {
-  it('a message goes queued → sent → delivered, signed with the auth token', async () => {
+  it('a message goes sending → sent → delivered (none for queued), signed with the auth token', async () => {
     const captured = captureCallbacks();
     const { status, json } = await send('sendSms', { ...sms, statusCallback: HOOK });
     expect(status).toBe(200);
     const sid = json.contextWrites.to.sid;
-    expect(captured.map((cb) => cb.params.get('MessageStatus'))).toEqual(['queued', 'sent', 'delivered']);
-    expect(captured.map((cb) => cb.params.get('SmsStatus'))).toEqual(['queued', 'sent', 'delivered']);
+    expect(captured.map((cb) => cb.params.get('MessageStatus'))).toEqual(['sending', 'sent', 'delivered']);
+    expect(captured.map((cb) => cb.params.get('SmsStatus'))).toEqual(['sending', 'sent', 'delivered']);
     for (const cb of captured) {
       expect(Object.fromEntries(cb.params)).toMatchObject({
         AccountSid: ACCOUNT,
@@ -90,9 +98,9 @@ describe('sandbox status callbacks (SANDBOX_CALLBACKS=true)', () => {
   });
 
   it.each([
-    ['+15005553003', ['queued', 'sent', 'undelivered'], '30003'],
-    ['+15005553005', ['queued', 'sent', 'undelivered'], '30005'],
-    ['+15005553001', ['queued', 'failed'], '30001'],
+    ['+15005553003', ['sending', 'sent', 'undelivered'], '30003'],
+    ['+15005553005', ['sending', 'sent', 'undelivered'], '30005'],
+    ['+15005553001', ['sending', 'failed'], '30001'],
   ])('a message to %s ends %j with ErrorCode %s', async (to, statuses, code) => {
     const captured = captureCallbacks();
     const { status } = await send('sendSms', { ...sms, to, statusCallback: HOOK });
@@ -159,7 +167,7 @@ describe('sandbox status callbacks (SANDBOX_CALLBACKS=true)', () => {
     }
   });
 
-  it('stored API-key credentials: signed with SANDBOX_AUTH_TOKEN, never the stored secret', async () => {
+  it('stored API-key credentials: signed with the account token (the demo one without TWILIO_AUTH_TOKEN), never the key secret', async () => {
     const captured = captureCallbacks();
     const { accountSid: _, accountToken: __, ...rest } = sms;
     const overrides = {
@@ -200,7 +208,7 @@ describe('sandbox status callbacks (SANDBOX_CALLBACKS=true)', () => {
     });
     const { status } = await send('sendSms', { ...sms, statusCallback: HOOK });
     expect(status).toBe(200);
-    expect(captured.map((cb) => cb.params.get('MessageStatus'))).toEqual(['queued', 'sent', 'delivered']);
+    expect(captured.map((cb) => cb.params.get('MessageStatus'))).toEqual(['sending', 'sent', 'delivered']);
   });
 
   it('sends nothing without SANDBOX_CALLBACKS, without statusCallback, or on a refused send', async () => {

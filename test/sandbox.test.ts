@@ -5,7 +5,13 @@ import { ACCOUNT, call, errorText, mms, post, sms, TOKEN } from './helpers';
 const OTHER_ACCOUNT = 'ACffffffffffffffffffffffffffffffff';
 const API_KEY = 'SK0123456789abcdef0123456789abcdef';
 const RFC_2822 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+0000$/;
-const bindings = { callbacks: false, waitUntil: () => {} };
+/** The emulator serves the helpers' account (and one API key), on a real clock, without callbacks. */
+const bindings = {
+  account: { accountSid: ACCOUNT, authToken: TOKEN, apiKey: { sid: API_KEY, secret: 'key-secret' }, demo: false },
+  speed: 1,
+  callbacks: false,
+  waitUntil: () => {},
+};
 
 interface Direct {
   account?: string;
@@ -54,6 +60,10 @@ describe('emulator: authentication and the account path', () => {
     ['Basic without a password', `Basic ${btoa(`${ACCOUNT}:`)}`],
     ['Basic without a colon', `Basic ${btoa(ACCOUNT)}`],
     ['a user that is neither an account nor an API key', `Basic ${btoa('someone:secret')}`],
+    ['the account with a wrong token', `Basic ${btoa(`${ACCOUNT}:wrong-token`)}`],
+    ['an unknown account', `Basic ${btoa(`${OTHER_ACCOUNT}:${TOKEN}`)}`],
+    ['the API key with a wrong secret', `Basic ${btoa(`${API_KEY}:${TOKEN}`)}`],
+    ['another API key', `Basic ${btoa(`SK${'f'.repeat(32)}:key-secret`)}`],
   ] as const;
   it.each(unauthenticated)('answers 401 Authenticate for %s', async (_, authorization) => {
     const answer = await twilio('Messages', sendable, { authorization });
@@ -88,14 +98,12 @@ describe('emulator: authentication and the account path', () => {
     );
   });
 
-  it('accepts an API key (SK…) for any account', async () => {
-    const answer = await twilio('Messages', sendable, {
-      account: OTHER_ACCOUNT,
-      user: API_KEY,
-      password: 'key-secret',
-    });
+  it('accepts its API key (SK…) on its own account, and no other account', async () => {
+    const answer = await twilio('Messages', sendable, { user: API_KEY, password: 'key-secret' });
     expect(answer.status).toBe(201);
-    expect(answer.json.account_sid).toBe(OTHER_ACCOUNT);
+    expect(answer.json.account_sid).toBe(ACCOUNT);
+    const other = await twilio('Messages', sendable, { account: OTHER_ACCOUNT, user: API_KEY, password: 'key-secret' });
+    expect(other.status).toBe(404);
   });
 
   it('answers 404 for any other resource, after authentication', async () => {
@@ -204,13 +212,14 @@ describe('emulator: validation derived from the block tables', () => {
     expect(answer.json.body).toBe('hi');
   });
 
-  it('refuses a Messaging Service with test credentials (20008)', async () => {
+  it('accepts a Messaging Service: the message starts accepted, with no From', async () => {
     const answer = await twilio('Messages', {
       To: '+14155550100',
       MessagingServiceSid: `MG${'0'.repeat(32)}`,
       Body: 'x',
     });
-    expectTwilioError(answer, 403, 20008, 'Resource not accessible with Test Account Credentials');
+    expect(answer.status).toBe(201);
+    expect(answer.json).toMatchObject({ status: 'accepted', from: null, messaging_service_sid: `MG${'0'.repeat(32)}` });
   });
 
   it('reads nothing from a body that is not a form', async () => {
@@ -468,7 +477,8 @@ describe('num_segments: GSM-7 (160/153) versus UCS-2 (70/67)', () => {
 });
 
 describe('through the Worker in sandbox mode (TWILIO_MODE=sandbox)', () => {
-  const sandbox = { TWILIO_MODE: 'sandbox' };
+  // The emulator accepts exactly the Worker's credentials: here, the pair the helpers' requests bring.
+  const sandbox = { TWILIO_MODE: 'sandbox', TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_AUTH_TOKEN: TOKEN };
   let network: ReturnType<typeof vi.spyOn>;
   beforeEach(() => {
     network = vi.spyOn(globalThis, 'fetch').mockRejectedValue(new Error('no network in sandbox mode'));

@@ -2,24 +2,51 @@ import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
 import { makeCall } from '../blocks/make-call';
 import { sendSms } from '../blocks/messages';
-import { ACCOUNT_SID, API_VERSION, apiPath, moreInfoUrl, newSid, sidPattern } from '../twilio/api';
+import { API_VERSION, moreInfoUrl, newSid, sidPattern } from '../twilio/api';
 import { callResource, messageResource } from '../twilio/resources';
 import { segmentCount } from '../twilio/segments';
-import { type CallbackPlan, callPlan, deliver, messagePlan } from './callbacks';
-import { checkCallAddresses, checkMessageAddresses, NO_MESSAGING_SERVICE, type Refusal } from './numbers';
+import { sameText } from '../twilio/signature';
+import { deliverAsTheClockRuns } from './callbacks';
+import { listPage } from './list';
+import { checkCallAddresses, checkMessageAddresses, type Refusal } from './numbers';
 import { readForm } from './params';
+import {
+  CALL_FINAL,
+  callSteps,
+  current,
+  elapsed,
+  endNow,
+  find,
+  forget,
+  type Kind,
+  keep,
+  MESSAGE_FINAL,
+  messageSteps,
+  type SandboxRecord,
+  view,
+} from './records';
+import type { SandboxAccount } from './settings';
 
 /** What the emulator needs from its host, per request (passed as Hono's Bindings). */
 export interface EmulatorBindings {
-  /** POST signed status callbacks to a send's StatusCallback. */
+  /** The one account it serves, and the token its callbacks are signed with. */
+  readonly account: SandboxAccount;
+  /** Simulated seconds per real second (SANDBOX_SPEED). */
+  readonly speed: number;
+  /** Send signed status callbacks to a record's StatusCallback. */
   readonly callbacks: boolean;
   /** Keeps callback deliveries alive after the response. */
   readonly waitUntil: (promise: Promise<unknown>) => void;
+  /** How long callback deliveries may run after a request (a Worker's waitUntil window); default 25 s. */
+  readonly callbackWindowMs?: number;
+  /** The real clock, ms since the epoch; Date.now unless a test drives it. */
+  readonly now?: () => number;
 }
 
-type Env = { Bindings: EmulatorBindings; Variables: { password: string } };
+type Env = { Bindings: EmulatorBindings };
 
-const API_KEY_SID = sidPattern('SK');
+/** A Worker keeps waitUntil work alive 30 s after the answer; the callbacks stop a little before. */
+const CALLBACK_WINDOW_MS = 25_000;
 
 /** Twilio's error body `{code, message, more_info, status}` (plus `detail` where Twilio adds one). */
 function refuse(c: Context, refusal: Refusal, detail?: string) {
@@ -50,6 +77,12 @@ function basicAuth(header: string | undefined): { user: string; password: string
   return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/** Whether the pair is the account's SID and auth token, or its API key's SID and secret. */
+function authenticates(account: SandboxAccount, auth: { user: string; password: string }): boolean {
+  if (auth.user === account.accountSid) return sameText(auth.password, account.authToken);
+  return auth.user === account.apiKey?.sid && sameText(auth.password, account.apiKey.secret);
+}
+
 const notFound = (c: Context) =>
   refuse(c, {
     code: 20404,
@@ -64,28 +97,66 @@ async function formOf(c: Context): Promise<URLSearchParams> {
   return new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer()));
 }
 
-function schedule(c: Context<Env>, plan: CallbackPlan | undefined) {
-  if (!plan || !c.env.callbacks) return;
-  c.env.waitUntil(deliver(plan, c.var.password, (request) => fetch(request)));
+const nowOf = (c: Context<Env>) => (c.env.now ?? Date.now)();
+
+/** Sends the record's callbacks as its clock runs, after the answer (when callbacks are on and it has a URL). */
+function follow(c: Context<Env>, record: SandboxRecord) {
+  if (!c.env.callbacks || !record.callback || record.delivering) return;
+  c.env.waitUntil(
+    deliverAsTheClockRuns(record, {
+      authToken: c.env.account.authToken,
+      send: (request) => fetch(request),
+      now: c.env.now ?? Date.now,
+      windowMs: c.env.callbackWindowMs ?? CALLBACK_WINDOW_MS,
+    }),
+  );
 }
 
+/** Twilio's answer to a scheduled message whose SendAt is missing, unsupported or without a Messaging Service. */
+const SCHEDULE_REFUSALS = {
+  noSendAt: { code: 35111, message: "You must indicate SendAt timestamp if ScheduleType is 'fixed'." },
+  noService: { code: 35118, message: 'MessagingServiceSid is required to schedule a message' },
+  window: {
+    code: 35114,
+    message: 'SendAt time must be between 300 seconds and 35 days (3024000 seconds) in the future, inclusive.',
+  },
+} as const satisfies Record<string, Refusal>;
+const SCHEDULE_MIN_MS = 300_000;
+const SCHEDULE_MAX_MS = 3_024_000_000;
+
+const NOT_CANCELABLE: Refusal = { code: 30409, message: 'This message cannot be canceled' };
+const NOT_LIVE: Refusal = { code: 21220, message: 'Call is not in-progress. Cannot redirect.' };
+const NOT_COMPLETE: Refusal = {
+  code: 20009,
+  message: 'Cannot delete this resource before it is complete',
+  status: 409,
+};
+const invalid = (name: string, value: string): Refusal => ({
+  code: 20001,
+  message: `Invalid value for parameter '${name}': ${value.length > 64 ? `${value.slice(0, 64)}…` : value}`,
+});
+
+const SIDS: { readonly [K in Kind]: RegExp } = { Messages: sidPattern('SM|MM'), Calls: sidPattern('CA') };
+
 /**
- * The Twilio emulator: `POST /2010-04-01/Accounts/{AccountSid}/Messages.json` and `Calls.json` answered as
- * Twilio answers test credentials. Parameters are read and checked with the same block tables the gateway
- * validates with (sendSms for Messages, makeCall for Calls); only what Twilio alone knows is added here:
- * authentication, the account in the path, address shapes and the magic numbers.
+ * The Twilio emulator: Messages and Calls of one account (its credentials from the host, SandboxAccount), kept in
+ * memory and served at Twilio's paths: create, fetch, list, update and delete. Create parameters are read and
+ * checked with the block tables the gateway validates with (sendSms, makeCall); only what Twilio alone knows is
+ * added here: authentication, the account in the path, address shapes, the magic numbers and record states.
+ * Statuses advance on each record's simulated clock (records.ts); callbacks follow it (callbacks.ts).
  */
 export const emulator = new Hono<Env>();
+
+const ACCOUNT_PATH = `/${API_VERSION}/Accounts/:account`;
 
 emulator.use('*', async (c, next) => {
   c.header('Twilio-Request-Id', newSid('RQ'));
   await next();
 });
 
-emulator.use(`/${API_VERSION}/Accounts/:account/*`, async (c, next) => {
+emulator.use(`${ACCOUNT_PATH}/*`, async (c, next) => {
   const auth = basicAuth(c.req.header('authorization'));
-  const known = auth && (ACCOUNT_SID.test(auth.user) || API_KEY_SID.test(auth.user));
-  if (!auth || !known) {
+  if (!auth || !authenticates(c.env.account, auth)) {
     c.header('WWW-Authenticate', 'Basic realm="Twilio API"');
     return refuse(
       c,
@@ -93,37 +164,57 @@ emulator.use(`/${API_VERSION}/Accounts/:account/*`, async (c, next) => {
       'Your AccountSid or AuthToken was incorrect.',
     );
   }
-  const account = c.req.param('account');
-  if (!ACCOUNT_SID.test(account) || (ACCOUNT_SID.test(auth.user) && auth.user !== account)) return notFound(c);
-  c.set('password', auth.password);
+  if (c.req.param('account') !== c.env.account.accountSid) return notFound(c);
   await next();
 });
 
-emulator.post(apiPath(':account', 'Messages'), async (c) => {
+emulator.post(`${ACCOUNT_PATH}/Messages.json`, async (c) => {
   const read = readForm(sendSms, await formOf(c));
   if ('refusal' in read) return refuse(c, read.refusal);
   const { input } = read;
-  if (input.messagingServiceSid !== undefined) return refuse(c, NO_MESSAGING_SERVICE);
   const to = String(input.to);
   const from = input.from === undefined ? undefined : String(input.from);
+  const service = input.messagingServiceSid === undefined ? undefined : String(input.messagingServiceSid);
   const refusal = checkMessageAddresses(to, from);
   if (refusal) return refuse(c, refusal);
+  const now = nowOf(c);
+  let first: 'queued' | 'accepted' | 'scheduled' = service ? 'accepted' : 'queued';
+  let queuedAt = service ? 500 : 0;
+  if (input.scheduleType === 'fixed') {
+    if (input.sendAt === undefined) return refuse(c, SCHEDULE_REFUSALS.noSendAt);
+    if (!service) return refuse(c, SCHEDULE_REFUSALS.noService);
+    const lead = Date.parse(String(input.sendAt)) - now;
+    if (!(lead >= SCHEDULE_MIN_MS && lead <= SCHEDULE_MAX_MS)) return refuse(c, SCHEDULE_REFUSALS.window);
+    first = 'scheduled';
+    queuedAt = lead;
+  }
   const mediaUrls = Array.isArray(input.mediaUrl) ? (input.mediaUrl as readonly string[]) : [];
   const body = input.body === undefined ? null : String(input.body);
-  const message = messageResource({
-    accountSid: c.req.param('account'),
+  const resource = messageResource({
+    accountSid: c.env.account.accountSid,
     to,
     from: from ?? null,
     body,
     mediaUrls,
-    now: new Date(),
+    now: new Date(now),
     numSegments: body ? segmentCount(body) : 1,
+    messagingServiceSid: service ?? null,
   });
-  if (typeof input.statusCallback === 'string') schedule(c, messagePlan(message, input.statusCallback));
-  return c.json(message, 201);
+  const record = keep({
+    kind: 'Messages',
+    sid: resource.sid,
+    accountSid: resource.account_sid,
+    created: now,
+    speed: c.env.speed,
+    resource: { ...resource },
+    steps: messageSteps(to, first, queuedAt),
+    callback: typeof input.statusCallback === 'string' ? { url: input.statusCallback, method: 'POST' } : undefined,
+  });
+  follow(c, record);
+  return c.json(view(record, now), 201);
 });
 
-emulator.post(apiPath(':account', 'Calls'), async (c) => {
+emulator.post(`${ACCOUNT_PATH}/Calls.json`, async (c) => {
   const read = readForm(makeCall, await formOf(c));
   if ('refusal' in read) return refuse(c, read.refusal);
   const { input } = read;
@@ -131,16 +222,124 @@ emulator.post(apiPath(':account', 'Calls'), async (c) => {
   const from = String(input.from);
   const refusal = checkCallAddresses(to, from);
   if (refusal) return refuse(c, refusal);
-  const now = new Date();
-  const call = callResource({ accountSid: c.req.param('account'), to, from, now });
-  // With an ApplicationSid, Twilio ignores the request's callback parameters for the Application's own.
-  if (typeof input.statusCallback === 'string' && input.applicationSid === undefined) {
-    const method = input.statusCallbackMethod === 'GET' ? 'GET' : 'POST';
-    const events = Array.isArray(input.statusCallbackEvent) ? (input.statusCallbackEvent as readonly string[]) : [];
-    schedule(c, callPlan(call, input.statusCallback, method, events, now));
-  }
-  return c.json(call, 201);
+  const now = nowOf(c);
+  const resource = callResource({ accountSid: c.env.account.accountSid, to, from, now: new Date(now) });
+  const events = Array.isArray(input.statusCallbackEvent) ? (input.statusCallbackEvent as readonly string[]) : [];
+  const record = keep({
+    kind: 'Calls',
+    sid: resource.sid,
+    accountSid: resource.account_sid,
+    created: now,
+    speed: c.env.speed,
+    resource: { ...resource },
+    steps: callSteps(),
+    // With an ApplicationSid, Twilio ignores the request's callback parameters for the Application's own.
+    callback:
+      typeof input.statusCallback === 'string' && input.applicationSid === undefined
+        ? {
+            url: input.statusCallback,
+            method: input.statusCallbackMethod === 'GET' ? 'GET' : 'POST',
+            events: new Set(events.length > 0 ? events : ['completed']),
+          }
+        : undefined,
+  });
+  follow(c, record);
+  return c.json(view(record, now), 201);
 });
+
+for (const kind of ['Messages', 'Calls'] as const) {
+  emulator.get(`${ACCOUNT_PATH}/${kind}.json`, (c) => {
+    const answer = listPage(c.env.account.accountSid, kind, new URL(c.req.url).searchParams, nowOf(c));
+    return 'refusal' in answer ? refuse(c, answer.refusal) : c.json(answer.page);
+  });
+
+  /** The record a path names (`…/Messages/SM….json`), or the 404 Twilio answers. */
+  const recordOf = (c: Context<Env>) => {
+    const sid = /^(.*)\.json$/.exec(c.req.param('file') ?? '')?.[1] ?? '';
+    return SIDS[kind].test(sid) ? find(c.env.account.accountSid, kind, sid) : undefined;
+  };
+  const path = `${ACCOUNT_PATH}/${kind}/:file`;
+
+  emulator.get(path, (c) => {
+    const record = recordOf(c);
+    return record ? c.json(view(record, nowOf(c))) : notFound(c);
+  });
+
+  emulator.delete(path, (c) => {
+    const record = recordOf(c);
+    if (!record) return notFound(c);
+    const status = current(record, nowOf(c)).status;
+    if (!(kind === 'Messages' ? MESSAGE_FINAL : CALL_FINAL).has(status)) return refuse(c, NOT_COMPLETE);
+    forget(record);
+    return c.body(null, 204);
+  });
+
+  emulator.post(path, async (c) => {
+    const record = recordOf(c);
+    if (!record) return notFound(c);
+    const form = await formOf(c);
+    const now = nowOf(c);
+    const refusal = kind === 'Messages' ? updateMessage(record, form, now) : updateCall(record, form, now);
+    if (refusal) return refuse(c, refusal);
+    follow(c, record);
+    return c.json(view(record, now));
+  });
+}
+
+/** UpdateMessage: `Status=canceled` cancels a scheduled message; `Body=""` redacts the body. */
+function updateMessage(record: SandboxRecord, form: URLSearchParams, now: number): Refusal | undefined {
+  const status = form.get('Status');
+  const body = form.get('Body');
+  if (status !== null && status !== 'canceled') return invalid('Status', status);
+  if (body !== null && body !== '') return invalid('Body', body);
+  if (status !== null) {
+    if (current(record, now).status !== 'scheduled') return NOT_CANCELABLE;
+    endNow(record, now, { status: 'canceled' });
+  }
+  if (body !== null) {
+    (record.resource as { body: string }).body = '';
+    record.edited = elapsed(record, now);
+  }
+  return undefined;
+}
+
+const URL_PATTERN = /^https?:\/\/[^\s/?#]+[^\s]*$/i;
+
+/**
+ * UpdateCall: `Status=completed` hangs up (a call not yet answered ends `canceled`), `Status=canceled` ends a
+ * call that is queued or ringing and leaves one in progress alone, a new Url or Twiml redirects a live call;
+ * StatusCallback and StatusCallbackMethod change where the rest of its callbacks go. A call that is over
+ * takes no update.
+ */
+function updateCall(record: SandboxRecord, form: URLSearchParams, now: number): Refusal | undefined {
+  const status = form.get('Status');
+  if (status !== null && status !== 'completed' && status !== 'canceled') return invalid('Status', status);
+  const url = form.get('Url');
+  if (url !== null && !URL_PATTERN.test(url)) return { code: 21205, message: `Url is not a valid URL: ${url}` };
+  const callbackUrl = form.get('StatusCallback');
+  if (callbackUrl !== null && !URL_PATTERN.test(callbackUrl)) return invalid('StatusCallback', callbackUrl);
+  const method = form.get('StatusCallbackMethod')?.toUpperCase();
+  if (method !== undefined && method !== 'GET' && method !== 'POST') {
+    return { code: 21209, message: `StatusCallbackMethod is not valid: ${method}` };
+  }
+  const at = current(record, now);
+  if (CALL_FINAL.has(at.status)) return NOT_LIVE;
+  if (callbackUrl !== null || method !== undefined) {
+    record.callback = {
+      url: callbackUrl ?? record.callback?.url ?? '',
+      method: method === 'GET' ? 'GET' : 'POST',
+      events: record.callback?.events ?? new Set(['completed']),
+    };
+    if (!record.callback.url) record.callback = undefined;
+  }
+  const answered = at.status === 'in-progress';
+  if (status === 'completed' || (status === 'canceled' && !answered)) {
+    endNow(record, now, { status: answered ? 'completed' : 'canceled', event: 'completed' });
+  } else if (url !== null || form.has('Twiml')) {
+    record.edited = elapsed(record, now);
+  }
+  return undefined;
+}
 
 emulator.notFound(notFound);
 

@@ -1,136 +1,166 @@
 import { basicAuthorization } from '../twilio/encoding';
 import { rfc2822 } from '../twilio/resources';
 import { twilioSignature } from '../twilio/signature';
-import { DELIVERY_FAILURES, phoneOf } from './numbers';
-
-/** Where a send's status callbacks go, how, and what each one carries (in order). */
-export interface CallbackPlan {
-  readonly url: string;
-  readonly method: 'GET' | 'POST';
-  readonly events: readonly Readonly<Record<string, string>>[];
-}
-
-/** A Message's status callbacks: queued → sent → delivered, or the failure its To number asks for. */
-export function messagePlan(
-  message: { sid: string; account_sid: string; from: string | null; to: string; api_version: string },
-  url: string,
-): CallbackPlan {
-  const base = {
-    AccountSid: message.account_sid,
-    ApiVersion: message.api_version,
-    From: message.from ?? '',
-    MessageSid: message.sid,
-    SmsSid: message.sid,
-    To: message.to,
-  };
-  const at = (status: string, extra: Record<string, string> = {}) => ({
-    ...base,
-    MessageStatus: status,
-    SmsStatus: status,
-    ...extra,
-  });
-  const failure = DELIVERY_FAILURES[phoneOf(message.to)];
-  const events = !failure
-    ? [at('queued'), at('sent'), at('delivered')]
-    : failure.status === 'failed'
-      ? [at('queued'), at('failed', { ErrorCode: String(failure.code) })]
-      : [at('queued'), at('sent'), at('undelivered', { ErrorCode: String(failure.code) })];
-  return { url, method: 'POST', events };
-}
-
-/** Twilio's call progress events and the CallStatus each reports. */
-const CALL_EVENTS = [
-  ['initiated', 'initiated'],
-  ['ringing', 'ringing'],
-  ['answered', 'in-progress'],
-  ['completed', 'completed'],
-] as const;
+import { phoneOf } from './numbers';
+import { dateAt, isKept, realAt, type SandboxRecord, type Step } from './records';
 
 /** How long one simulated callback delivery may take. */
 export const CALLBACK_TIMEOUT_MS = 5000;
 
-/** Seconds the emulated call lasts once answered. */
-export const CALL_SECONDS = 7;
+/** How often a waiting delivery loop looks at its record again (a hang-up may have moved its next moment). */
+const POLL_MS = 250;
 
-/**
- * A Call's status callbacks: initiated → ringing → in-progress → completed, restricted to the events the
- * request asked for in StatusCallbackEvent (only `completed` when it asked for none, as Twilio does).
- */
-export function callPlan(
-  call: { sid: string; account_sid: string; from: string; to: string; api_version: string },
-  url: string,
-  method: 'GET' | 'POST',
-  requested: readonly string[],
-  now: Date,
-): CallbackPlan {
-  const wanted = new Set(requested.length > 0 ? requested : ['completed']);
-  const events = CALL_EVENTS.filter(([event]) => wanted.has(event)).map(([event, status], sequence) => ({
-    AccountSid: call.account_sid,
-    ApiVersion: call.api_version,
-    CallSid: call.sid,
-    CallStatus: status,
-    Called: call.to,
-    Caller: call.from,
+/** The install SID Twilio names in WhatsApp callbacks: one per account here, derived from its SID. */
+const channelInstallSid = (accountSid: string) => `XE${accountSid.slice(2)}`;
+
+/** YYMMDDhhmm (UTC), as carriers write `RawDlrDoneDate`. */
+function dlrDate(date: Date): string {
+  return date.toISOString().replace(/^\d\d(\d\d)-(\d\d)-(\d\d)T(\d\d):(\d\d).*$/, '$1$2$3$4$5');
+}
+
+/** A Message's status callback for one step, as Twilio POSTs it. */
+function messageEvent(record: SandboxRecord, step: Step): Record<string, string> {
+  const r = record.resource;
+  const to = String(r.to);
+  const channel = /^([a-z]+):/i.exec(to)?.[1]?.toLowerCase();
+  const whatsapp = channel === 'whatsapp';
+  const params: Record<string, string> = {
+    AccountSid: record.accountSid,
+    ApiVersion: String(r.api_version),
+    From: r.from == null ? '' : String(r.from),
+    MessageSid: record.sid,
+    MessageStatus: step.status,
+    SmsSid: record.sid,
+    SmsStatus: step.status,
+    To: to,
+  };
+  if (r.messaging_service_sid) params.MessagingServiceSid = String(r.messaging_service_sid);
+  if (step.errorCode !== undefined) params.ErrorCode = String(step.errorCode);
+  if (whatsapp) {
+    params.ChannelInstallSid = channelInstallSid(record.accountSid);
+    params.ChannelPrefix = 'whatsapp';
+    params.ChannelToAddress = phoneOf(to);
+    if (step.status === 'read') params.EventType = 'READ';
+  } else if (!channel && (step.status === 'delivered' || step.status === 'undelivered')) {
+    params.RawDlrDoneDate = dlrDate(dateAt(record, step.at));
+  }
+  return params;
+}
+
+/** Twilio's call progress event params for one step, or undefined when the request did not ask for it. */
+function callEvent(record: SandboxRecord, step: Step): Record<string, string> | undefined {
+  const event = step.event;
+  if (!event || !record.callback?.events?.has(event)) return undefined;
+  const r = record.resource;
+  const params: Record<string, string> = {
+    AccountSid: record.accountSid,
+    ApiVersion: String(r.api_version),
+    CallSid: record.sid,
+    CallStatus: event === 'initiated' ? 'initiated' : step.status,
+    Called: String(r.to),
+    Caller: String(r.from),
     CallbackSource: 'call-progress-events',
-    Direction: 'outbound-api',
-    From: call.from,
-    SequenceNumber: String(sequence),
-    Timestamp: rfc2822(new Date(now.getTime() + (event === 'completed' ? CALL_SECONDS * 1000 : 0))),
-    To: call.to,
-    ...(event === 'completed'
-      ? { CallDuration: String(CALL_SECONDS), Duration: String(Math.ceil(CALL_SECONDS / 60)) }
-      : {}),
-  }));
-  return { url, method, events };
+    Direction: String(r.direction),
+    From: String(r.from),
+    SequenceNumber: String(record.sequence++),
+    Timestamp: rfc2822(dateAt(record, step.at)),
+    To: String(r.to),
+  };
+  if (event === 'completed') {
+    const answered = record.steps.find((s) => s.event === 'answered' && s.at <= step.at);
+    const seconds = answered ? Math.round((step.at - answered.at) / 1000) : 0;
+    params.CallDuration = String(seconds);
+    params.Duration = String(Math.ceil(seconds / 60));
+    params.SipResponseCode = answered ? '200' : '487';
+  }
+  return params;
+}
+
+/** The callback params of a step, or undefined when Twilio sends none for it. */
+export function eventOf(record: SandboxRecord, step: Step): Record<string, string> | undefined {
+  return record.kind === 'Messages' ? messageEvent(record, step) : callEvent(record, step);
+}
+
+/** What a delivery loop needs from its host. */
+export interface DeliveryContext {
+  /** Signs every callback: the account's auth token, also for sends made with an API key. */
+  readonly authToken: string;
+  readonly send: (request: Request) => Promise<Response>;
+  readonly now: () => number;
+  /** How long the loop may run (a Worker's waitUntil window); moments due later are left to a later request. */
+  readonly windowMs: number;
 }
 
 /**
- * Sends a plan's callbacks one after the other, as Twilio does: form-encoded (or in the query for GET),
- * signed with X-Twilio-Signature under `authToken`, each with its own I-Twilio-Idempotency-Token. A URL
- * fragment (Twilio's `#ct=…&rt=…` tuning) is not sent; credentials in the URL become Basic auth. A failed
- * delivery does not stop the sequence.
+ * Sends a record's status callbacks as its clock reaches each moment, one after the other, until the timeline
+ * is done, the record is deleted or the window closes; a second loop for the same record does nothing. The
+ * initial status gets none (Twilio sends none for `queued`, `accepted` or `scheduled`).
  */
-export async function deliver(
-  plan: CallbackPlan,
-  authToken: string,
-  send: (request: Request) => Promise<Response>,
-): Promise<void> {
-  const target = new URL(plan.url);
-  target.hash = '';
-  const auth = target.username
-    ? basicAuthorization(decodeURIComponent(target.username), decodeURIComponent(target.password))
-    : undefined;
-  target.username = '';
-  target.password = '';
-  for (const event of plan.events) {
-    const params = new URLSearchParams(event);
-    const url = new URL(target);
-    if (plan.method === 'GET') for (const [name, value] of params) url.searchParams.append(name, value);
-    const signature =
-      plan.method === 'GET'
-        ? await twilioSignature(authToken, url.href)
-        : await twilioSignature(authToken, url.href, params);
-    const headers: Record<string, string> = {
-      'X-Twilio-Signature': signature,
-      'I-Twilio-Idempotency-Token': crypto.randomUUID(),
-      'User-Agent': 'TwilioProxy/1.1',
-      Accept: '*/*',
-    };
-    if (auth) headers.Authorization = auth;
-    if (plan.method === 'POST') headers['Content-Type'] = 'application/x-www-form-urlencoded; charset=utf-8';
-    // No redirect is followed and each delivery is bounded: the emulator is no relay to wherever a URL points.
-    const init: RequestInit = {
-      method: plan.method,
-      headers,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
-    };
-    if (plan.method === 'POST') init.body = params.toString();
-    try {
-      const response = await send(new Request(url.href, init));
-      await response.body?.cancel();
-    } catch {
-      // Twilio logs an 11200 in its debugger and carries on; so does the emulator.
+export async function deliverAsTheClockRuns(record: SandboxRecord, ctx: DeliveryContext): Promise<void> {
+  if (record.delivering || !record.callback) return;
+  record.delivering = true;
+  const deadline = ctx.now() + ctx.windowMs;
+  try {
+    while (isKept(record) && record.callback && record.reported < record.steps.length) {
+      const step = record.steps[record.reported] as Step;
+      const wait = realAt(record, step.at) - ctx.now();
+      if (wait > 0) {
+        if (ctx.now() + Math.min(wait, POLL_MS) > deadline) return;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(wait, POLL_MS)));
+        continue;
+      }
+      record.reported++;
+      const params = eventOf(record, step);
+      if (params) await deliver(record.callback, params, ctx);
     }
+  } finally {
+    record.delivering = false;
+  }
+}
+
+/**
+ * Sends one callback as Twilio does: form-encoded (or in the query for GET), signed with X-Twilio-Signature
+ * under the auth token, with its own I-Twilio-Idempotency-Token. A URL fragment (Twilio's `#ct=…&rt=…` tuning)
+ * is not sent; credentials in the URL become Basic auth. A failure is ignored (Twilio logs an 11200).
+ */
+async function deliver(
+  target: { readonly url: string; readonly method: 'GET' | 'POST' },
+  event: Readonly<Record<string, string>>,
+  ctx: DeliveryContext,
+): Promise<void> {
+  const url = new URL(target.url);
+  url.hash = '';
+  const auth = url.username
+    ? basicAuthorization(decodeURIComponent(url.username), decodeURIComponent(url.password))
+    : undefined;
+  url.username = '';
+  url.password = '';
+  const params = new URLSearchParams(event);
+  if (target.method === 'GET') for (const [name, value] of params) url.searchParams.append(name, value);
+  const signature =
+    target.method === 'GET'
+      ? await twilioSignature(ctx.authToken, url.href)
+      : await twilioSignature(ctx.authToken, url.href, params);
+  const headers: Record<string, string> = {
+    'X-Twilio-Signature': signature,
+    'I-Twilio-Idempotency-Token': crypto.randomUUID(),
+    'User-Agent': 'TwilioProxy/1.1',
+    Accept: '*/*',
+  };
+  if (auth) headers.Authorization = auth;
+  if (target.method === 'POST') headers['Content-Type'] = 'application/x-www-form-urlencoded; charset=utf-8';
+  // No redirect is followed and each delivery is bounded: the emulator is no relay to wherever a URL points.
+  const init: RequestInit = {
+    method: target.method,
+    headers,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
+  };
+  if (target.method === 'POST') init.body = params.toString();
+  try {
+    const response = await ctx.send(new Request(url.href, init));
+    await response.body?.cancel();
+  } catch {
+    // Twilio logs an 11200 in its debugger and carries on; so does the emulator.
   }
 }

@@ -1,12 +1,36 @@
 import type { Upstream } from '../twilio/client';
-import { emulator } from './app';
+import { type EmulatorBindings, emulator } from './app';
+import { type SandboxAccount, type SandboxSettings, sandboxAccount, sandboxSpeed } from './settings';
 
 /** Options of the in-process emulator. */
 export interface SandboxOptions {
-  /** POST signed status callbacks to a send's statusCallback (SANDBOX_CALLBACKS=true). */
+  /** POST signed status callbacks to a record's StatusCallback (SANDBOX_CALLBACKS and an authorised caller). */
   readonly callbacks: boolean;
   /** Keeps callback deliveries alive after the response (ExecutionContext.waitUntil). */
   readonly waitUntil: (promise: Promise<unknown>) => void;
+  /**
+   * The Worker's settings (its Config): the emulator accepts exactly TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN (and
+   * TWILIO_API_KEY_SID + TWILIO_API_KEY_SECRET), and runs its clock at SANDBOX_SPEED. None: the demo pair.
+   */
+  readonly settings?: SandboxSettings | undefined;
+}
+
+const accounts = new WeakMap<object, SandboxAccount>();
+
+/**
+ * The emulator's bindings for a host: the account and clock speed its settings give (decoded once per settings
+ * object), whether callbacks go out, and how they are kept alive.
+ */
+export function emulatorBindings(
+  settings: SandboxSettings,
+  host: Pick<EmulatorBindings, 'callbacks' | 'waitUntil'>,
+): EmulatorBindings {
+  let account = accounts.get(settings);
+  if (!account) {
+    account = sandboxAccount(settings);
+    accounts.set(settings, account);
+  }
+  return { account, speed: sandboxSpeed(settings), callbacks: host.callbacks, waitUntil: host.waitUntil };
 }
 
 /**
@@ -15,8 +39,17 @@ export interface SandboxOptions {
  * emulator answers at once, so the time budget's signal has nothing to abort.
  */
 export function sandboxUpstream(options: SandboxOptions): Upstream {
-  const bindings = { callbacks: options.callbacks, waitUntil: options.waitUntil };
+  const bindings = emulatorBindings(options.settings ?? {}, options);
   return async (url, init) => emulator.fetch(new Request(url, init), bindings);
 }
 
 export { type EmulatorBindings, emulator } from './app';
+export {
+  DEMO_ACCOUNT_SID,
+  DEMO_AUTH_TOKEN,
+  type SandboxSettings,
+  SPEED_MAX,
+  SPEED_MIN,
+  sandboxAccount,
+  sandboxSpeed,
+} from './settings';

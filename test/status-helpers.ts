@@ -36,6 +36,8 @@ export interface CallbackOptions {
   /** A signature to send instead of the right one (null: none). */
   signature?: string | null;
   env?: Record<string, string | undefined>;
+  /** Answer without awaiting the work the receiver leaves (the forward): it is returned in `pending`. */
+  leaveWork?: boolean;
 }
 
 /**
@@ -71,8 +73,8 @@ export async function postCallback(fields: Record<string, string>, options: Call
     ctx as unknown as ExecutionContext,
   );
   const json = (await res.json()) as Record<string, any>;
-  await Promise.all(pending);
-  return { status: res.status, json, res };
+  if (!options.leaveWork) await Promise.all(pending);
+  return { status: res.status, json, res, pending };
 }
 
 /** The recorded history of a SID (undefined when none). */

@@ -1,5 +1,6 @@
 import type { Config } from '../config';
 import { verifySignature } from '../recipes/verify';
+import { sandboxAccount } from '../sandbox/settings';
 import { isValidTwilioSignature } from '../twilio/signature';
 
 /** The gateway's own query parameters on its callback URL (status/track.ts): not Twilio's fields. */
@@ -52,11 +53,16 @@ export function fieldsOf(received: Received): URLSearchParams {
 }
 
 /**
- * The auth token a callback naming `accountSid` is signed with: TWILIO_AUTH_TOKEN for TWILIO_ACCOUNT_SID (the
- * emulator signs with it too, in sandbox mode). Another account's token is never held: undefined.
+ * The auth token a callback naming `accountSid` is signed with: TWILIO_AUTH_TOKEN for TWILIO_ACCOUNT_SID; in
+ * sandbox mode, the token the emulator signs with (sandbox/settings.ts: the same, or its demo token). Another
+ * account's token is never held: undefined.
  */
 export function tokenFor(config: Config, accountSid: string | null): string | undefined {
-  return accountSid && accountSid === config.TWILIO_ACCOUNT_SID ? config.TWILIO_AUTH_TOKEN : undefined;
+  const { accountSid: sid, authToken } =
+    config.TWILIO_MODE === 'sandbox'
+      ? sandboxAccount(config)
+      : { accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN };
+  return accountSid && accountSid === sid ? authToken : undefined;
 }
 
 /**

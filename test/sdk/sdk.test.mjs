@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -54,43 +55,51 @@ async function refusal(promise) {
   assert.fail('expected Twilio to refuse the request');
 }
 
-before(async () => {
+/** Starts `npm run sandbox`'s script on a free port of 127.0.0.1 with `env`; resolves its process and base URL. */
+async function startSandbox(env) {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  server = spawn(process.execPath, [join(root, 'scripts/sandbox.mjs'), '--port', '0', '--host', '127.0.0.1'], {
-    env: {
-      ...process.env,
-      TWILIO_ACCOUNT_SID: ACCOUNT,
-      TWILIO_AUTH_TOKEN: TOKEN,
-      TWILIO_API_KEY_SID: KEY_SID,
-      TWILIO_API_KEY_SECRET: KEY_SECRET,
-      SANDBOX_SPEED: SPEED,
-      SANDBOX_CALLBACKS: 'false',
-    },
+  const child = spawn(process.execPath, [join(root, 'scripts/sandbox.mjs'), '--port', '0', '--host', '127.0.0.1'], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
-  server.stdout.setEncoding('utf8');
+  child.stdout.setEncoding('utf8');
   // The banner's last line says the clock speed; the stream is read to its end so the server never blocks on it.
-  const started = new Promise((resolve, reject) => {
-    server.stdout.on('data', (chunk) => {
+  await new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
       out += chunk;
       if (/Clock speed/.test(out)) resolve();
     });
-    server.on('exit', (code) => reject(new Error(`the sandbox exited (${code}): ${out}`)));
+    child.on('exit', (code) => reject(new Error(`the sandbox exited (${code}): ${out}`)));
   });
-  await started;
-  baseUrl = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
-  assert.ok(baseUrl, `the sandbox did not start: ${out}`);
-  assert.match(out, new RegExp(`Account ${ACCOUNT} \\(and API key ${KEY_SID}\\)`));
-  assert.doesNotMatch(out, new RegExp(`${TOKEN}|${KEY_SECRET}`));
+  const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+  assert.ok(url, `the sandbox did not start: ${out}`);
+  return { child, url, out };
+}
+
+async function stop(child) {
+  if (child && child.exitCode === null) {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+}
+
+before(async () => {
+  const started = await startSandbox({
+    TWILIO_ACCOUNT_SID: ACCOUNT,
+    TWILIO_AUTH_TOKEN: TOKEN,
+    TWILIO_API_KEY_SID: KEY_SID,
+    TWILIO_API_KEY_SECRET: KEY_SECRET,
+    SANDBOX_SPEED: SPEED,
+    SANDBOX_CALLBACKS: 'false',
+  });
+  server = started.child;
+  baseUrl = started.url;
+  assert.match(started.out, new RegExp(`Account ${ACCOUNT} \\(and API key ${KEY_SID}\\)`));
+  assert.doesNotMatch(started.out, new RegExp(`${TOKEN}|${KEY_SECRET}`));
 });
 
-after(async () => {
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await once(server, 'exit');
-  }
-});
+after(() => stop(server));
 
 describe('the official twilio SDK against npm run sandbox', () => {
   it('creates a message and a call', async () => {
@@ -266,5 +275,80 @@ describe('the official twilio SDK against npm run sandbox', () => {
     await c.calls(call.sid).update({ status: 'completed' });
     assert.equal(await c.calls(call.sid).remove(), true);
     assert.equal((await refusal(c.calls(call.sid).fetch())).code, 20404);
+  });
+});
+
+describe('npm run sandbox with SANDBOX_CALLBACKS=true and no credentials', () => {
+  let demo;
+  let receiver;
+  const received = [];
+
+  before(async () => {
+    receiver = createServer((request, response) => {
+      let body = '';
+      request.setEncoding('utf8');
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        received.push({
+          url: request.url,
+          headers: request.headers,
+          params: Object.fromEntries(new URLSearchParams(body)),
+        });
+        response.writeHead(204).end();
+      });
+    });
+    receiver.listen(0, '127.0.0.1');
+    await once(receiver, 'listening');
+    demo = await startSandbox({
+      TWILIO_ACCOUNT_SID: '',
+      TWILIO_AUTH_TOKEN: '',
+      TWILIO_API_KEY_SID: '',
+      TWILIO_API_KEY_SECRET: '',
+      SANDBOX_SPEED: '1000',
+      SANDBOX_CALLBACKS: 'true',
+    });
+  });
+
+  after(async () => {
+    await stop(demo?.child);
+    receiver?.close();
+  });
+
+  it('prints the demo pair and accepts it', async () => {
+    assert.match(demo.out, /Demo credentials: AC00000000000000000000000000000000 \/ sandbox-demo-token/);
+    assert.match(demo.out, /status callbacks on/);
+    const c = twilio('AC00000000000000000000000000000000', 'sandbox-demo-token');
+    c.api.baseUrl = demo.url;
+    assert.equal((await c.calls.list()).length, 0);
+  });
+
+  it("sends the status callbacks, which the SDK's own validateRequest accepts", async () => {
+    const c = twilio('AC00000000000000000000000000000000', 'sandbox-demo-token');
+    c.api.baseUrl = demo.url;
+    const { port } = receiver.address();
+    const hook = `http://127.0.0.1:${port}/status?tenant=7`;
+    const { sid } = await c.messages.create({ from: FROM, to: TO, body: 'cb', statusCallback: hook });
+    await until(
+      async () => received.length,
+      (n) => n >= 3,
+    );
+    assert.deepEqual(
+      received.map((r) => r.params.MessageStatus),
+      ['sending', 'sent', 'delivered'],
+    );
+    for (const r of received) {
+      assert.equal(r.params.MessageSid, sid);
+      const signature = r.headers['x-twilio-signature'];
+      assert.equal(
+        twilio.validateRequest('sandbox-demo-token', signature, `http://127.0.0.1:${port}${r.url}`, r.params),
+        true,
+      );
+      assert.equal(
+        twilio.validateRequest('another-token', signature, `http://127.0.0.1:${port}${r.url}`, r.params),
+        false,
+      );
+    }
   });
 });

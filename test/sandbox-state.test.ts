@@ -622,6 +622,27 @@ describe('callbacks follow the clock, as Twilio sends them', () => {
     expect(Object.fromEntries(captured[1]!.params)).toMatchObject({ CallDuration: '0', SipResponseCode: '487' });
   });
 
+  it('a loop stops at once when the next moment is past its window (a scheduled message); an update starts another', async () => {
+    const captured = captureCallbacks();
+    const s = setup({ callbacks: true });
+    const scheduled = {
+      To: TO,
+      MessagingServiceSid: `MG${'4'.repeat(32)}`,
+      Body: 'later',
+      ScheduleType: 'fixed',
+      SendAt: new Date(T0 + 3_600_000).toISOString(),
+      StatusCallback: HOOK,
+    };
+    const { json } = await twilio(s, 'POST', 'Messages.json', scheduled);
+    // The driven clock stands still: a loop that waited for SendAt would never end.
+    await Promise.all(s.pending);
+    expect(captured).toHaveLength(0);
+    s.at(60_000);
+    await twilio(s, 'POST', `Messages/${json.sid}.json`, { Status: 'canceled' });
+    await Promise.all(s.pending);
+    expect(captured.map((c) => c.params.get('MessageStatus'))).toEqual(['canceled']);
+  });
+
   it('none when callbacks are off, and none after the record is deleted', async () => {
     const captured = captureCallbacks();
     const off = setup({ speed: 1_000_000, realClock: true });

@@ -103,9 +103,11 @@ export async function deliverAsTheClockRuns(record: SandboxRecord, ctx: Delivery
   try {
     while (isKept(record) && record.callback && record.reported < record.steps.length) {
       const step = record.steps[record.reported] as Step;
-      const wait = realAt(record, step.at) - ctx.now();
+      const due = realAt(record, step.at);
+      const wait = due - ctx.now();
       if (wait > 0) {
-        if (ctx.now() + Math.min(wait, POLL_MS) > deadline) return;
+        // Due after the window: a later request (an update) may start another loop; this one stops now.
+        if (due > deadline) return;
         await new Promise((resolve) => setTimeout(resolve, Math.min(wait, POLL_MS)));
         continue;
       }

@@ -32,13 +32,25 @@ export class GatewayError extends Error {
     this.name = 'GatewayError';
   }
 
+  /**
+   * The same error framed for another operation, as Twilio's helper libraries frame it (`[HTTP 404] Unable to
+   * fetch record: …`, `Unable to fetch page`); an error not framed `Unable to create record` is returned as it is.
+   */
+  reframed(unable: string): GatewayError {
+    const { message, twilioStatus } = this.detail;
+    const status = twilioStatus ?? this.status;
+    if (message === undefined || this.text !== record(status, message)) return this;
+    return new GatewayError(this.status, record(status, message, unable), this.detail);
+  }
+
   /** The same error, with the facts of the Twilio exchange added for the log line. */
   traced(requestId: string | null, attempts: number): GatewayError {
     return new GatewayError(this.status, this.text, { ...this.detail, requestId, attempts });
   }
 }
 
-const record = (status: number, message: string) => `[HTTP ${status}] Unable to create record: ${message}`;
+const record = (status: number, message: string, unable = 'create record') =>
+  `[HTTP ${status}] Unable to ${unable}: ${message}`;
 
 /** An error as Twilio states it (or would, for a locally caught one). Twilio 5xx become 502. */
 export function twilioError(status: number, code: number | null, message: string, info?: string | null) {
@@ -99,13 +111,15 @@ export function accountNotFound(accountSid: string, resource: string) {
  * too large or unreadable). The POST may have gone out and been processed: in doubt, so not retryable.
  */
 export function badGateway(message: string) {
-  return new GatewayError(502, record(502, message), { source: 'gateway', code: null, retryable: false });
+  return new GatewayError(502, record(502, message), { source: 'gateway', message, code: null, retryable: false });
 }
 
 /** Twilio did not answer in time. The request may still have been processed: not safe to retry blindly. */
 export function gatewayTimeout(ms: number) {
-  return new GatewayError(504, record(504, `Twilio did not answer within ${ms} ms`), {
+  const message = `Twilio did not answer within ${ms} ms`;
+  return new GatewayError(504, record(504, message), {
     source: 'gateway',
+    message,
     code: null,
     retryable: false,
   });

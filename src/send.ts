@@ -8,7 +8,8 @@ import { GatewayError } from './errors';
 import { guard } from './guard';
 import type { Caller } from './middleware/caller';
 import type { SandboxOptions } from './sandbox';
-import { createRecord, type Upstream } from './twilio/client';
+import { callTwilio, type Upstream } from './twilio/client';
+import { framed, OPERATIONS } from './twilio/operations';
 
 /** What a send needs from whoever asks for it: a route, and later the queue consumer and the recipes. */
 export interface SendContext {
@@ -51,25 +52,34 @@ export function useSandbox(upstream: ((options: SandboxOptions) => Upstream) | u
 }
 
 /**
- * The one send pipeline: credentials → destination guard → form body → one Twilio create (bounded, 429-only retries) → the
- * decoded resource. Every failure comes back as a GatewayError in the outcome; nothing is thrown.
+ * The one pipeline of every block: credentials → destination guard (for what changes something) → the block's
+ * fields as a form or a query → one Twilio request of the block's operation (bounded; retried only where that
+ * cannot do anything twice) → the decoded answer. Every failure comes back as a GatewayError in the outcome,
+ * framed for the operation (`Unable to fetch record: …`); nothing is thrown.
  */
 export async function send(block: Block, input: BlockInput, ctx: SendContext): Promise<SendOutcome> {
   const { config } = ctx;
+  const operation = OPERATIONS[block.action];
   try {
-    const auth = resolveAuth(input, config, block.resource, ctx.caller);
-    guard(block, input, config);
+    // A record's SID was checked against its pattern by the block's schema before it gets into a path.
+    const sid = operation.record ? (input.sid as string) : undefined;
+    const auth = resolveAuth(
+      input,
+      config,
+      sid === undefined ? block.resource : `${block.resource}/${sid}`,
+      ctx.caller,
+    );
+    if (operation.changes) guard(block, input, config);
     const upstream = config.TWILIO_MODE === 'sandbox' ? sandbox(ctx) : network;
-    const result = await createRecord(
+    const result = await callTwilio(
       { baseUrl: twilioBaseUrl(config, ctx.continent), upstream, timeoutMs: config.TWILIO_TIMEOUT_MS },
-      block.resource,
       auth,
-      toForm(block, input),
+      { resource: block.resource, operation, sid, params: toForm(block, input) },
     );
     const trace = { status: result.status, requestId: result.requestId, attempts: result.attempts };
     return { ok: true, resource: result.resource, trace };
   } catch (err) {
-    return { ok: false, error: toGatewayError(err) };
+    return { ok: false, error: framed(block.action, toGatewayError(err)) };
   }
 }
 

@@ -5,13 +5,17 @@ import type { Block } from './blocks';
 import { refusalOf } from './blocks/issues';
 import { type BlockInput, blockParser } from './blocks/schema';
 import { badRequest, type GatewayError, twilioError } from './errors';
+import { framed } from './twilio/operations';
 
 type Issue = z.core.$ZodIssue;
 
-/** The refusal of an input as the gateway answers it: Twilio's 400 where Twilio has a rule, else a plain 400. */
+/**
+ * The refusal of an input as the gateway answers it: Twilio's 400 where Twilio has a rule, else a plain 400;
+ * framed for the block's operation (`Unable to fetch record: …`).
+ */
 export function issueToError(block: Block, issues: readonly Issue[]): GatewayError {
   const { code, message } = refusalOf(block, issues);
-  return code === null ? badRequest(message) : twilioError(400, code, message);
+  return framed(block.action, code === null ? badRequest(message) : twilioError(400, code, message));
 }
 
 const FORM = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
@@ -36,7 +40,10 @@ export function validateBlock(block: Block): (c: Context) => Promise<BlockInput>
     const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     const target = JSON_TYPE.test(type) ? 'json' : FORM.has(type) ? 'form' : undefined;
     if (target === undefined) {
-      throw badRequest('Content-Type must be application/json or application/x-www-form-urlencoded', 415);
+      throw framed(
+        block.action,
+        badRequest('Content-Type must be application/json or application/x-www-form-urlencoded', 415),
+      );
     }
     let input: BlockInput | undefined;
     await (target === 'json' ? json : form)(c, async () => {

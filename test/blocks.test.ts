@@ -5,10 +5,22 @@ import { ACCOUNT, call, mms, post, sms, TOKEN } from './helpers';
 
 afterEach(() => vi.restoreAllMocks());
 
+const own = { accountSid: ACCOUNT, accountToken: TOKEN };
+const message = { ...own, sid: `SM${'ab'.repeat(16)}` };
+const voice = { ...own, sid: `CA${'ab'.repeat(16)}` };
 const base: Record<string, Record<string, unknown>> = {
   makeCall: call,
   sendSms: sms,
   sendMms: mms,
+  getMessage: message,
+  listMessages: own,
+  cancelMessage: message,
+  redactMessage: message,
+  deleteMessage: message,
+  getCall: voice,
+  listCalls: own,
+  updateCall: voice,
+  deleteCall: voice,
 };
 
 /**
@@ -50,6 +62,8 @@ function sample(field: Field): { value: unknown; sent: string[] } {
     }
     case 'datetime':
       return { value: '2026-12-01T10:30:00+02:00', sent: ['2026-12-01T08:30:00Z'] };
+    case 'date':
+      return { value: '2026-12-01', sent: ['2026-12-01'] };
     case 'credential':
       throw new Error('credentials have no form key');
   }
@@ -70,14 +84,22 @@ describe.each(blocks.map((b) => [b.name, b] as const))('%s: every field reaches 
     expect(json.callback, JSON.stringify(json)).toBe('success');
     expect(status).toBe(200);
     expect(seen).toHaveLength(1);
-    const form = seen[0]!.form;
-    // The key itself is checked against Twilio's OpenAPI extract in contract.test.ts.
-    const key = field.key!;
-    expect(form.getAll(key)).toEqual(sent);
-    // Nothing else changed: the base pairs are there, and no other key appeared.
-    expect(new Set(form.keys())).toEqual(new Set([...baseKeys(block), key]));
-    expect(form.has('AccountSid')).toBe(false);
+    // A SID goes in the path; a list's fields in the query; the others in the form body, with the fixed pairs.
+    const params = block.action === 'list' ? seen[0]!.query : seen[0]!.form;
+    const fixed = Object.keys(block.fixed ?? {});
+    if (field.in === 'path') {
+      expect(new URL(seen[0]!.url).pathname).toMatch(new RegExp(`/${block.resource}/${value}\\.json$`));
+      expect(new Set(params.keys())).toEqual(new Set([...baseKeys(block), ...fixed]));
+    } else {
+      // The key itself is checked against Twilio's OpenAPI extract in contract.test.ts.
+      const key = field.key!;
+      expect(params.getAll(key)).toEqual(sent);
+      // Nothing else changed: the base pairs are there, and no other key appeared.
+      expect(new Set(params.keys())).toEqual(new Set([...baseKeys(block), key, ...fixed]));
+    }
+    expect(params.has('AccountSid')).toBe(false);
     expect(seen[0]!.body).not.toContain(TOKEN);
+    expect(seen[0]!.url).not.toContain(TOKEN);
   });
 });
 

@@ -48,9 +48,22 @@ describe('GET /api/Twilio', () => {
   it('matches Twilio in the path case-insensitively', async () => {
     expect(await descriptor('/api/twilio')).toEqual(await descriptor());
   });
-  it('lists the three blocks in the block doc order, each with success and error callbacks', async () => {
+  it('lists the block doc’s three blocks in its order, then the reads and changes, each with success and error callbacks', async () => {
     const d = await descriptor();
-    expect(d.blocks.map((b) => b.name)).toEqual(['makeCall', 'sendSms', 'sendMms']);
+    expect(d.blocks.map((b) => b.name)).toEqual([
+      'makeCall',
+      'sendSms',
+      'sendMms',
+      'getMessage',
+      'listMessages',
+      'cancelMessage',
+      'redactMessage',
+      'deleteMessage',
+      'getCall',
+      'listCalls',
+      'updateCall',
+      'deleteCall',
+    ]);
     for (const block of d.blocks) {
       expect(block.callbacks).toEqual(['success', 'error']);
       expect(block.description.length).toBeGreaterThan(10);
@@ -72,9 +85,26 @@ describe('GET /api/Twilio', () => {
       }
     }
   });
-  it('has every parameter: 2 credentials + 36 for makeCall, 2 + 25 for the message blocks', async () => {
+  it('has every parameter: 2 credentials + 36 for makeCall, 2 + 25 for the message blocks, 2 + Twilio’s for the others', async () => {
     const d = await descriptor();
-    expect(d.blocks.map((b) => b.args.length)).toEqual([38, 27, 27]);
+    // ListMessage: 8; ListCall: 13; UpdateCall: 10 with the Sid; fetch, delete, cancel and redact: the Sid.
+    expect(d.blocks.map((b) => b.args.length)).toEqual([38, 27, 27, 3, 10, 3, 3, 3, 3, 15, 12, 3]);
+  });
+  it('the record’s SID is a required arg named sid wherever a block names one record', async () => {
+    const d = await descriptor();
+    const named = [
+      'getMessage',
+      'cancelMessage',
+      'redactMessage',
+      'deleteMessage',
+      'getCall',
+      'updateCall',
+      'deleteCall',
+    ];
+    for (const name of named) {
+      const sid = d.blocks.find((b) => b.name === name)!.args.find((a) => a.name === 'sid');
+      expect(sid, name).toMatchObject({ type: 'String', required: true });
+    }
   });
   it('makeCall: the block doc’s fields with the block doc’s types', async () => {
     const args = await argsOf('makeCall');

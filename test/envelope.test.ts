@@ -197,6 +197,14 @@ describe('local checks read like Twilio’s', () => {
     ['makeCall', { ...call, sendDigits: '12x' }, 21206, 'SendDigits is not valid: 12x'],
     ['makeCall', { ...call, timeout: 601 }, 21208, 'Timeout is not valid: 601'],
     ['makeCall', { ...call, timeout: '0' }, 21208, 'Timeout is not valid: 0'],
+    // Status callbacks: 21609 for a URL Twilio cannot call back (Messages: no _ in the host; 4,000 characters at
+    // most), 21626 for an event it does not know. The messages are the docs' titles (FACTS.md).
+    ['makeCall', { ...call, statusCallbackEvent: 'initiated,hangup' }, 21626, 'Invalid StatusCallbackEvent'],
+    ['makeCall', { ...call, statusCallback: 'not a url' }, 21609, "Invalid 'StatusCallback'"],
+    ['makeCall', { ...call, statusCallback: `https://e.com/${'x'.repeat(4000)}` }, 21609, "Invalid 'StatusCallback'"],
+    ['sendSms', { ...sms, statusCallback: 'https://my_host.example.com/cb' }, 21609, "Invalid 'StatusCallback'"],
+    ['sendSms', { ...sms, statusCallback: 'ftp://e.com/cb' }, 21609, "Invalid 'StatusCallback'"],
+    ['sendSms', { ...sms, statusCallback: `https://e.com/${'x'.repeat(4000)}` }, 21609, "Invalid 'StatusCallback'"],
   ])('%s %#: %i', async (block, body, code, message) => {
     const { seen } = installFakeTwilio();
     expectError(await post(block, body), 400, `[HTTP 400] Unable to create record: ${message}`, { code });
@@ -221,11 +229,6 @@ describe('local checks read like Twilio’s', () => {
       'makeCall',
       { ...call, recordingChannels: 'stereo' },
       "Invalid value for parameter 'RecordingChannels': expected one of mono, dual",
-    ],
-    [
-      'makeCall',
-      { ...call, statusCallbackEvent: 'initiated,hangup' },
-      "Invalid value for parameter 'StatusCallbackEvent': expected items among initiated, ringing, answered, completed, as an array",
     ],
     [
       'sendSms',

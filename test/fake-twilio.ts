@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { vi } from 'vitest';
 import { moreInfoUrl } from '../src/twilio/api';
-import { callResource as twilioCall, messageResource as twilioMessage } from '../src/twilio/resources';
+import { pageResource, callResource as twilioCall, messageResource as twilioMessage } from '../src/twilio/resources';
 
 /** One request the fake Twilio received, decoded for assertions. */
 export interface Seen {
@@ -9,6 +9,8 @@ export interface Seen {
   method: string;
   headers: Record<string, string>;
   form: URLSearchParams;
+  /** The URL's query (a list's filters and paging). */
+  query: URLSearchParams;
   /** The raw form body, exactly as sent. */
   body: string;
 }
@@ -50,9 +52,14 @@ export function callResource(form: URLSearchParams, accountSid: string) {
 export function installFakeTwilio(answer?: (seen: Seen, attempt: number) => Response | Promise<Response>) {
   const seen: Seen[] = [];
   const fake = new Hono();
-  // Any path prefix, so a TWILIO_API_BASE_URL with a path is served too.
-  const paths = ['/2010-04-01/Accounts/:sid/:resource', '/:prefix{.+}/2010-04-01/Accounts/:sid/:resource'];
-  fake.on('POST', paths, async (c) => {
+  // Any path prefix, so a TWILIO_API_BASE_URL with a path is served too; a collection or one of its records.
+  const paths = [
+    '/2010-04-01/Accounts/:sid/:resource',
+    '/2010-04-01/Accounts/:sid/:resource/:record',
+    '/:prefix{.+}/2010-04-01/Accounts/:sid/:resource',
+    '/:prefix{.+}/2010-04-01/Accounts/:sid/:resource/:record',
+  ];
+  fake.on(['POST', 'GET', 'DELETE'], paths, async (c) => {
     const body = new TextDecoder().decode(await c.req.arrayBuffer());
     const form = new URLSearchParams(body);
     const entry: Seen = {
@@ -60,11 +67,12 @@ export function installFakeTwilio(answer?: (seen: Seen, attempt: number) => Resp
       method: c.req.method,
       headers: Object.fromEntries(c.req.raw.headers),
       form,
+      query: new URL(c.req.url).searchParams,
       body,
     };
     seen.push(entry);
     if (answer) return answer(entry, seen.length);
-    return createdResponse(entry, { 'Twilio-Request-Id': 'RQ00000000000000000000000000000001' });
+    return defaultResponse(entry, { 'Twilio-Request-Id': 'RQ00000000000000000000000000000001' });
   });
   fake.onError((err) => {
     throw err;
@@ -138,4 +146,58 @@ export function createdResponse(seen: Seen, headers: Record<string, string> = {}
     status: 201,
     headers: { 'Content-Type': 'application/json', ...headers },
   });
+}
+
+const json = (body: unknown, status: number, headers: Record<string, string>) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });
+
+/** A record of the collection a path names, with that SID, as Twilio stores it (the fake's fixed time). */
+function recordOf(accountSid: string, resource: string, sid: string) {
+  return resource === 'Calls'
+    ? twilioCall({ accountSid, sid, to: '+14155550100', from: '+15005550006', now: CREATED })
+    : twilioMessage({
+        accountSid,
+        sid,
+        to: '+14155550100',
+        from: '+15005550006',
+        body: 'Hello from the gateway',
+        mediaUrls: [],
+        now: CREATED,
+      });
+}
+
+/**
+ * The fake's default answer to any request: a create's 201 (createdResponse); a record's 200 (fetched, or
+ * updated with the form's Status and Body); a delete's 204; a list's 200, Twilio's page (pageResource) of one
+ * record with the query's filters and paging, and a next page when PageSize is 1.
+ */
+export function defaultResponse(seen: Seen, headers: Record<string, string> = {}) {
+  const path = new URL(seen.url).pathname;
+  const [, account = '', resource = '', record] =
+    /\/Accounts\/([^/]+)\/(Messages|Calls)(?:\/([^/]+))?\.json$/.exec(path) ?? [];
+  if (record === undefined && seen.method === 'POST') return createdResponse(seen, headers);
+  if (record !== undefined) {
+    if (seen.method === 'DELETE') return new Response(null, { status: 204, headers });
+    const found: Record<string, unknown> = { ...recordOf(account, resource, record) };
+    const status = seen.form.get('Status');
+    if (status !== null) found.status = status;
+    if (seen.form.has('Body')) found.body = seen.form.get('Body');
+    return json(found, 200, headers);
+  }
+  const filters = [...seen.query].filter(([key]) => !['PageSize', 'Page', 'PageToken'].includes(key));
+  const pageSize = Number(seen.query.get('PageSize') ?? 50);
+  const page = Number(seen.query.get('Page') ?? 0);
+  const prefix = resource === 'Calls' ? 'CA' : 'SM';
+  const body = pageResource({
+    accountSid: account,
+    resource: resource as 'Messages' | 'Calls',
+    records: [recordOf(account, resource, `${prefix}${hex(16 + page)}`)],
+    filters,
+    page,
+    pageSize,
+    pageToken: seen.query.get('PageToken'),
+    nextPageToken: pageSize === 1 && page < 2 ? `PA${prefix}${hex(17 + page)}` : null,
+    previousPageToken: page > 0 ? `PB${prefix}${hex(15 + page)}` : null,
+  });
+  return json(body, 200, headers);
 }

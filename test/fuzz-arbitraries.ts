@@ -69,6 +69,9 @@ const datetime = fc
     return iso;
   });
 
+/** One of a SID field's prefixes (`SM|MM` names two). */
+const prefixOf = (field: Field) => fc.constantFrom(...(field.prefix ?? '').split('|'));
+
 const asNumberOrString = (n: fc.Arbitrary<number>) => n.chain((v) => fc.constantFrom<number | string>(v, String(v)));
 
 /** A value the contract accepts for `field` (credentials excluded). */
@@ -83,10 +86,12 @@ export function validValue(field: Field): fc.Arbitrary<unknown> {
         : anyText(field.max);
     case 'address':
       return address;
-    case 'url':
-      return httpUrl;
+    case 'url': {
+      const { pattern } = field;
+      return pattern ? httpUrl.filter((u) => pattern.test(u)) : httpUrl;
+    }
     case 'sid':
-      return hex32.map((h) => `${field.prefix}${h}`);
+      return fc.tuple(prefixOf(field), hex32).map(([prefix, h]) => `${prefix}${h}`);
     case 'integer':
       return asNumberOrString(fc.integer({ min: field.min ?? -1e9, max: field.max ?? 1e9 }));
     case 'number':
@@ -99,6 +104,11 @@ export function validValue(field: Field): fc.Arbitrary<unknown> {
       return fc.constantFrom('GET', 'POST', 'get', 'post', 'Get', 'pOsT');
     case 'datetime':
       return datetime;
+    case 'date':
+      return fc.oneof(
+        datetime,
+        datetime.map((d) => d.slice(0, 10)),
+      );
     case 'list': {
       const options = field.options;
       if (options) {
@@ -124,7 +134,7 @@ export function validInput(block: Block, token: string): fc.Arbitrary<Record<str
     { weight: 1, arbitrary: fc.constant({}) },
   );
   const required = fc.tuple(...block.requires.map((group) => fc.subarray([...group.anyOf], { minLength: 1 })));
-  const optional = fc.subarray(names, { maxLength: 6 });
+  const optional = fc.subarray(names, { maxLength: Math.min(6, names.length) });
   return fc.tuple(credentials, required, optional).chain(([creds, groups, extra]) => {
     const chosen = [...new Set([...groups.flat(), ...extra])];
     const values = fc.record(
@@ -223,14 +233,15 @@ export function invalidValue(field: Field): fc.Arbitrary<unknown> {
           'http://',
         ),
         fc.string({ minLength: 1, maxLength: 30 }).filter((s) => s !== '' && !/^https?:\/\//i.test(s)),
-        fc.constant(`https://example.com/${'p'.repeat(2048)}`),
+        fc.constant(`https://example.com/${'p'.repeat(field.max ?? 2048)}`),
+        ...(field.pattern ? [fc.constant('https://my_host.example.com/cb')] : []),
       );
     case 'sid':
       return fc.oneof(
         nonString,
-        hex32.map((h) => `${field.prefix}${h.slice(1)}`),
+        fc.tuple(prefixOf(field), hex32).map(([prefix, h]) => `${prefix}${h.slice(1)}`),
         hex32.map((h) => `XX${h}`),
-        fc.constant(`${field.prefix}${'g'.repeat(32)}`),
+        prefixOf(field).map((prefix) => `${prefix}${'g'.repeat(32)}`),
       );
     case 'integer': {
       const bad: fc.Arbitrary<unknown>[] = [
@@ -262,6 +273,11 @@ export function invalidValue(field: Field): fc.Arbitrary<unknown> {
       return fc.oneof(
         nonString,
         fc.constantFrom('2026-01-01', 'yesterday', '2026-01-01T10:00', '2026-13-01T10:00:00Z', '2026-01-01T25:00Z'),
+      );
+    case 'date':
+      return fc.oneof(
+        nonString,
+        fc.constantFrom('2026-02-30', 'yesterday', '2026-01-01T10:00', '2026-13-01', '20260101', '2026-1-1'),
       );
     case 'list': {
       const bad: fc.Arbitrary<unknown>[] = [
@@ -335,13 +351,19 @@ export function refusedInput(block: Block, token: string): fc.Arbitrary<Refused>
             return { input: out, mutation: { kind: 'unknown-key', name } };
           }),
       },
+      // A block that requires nothing (a list) cannot miss a group: it gets another unknown key instead.
       {
         weight: 2,
-        arbitrary: fc.constantFrom(...block.requires).map((group): Refused => {
-          const out = { ...input };
-          for (const name of group.anyOf) delete out[name];
-          return { input: out, mutation: { kind: 'drop-group', message: group.message } };
-        }),
+        arbitrary:
+          block.requires.length === 0
+            ? unknownKey.map(
+                (name): Refused => ({ input: { ...input, [name]: 'x' }, mutation: { kind: 'unknown-key', name } }),
+              )
+            : fc.constantFrom(...block.requires).map((group): Refused => {
+                const out = { ...input };
+                for (const name of group.anyOf) delete out[name];
+                return { input: out, mutation: { kind: 'drop-group', message: group.message } };
+              }),
       },
       {
         weight: 1,

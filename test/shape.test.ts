@@ -47,7 +47,8 @@ describe('each field states everything once: the kinds table and the row derive 
       expect(parsed.success, `${block.name}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
       const form = toForm(block, parsed.data!);
       for (const field of Object.values(block.fields)) {
-        if (field.key === undefined) expect(field.kind).toBe('credential');
+        // Only credentials and a record's SID (it goes in the path) have no key.
+        if (field.key === undefined) expect(field.kind === 'credential' || field.in === 'path').toBe(true);
         else expect(form.has(field.key), `${block.name}.${field.name} as ${field.key}`).toBe(true);
       }
       expect(form.has('AccountSid')).toBe(false);
@@ -59,8 +60,13 @@ describe('each field states everything once: the kinds table and the row derive 
     const to = sms.fields.to!;
     expect(kinds.address.schema(to).safeParse(`+1${'5'.repeat(255)}`).success).toBe(false);
     expect(kinds.address.jsonSchema(to)).toMatchObject({ maxLength: 256 });
+    const fallbackUrl = blocks.find((b) => b.name === 'makeCall')!.fields.fallbackUrl!;
+    expect(kinds.url.schema(fallbackUrl).safeParse(`https://e.com/${'a'.repeat(2048)}`).success).toBe(false);
+    // A status callback may be up to 4,000 characters (Twilio's 21609 over it).
     const statusCallback = sms.fields.statusCallback!;
-    expect(kinds.url.schema(statusCallback).safeParse(`https://e.com/${'a'.repeat(2048)}`).success).toBe(false);
+    expect(kinds.url.schema(statusCallback).safeParse(`https://e.com/${'a'.repeat(2048)}`).success).toBe(true);
+    expect(kinds.url.schema(statusCallback).safeParse(`https://e.com/${'a'.repeat(4000)}`).success).toBe(false);
+    expect(kinds.url.jsonSchema(statusCallback)).toMatchObject({ maxLength: 4000 });
     const body = sms.fields.body!;
     expect(kinds.text.schema(body).safeParse('x'.repeat(1601)).success).toBe(false);
     expect(kinds.text.schema(body).safeParse('x'.repeat(1600)).success).toBe(true);

@@ -11,13 +11,13 @@ function deriveField(name: string, row: FieldRow): Field {
     ...kind.defaults,
     ...row,
     name,
-    key: kind.form === 'none' ? undefined : (row.key ?? pascal(name)),
+    key: kind.form === 'none' || row.in === 'path' ? undefined : (row.key ?? pascal(name)),
   };
   return { ...field, example: row.example ?? kind.example({ ...field, example: '' }) };
 }
 
-/** A block from its table: each row derived once, at start-up. */
+/** A block from its table: each row derived once, at start-up; a block creates unless it says otherwise. */
 export function defineBlock(table: BlockTable): Block {
   const fields = Object.fromEntries(Object.entries(table.fields).map(([name, row]) => [name, deriveField(name, row)]));
-  return { ...table, fields };
+  return { ...table, action: table.action ?? 'create', fields };
 }

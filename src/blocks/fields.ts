@@ -5,6 +5,8 @@
  * all derived from the result, and what a kind means lives in kinds.ts.
  */
 
+import type { Action } from '../twilio/operations';
+
 /** How a field's value is read and checked; each kind is described once, in kinds.ts. */
 export type Kind =
   | 'credential'
@@ -18,7 +20,8 @@ export type Kind =
   | 'enum'
   | 'method'
   | 'list'
-  | 'datetime';
+  | 'datetime'
+  | 'date';
 
 /** A value a caller may send for a field (after validation: strings, numbers, booleans, string lists). */
 export type Value = string | number | boolean | readonly string[];
@@ -39,7 +42,9 @@ export interface FieldRow {
   readonly key?: string;
   /** Allowed values of an `enum`, `method` or `list` field. */
   readonly options?: readonly string[];
-  /** Two-letter SID prefix of a `sid` field (`AP`, `MG`, `HX`, `BY`). */
+  /** Where the value goes: the URL path (a record's SID) instead of the form or query. */
+  readonly in?: 'path';
+  /** Two-letter SID prefix of a `sid` field (`AP`, `MG`, `HX`, `BY`), or an alternation (`SM|MM`). */
   readonly prefix?: string;
   /** Length limit of text, value range of numbers, item limit of lists (the kind's default otherwise). */
   readonly min?: number;
@@ -60,15 +65,15 @@ export interface FieldRow {
 export interface Field extends Omit<FieldRow, 'key' | 'example'> {
   /** The caller name (camelCase). */
   readonly name: string;
-  /** The Twilio form key; undefined for fields that never reach the form body (credentials). */
+  /** The Twilio form key; undefined for fields that never reach the form body (credentials, a SID in the path). */
   readonly key: string | undefined;
   readonly example: Value;
 }
 
-/** A required group: at least one of `anyOf` must be present, else Twilio's `code` and `message`. */
+/** A required group: at least one of `anyOf` must be present, else Twilio's `code` and `message` (null: the gateway's). */
 export interface Requirement {
   readonly anyOf: readonly string[];
-  readonly code: number;
+  readonly code: number | null;
   readonly message: string;
 }
 
@@ -77,14 +82,19 @@ export interface BlockTable {
   readonly name: string;
   readonly title: string;
   readonly description: string;
-  /** The Twilio collection it creates a record in. */
+  /** The Twilio collection it works on. */
   readonly resource: 'Messages' | 'Calls';
+  /** What it does there (twilio/operations.ts says how: method, path, form or query); `create` when absent. */
+  readonly action?: Action;
+  /** Form pairs it always sends besides the fields (cancelMessage: `Status=canceled`). */
+  readonly fixed?: Readonly<Record<string, string>>;
   readonly fields: Readonly<Record<string, FieldRow>>;
   readonly requires: readonly Requirement[];
 }
 
-/** A block with every field derived (see `defineBlock` in kinds.ts). */
-export interface Block extends Omit<BlockTable, 'fields'> {
+/** A block with every field derived (see `defineBlock` in define.ts). */
+export interface Block extends Omit<BlockTable, 'fields' | 'action'> {
+  readonly action: Action;
   readonly fields: Readonly<Record<string, Field>>;
 }
 
@@ -115,8 +125,26 @@ export const choice = (options: readonly string[], description: string): FieldRo
 });
 /** An ISO-8601 date-time, sent to Twilio in UTC. */
 export const datetime = make('datetime');
+/** A day (`YYYY-MM-DD`) or an ISO-8601 date-time: a list filter. */
+export const date = make('date');
 /** An array, or a space- or comma-separated string; sent as repeated form keys. */
 export const list = make('list');
+
+/** A status callback URL: Twilio's 21609 when it is not a valid URL or is over 4,000 characters. */
+export const statusCallbackRule = {
+  max: 4000,
+  invalid: { code: 21609, message: () => "Invalid 'StatusCallback'" },
+  tooBig: { code: 21609, message: "Invalid 'StatusCallback'" },
+} as const satisfies Extra;
+
+/** The SID of the record a block reads or changes: `sid`, in the URL path. */
+export const recordSid = (prefix: string, description: string, example: string): FieldRow => ({
+  kind: 'sid',
+  prefix,
+  in: 'path',
+  description,
+  example,
+});
 
 /** `GET` or `POST`, upper-cased; Twilio's 21209 `<Key> is not valid: <VALUE>` otherwise. */
 export const method = (description: string): FieldRow => ({

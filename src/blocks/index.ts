@@ -1,8 +1,34 @@
+import { deleteCall, getCall, listCalls, updateCall } from './call-records';
 import type { Block } from './fields';
 import { makeCall } from './make-call';
+import { cancelMessage, deleteMessage, getMessage, listMessages, redactMessage } from './message-records';
 import { sendMms, sendSms } from './messages';
 
-/** All blocks, in the order of the block doc. Adding a block here adds its route, schema and descriptor. */
-export const blocks: readonly Block[] = [makeCall, sendSms, sendMms];
+/**
+ * All blocks: the block doc's three, then reading and changing records. Adding a block here adds its route,
+ * schema and descriptor.
+ */
+export const blocks: readonly Block[] = [
+  makeCall,
+  sendSms,
+  sendMms,
+  getMessage,
+  listMessages,
+  cancelMessage,
+  redactMessage,
+  deleteMessage,
+  getCall,
+  listCalls,
+  updateCall,
+  deleteCall,
+];
+
+/** REST-style GET aliases of the reads, under `/api/Twilio`: the path's `:sid` and the query are the block's input. */
+export const readAliases: readonly (readonly [path: string, block: Block])[] = [
+  ['/messages', listMessages],
+  ['/messages/:sid', getMessage],
+  ['/calls', listCalls],
+  ['/calls/:sid', getCall],
+];
 
 export type { Block, Field, FieldRow, Kind, Requirement, TwilioRule, Value } from './fields';

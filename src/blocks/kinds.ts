@@ -44,6 +44,16 @@ const realDay = (v: string) => {
   const day = new Date(Date.UTC(y, m - 1, d));
   return day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
 };
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** A date-time with its zone, as twilio-node sends it: YYYY-MM-DDTHH:mm:ssZ (UTC, whole seconds). */
+const dateTime = () =>
+  z.pipe(
+    z.string().check(
+      z.regex(ISO_DATETIME),
+      z.refine((v) => realDay(v) && !Number.isNaN(Date.parse(v))),
+    ),
+    z.transform((v) => `${new Date(v).toISOString().slice(0, 19)}Z`),
+  );
 const INTEGER = /^-?\d{1,15}$/;
 const DECIMAL = /^-?\d{1,15}(\.\d{1,15})?$/;
 const toBoolean = (v: boolean | 'true' | 'false') => v === true || v === 'true';
@@ -122,12 +132,19 @@ export const kinds: { readonly [K in Kind]: KindSpec } = {
   },
   url: {
     defaults: { max: 2048 },
-    schema: (f) => z.string().check(...(f.max === undefined ? [] : [z.maxLength(f.max)]), z.refine(isAbsoluteHttpUrl)),
+    schema: (f) =>
+      z
+        .string()
+        .check(
+          ...(f.max === undefined ? [] : [z.maxLength(f.max)]),
+          ...(f.pattern ? [z.regex(f.pattern)] : []),
+          z.refine(isAbsoluteHttpUrl),
+        ),
     docType: 'String',
     jsonSchema: (f) => ({
       type: 'string',
       format: 'uri',
-      pattern: '^https?://',
+      pattern: f.pattern?.source ?? '^https?://',
       ...limits(f, 'minLength', 'maxLength'),
     }),
     expects: () => 'an absolute http(s) URL',
@@ -139,7 +156,7 @@ export const kinds: { readonly [K in Kind]: KindSpec } = {
     schema: (f) => z.string().check(z.regex(sidPattern(f.prefix ?? ''))),
     docType: 'String',
     jsonSchema: (f) => ({ type: 'string', pattern: sidPattern(f.prefix ?? '').source }),
-    expects: (f) => `a SID: ${f.prefix} followed by 32 hex digits`,
+    expects: (f) => `a SID: ${f.prefix?.replace('|', ' or ')} followed by 32 hex digits`,
     example: (f) => `${f.prefix}${'0123456789abcdef'.repeat(2)}`,
     widget: 'text',
     form: 'one',
@@ -223,20 +240,21 @@ export const kinds: { readonly [K in Kind]: KindSpec } = {
     form: 'each',
   },
   datetime: {
-    schema: () =>
-      z.pipe(
-        z.string().check(
-          z.regex(ISO_DATETIME),
-          z.refine((v) => realDay(v) && !Number.isNaN(Date.parse(v))),
-        ),
-        // twilio-node sends date-times as YYYY-MM-DDTHH:mm:ssZ (UTC, whole seconds).
-        z.transform((v) => `${new Date(v).toISOString().slice(0, 19)}Z`),
-      ),
+    schema: dateTime,
     docType: 'Datepicker',
     jsonSchema: () => ({ type: 'string', format: 'date-time' }),
     expects: () => 'an ISO-8601 date-time with a time zone',
     example: () => '2026-12-01T09:00:00Z',
     widget: 'datetime',
+    form: 'one',
+  },
+  date: {
+    schema: () => z.union([z.string().check(z.regex(DAY), z.refine(realDay)), dateTime()]),
+    docType: 'Datepicker',
+    jsonSchema: () => ({ type: 'string', anyOf: [{ format: 'date' }, { format: 'date-time' }] }),
+    expects: () => 'a day (YYYY-MM-DD) or an ISO-8601 date-time with a time zone',
+    example: () => '2026-12-01',
+    widget: 'text',
     form: 'one',
   },
 };

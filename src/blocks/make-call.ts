@@ -1,12 +1,25 @@
 import { defineBlock } from './define';
-import { address, boolean, choice, credentials, type FieldRow, integer, list, method, sid, text, url } from './fields';
+import {
+  address,
+  boolean,
+  choice,
+  credentials,
+  type FieldRow,
+  integer,
+  list,
+  method,
+  sid,
+  statusCallbackRule,
+  text,
+  url,
+} from './fields';
 
 const callEvents = ['initiated', 'ringing', 'answered', 'completed'] as const;
 const recordingEvents = ['in-progress', 'completed', 'absent'] as const;
 
 /** Every parameter of Twilio's CreateCall (36), under its camelCase name. One line each. */
 // biome-ignore format: a block table keeps one line per field
-const fields = {
+export const callFields = {
   ...credentials,
   from: address('The phone number or client identifier to use as the caller id: a Twilio number or a verified caller id.', { example: '+15005550006' }),
   to: address('The phone number, SIP address or client identifier to call.'),
@@ -19,8 +32,11 @@ const fields = {
   method: method('The HTTP method Twilio uses to request url: GET or POST (default POST).'),
   fallbackUrl: url('A URL Twilio requests if an error occurs requesting or executing the TwiML at url.'),
   fallbackMethod: method('The HTTP method for fallbackUrl: GET or POST (default POST).'),
-  statusCallback: url('A URL Twilio sends call progress webhooks to, for each event in statusCallbackEvent.'),
-  statusCallbackEvent: list('The call progress events to send webhooks on: initiated, ringing, answered, completed.', { options: callEvents }),
+  statusCallback: url('A URL Twilio sends call progress webhooks to, for each event in statusCallbackEvent.', statusCallbackRule),
+  statusCallbackEvent: list('The call progress events to send webhooks on: initiated, ringing, answered, completed.', {
+    options: callEvents,
+    invalid: { code: 21626, message: () => 'Invalid StatusCallbackEvent' },
+  }),
   statusCallbackMethod: method('The HTTP method for statusCallback: GET or POST (default POST).'),
   sendDigits: text('Keys to dial after the call connects: at most 32 of 0-9, A-D, #, *, w, W.', {
     pattern: /^[0-9A-D#*wW]{1,32}$/,
@@ -64,7 +80,7 @@ export const makeCall = defineBlock({
   title: 'Make phone calls',
   description: 'Place an outbound voice call through Twilio, run by a TwiML URL, inline TwiML or an Application.',
   resource: 'Calls',
-  fields,
+  fields: callFields,
   requires: [
     { anyOf: ['to'], code: 21201, message: "No 'To' number is specified" },
     { anyOf: ['from'], code: 21213, message: "No 'From' number is specified" },

@@ -10,15 +10,19 @@ import {
   list,
   number,
   sid,
+  statusCallbackRule,
   text,
   url,
 } from './fields';
+
+/** Twilio refuses a Messages StatusCallback whose host has an underscore (21609). */
+const NO_UNDERSCORE_HOST = /^https?:\/\/([^/?#@]*@)?[^/?#@_]+([/?#]|$)/i;
 
 const mediaUrls = (urls: string) => `Media urls: ${urls} are invalid. Please use absolute urls.`;
 
 /** Every parameter of Twilio's CreateMessage (25), under its camelCase name. One line each. */
 // biome-ignore format: a block table keeps one line per field
-const fields = {
+export const messageFields = {
   ...credentials,
   from: address('The phone number or client identifier to use as the sender. It must be a Twilio number or a verified caller id.', { example: '+15005550006' }),
   messagingServiceSid: sid('MG', 'The 34 character id of the Messaging Service to send from; Twilio then picks the From number.'),
@@ -37,7 +41,7 @@ const fields = {
   }),
   contentSid: sid('HX', 'The SID of a Content template (WhatsApp templates and rich content).'),
   contentVariables: text('JSON key-value pairs of template variable names and values.', { example: '{"1":"12/1","2":"3pm"}' }),
-  statusCallback: url('A URL Twilio POSTs to each time the message status changes.'),
+  statusCallback: url('A URL Twilio POSTs to each time the message status changes (no _ in its host).', { ...statusCallbackRule, pattern: NO_UNDERSCORE_HOST }),
   applicationSid: sid('AP', 'Twilio POSTs MessageSid and MessageStatus to the status callback of this Application.'),
   maxPrice: number('Obsolete: the maximum price in US dollars acceptable for delivery.'),
   provideFeedback: boolean('Set true to confirm delivery later through the Message Feedback API.'),
@@ -70,7 +74,7 @@ export const sendSms = defineBlock({
   title: 'Send text message',
   description: 'Send an SMS (or a WhatsApp or other channel message) through Twilio.',
   resource: 'Messages',
-  fields,
+  fields: messageFields,
   requires: [
     to,
     from,
@@ -84,7 +88,7 @@ export const sendMms = defineBlock({
   title: 'Send media message',
   description: 'Send an MMS: media URLs, with an optional body, through Twilio.',
   resource: 'Messages',
-  fields,
+  fields: messageFields,
   requires: [
     to,
     from,

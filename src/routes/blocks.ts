@@ -2,8 +2,9 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { Hono } from 'hono/tiny';
 import type { AppEnv } from '../app-env';
-import { type Block, blocks } from '../blocks';
+import { type Block, blocks, readAliases } from '../blocks';
 import { descriptor } from '../blocks/descriptor';
+import { type BlockInput, blockParser } from '../blocks/schema';
 import { resolveAuth } from '../credentials';
 import { success } from '../envelope';
 import { gatewayRefusal } from '../errors';
@@ -12,7 +13,8 @@ import { identifyCaller } from '../middleware/caller';
 import { rateLimit } from '../middleware/rate-limit';
 import { respondAsync, sendOnceNamed } from '../queue';
 import { type SendContext, type SendOutcome, send } from '../send';
-import { validateBlock } from '../validate';
+import { framed } from '../twilio/operations';
+import { issueToError, validateBlock } from '../validate';
 
 /** The largest request body read: anything bigger is a 413 before parsing, Content-Length or not. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -65,8 +67,9 @@ async function sendOnce(c: Context<AppEnv>, block: Block, ctx: SendContext): Pro
 }
 
 /**
- * The blocks API, mounted at `/api/Twilio`: the descriptor, and one POST per block. A POST meets the body
- * limit, the caller's key and the rate limit before its body is parsed. HTTP only: `send` does the work.
+ * The blocks API, mounted at `/api/Twilio`: the descriptor, one POST per block, and GET aliases of the reads. A
+ * POST meets the body limit, the caller's key and the rate limit before its body is parsed; a GET the key and the
+ * rate limit. HTTP only: `send` does the work.
  */
 export const blocksApi = new Hono<AppEnv>();
 
@@ -102,6 +105,42 @@ blocksApi.on('POST', '/*', async (c, next) => {
   await rateLimit(c as never, nothing);
   await next();
 });
+
+/**
+ * A read's input from its URL: the query (a repeated name as a list) and the path's SID, validated by the
+ * block's schema. Credentials are never taken from a URL (URLs are logged): the Worker's own are used.
+ */
+function queryInput(c: Context<AppEnv>, block: Block, parse: ReturnType<typeof blockParser>['parse']): BlockInput {
+  const query = new URL(c.req.url).searchParams;
+  const raw: Record<string, string | string[]> = Object.create(null);
+  for (const name of query.keys()) {
+    const values = query.getAll(name);
+    raw[name] = values.length === 1 ? (values[0] as string) : values;
+  }
+  if ('accountSid' in raw || 'accountToken' in raw) {
+    throw framed(
+      block.action,
+      gatewayRefusal(400, `Credentials are not taken in a URL: POST them to /api/Twilio/${block.name}`),
+    );
+  }
+  const sid = c.req.param('sid');
+  const result = parse(sid === undefined ? raw : { ...raw, sid });
+  if (!result.success) throw issueToError(block, result.error.issues);
+  return result.data;
+}
+
+// REST-style reads (blocks/index.ts: readAliases): the key and the rate limit, then the block's own send.
+for (const [path, block] of readAliases) {
+  const { parse } = blockParser(block);
+  blocksApi.get(path, async (c) => {
+    await identifyCaller(c as never, nothing);
+    await rateLimit(c as never, nothing);
+    const outcome = await send(block, queryInput(c, block, parse), sendContext(c));
+    if (!outcome.ok) throw outcome.error;
+    c.set('twilio', outcome.trace);
+    return success(c, outcome.resource);
+  });
+}
 
 for (const block of blocks) {
   const validate = validateBlock(block);

@@ -1,7 +1,8 @@
 import { badGateway, type GatewayError, gatewayTimeout, twilioError } from '../errors';
-import { apiPath } from './api';
-import { decodeError, decodeResource } from './decode';
+import type { Resource } from './api';
+import { decodeAnswer, decodeError } from './decode';
 import { basicAuthorization } from './encoding';
+import { type Operation, operationPath } from './operations';
 
 /**
  * Anything that answers like `fetch` does: the network in live mode, the emulator in sandbox mode. It must
@@ -22,10 +23,20 @@ export interface ClientOptions {
   readonly upstream: Upstream;
   /** The whole budget, retries included. */
   readonly timeoutMs: number;
-  /** Retries of a 429 (which Twilio did not process). No other failure is ever retried. */
+  /** Retries of a 429 (which Twilio did not process), and of a read's 5xx or network failure (a read changes nothing). */
   readonly maxRetries?: number;
   readonly sleep?: (ms: number) => Promise<unknown>;
   readonly random?: () => number;
+}
+
+/** One request to Twilio, as a block states it: the operation, the record it names, its form or query. */
+export interface TwilioRequest {
+  readonly resource: Resource;
+  readonly operation: Operation;
+  /** The record's SID (fetch, update, delete), already checked against its pattern. */
+  readonly sid?: string | undefined;
+  /** The block's fields under Twilio's keys: the form body (create, update) or the query (list). */
+  readonly params: URLSearchParams;
 }
 
 /** What Twilio answered, for the caller and the log line. */
@@ -131,24 +142,27 @@ const parseJson = (text: string): unknown => {
 };
 
 /**
- * Maps one Twilio answer: 2xx to the decoded resource, anything else to the error Twilio stated. The text is
- * redacted first, success or not. An answer that cannot be read (nested beyond the stack, say) is in doubt.
+ * Maps one Twilio answer: 2xx to the decoded resource (a record, a page, a deletion), anything else to the
+ * error Twilio stated. The text is redacted first, success or not. An answer that cannot be read (nested beyond
+ * the stack, say) is in doubt.
  */
-function interpret(kind: 'Messages' | 'Calls', response: Response, text: string, hide: (s: string) => string) {
+function interpret(request: TwilioRequest, response: Response, text: string, hide: (s: string) => string) {
   try {
-    return interpretText(kind, response, hide(text), hide);
+    return interpretText(request, response, hide(text), hide);
   } catch {
     return badGateway(`Twilio answered HTTP ${response.status} with a body that could not be read`);
   }
 }
 
-function interpretText(kind: 'Messages' | 'Calls', response: Response, text: string, hide: (s: string) => string) {
+function interpretText(request: TwilioRequest, response: Response, text: string, hide: (s: string) => string) {
   const body = parseJson(text);
   if (response.status >= 200 && response.status < 300) {
-    const resource = decodeResource(kind, body);
+    const resource = decodeAnswer(request, body);
     // An escape (`\u0065`, `\/`) can hide a secret from the look at the raw text: then the values are looked at.
     if (resource) return text.includes('\\') ? (redactValues(resource, hide) as Record<string, unknown>) : resource;
-    return badGateway(`Twilio answered ${response.status} with a body that is not a ${kind.slice(0, -1)} resource`);
+    const { resource: kind, operation } = request;
+    const what = operation.params === 'query' ? `a page of ${kind}` : `a ${kind.slice(0, -1)} resource`;
+    return badGateway(`Twilio answered ${response.status} with a body that is not ${what}`);
   }
   const error = decodeError(body);
   if (response.status >= 400 && error) {
@@ -163,31 +177,36 @@ function interpretText(kind: 'Messages' | 'Calls', response: Response, text: str
 }
 
 /**
- * Creates a Message or Call: one form-encoded POST with Basic auth, bounded by the timeout. A 429 is
- * retried with jittered backoff honouring Retry-After while the budget allows; nothing else is retried,
- * since Twilio may have processed it. Throws a GatewayError on any failure.
+ * Asks Twilio for one operation (create, fetch, list, update or delete a Message or Call): one request with Basic
+ * auth, the form as its body or the query in its URL, bounded by the timeout. A 429 is retried with jittered
+ * backoff honouring Retry-After while the budget allows, and so is a read's (GET's) 5xx or network failure; a
+ * request that changes something is never retried otherwise, since Twilio may have processed it. Throws a
+ * GatewayError on any failure.
  */
-export async function createRecord(
+export async function callTwilio(
   options: ClientOptions,
-  kind: 'Messages' | 'Calls',
   auth: TwilioAuth,
-  form: URLSearchParams,
+  request: TwilioRequest,
 ): Promise<TwilioResult> {
   const authorization = basicAuthorization(auth.username, auth.password);
-  // The whole time budget, on one timer that aborts whatever is in flight: the POST or the reading of its
-  // body. Cleared when the send ends (AbortSignal.timeout cannot be, and workerd caps those per request).
+  const { operation, params } = request;
+  const path = operationPath(encodeURIComponent(auth.accountSid), request.resource, operation, request.sid);
+  const query = operation.params === 'query' ? params.toString() : '';
+  const headers: Record<string, string> = {
+    Authorization: authorization,
+    Accept: 'application/json',
+    'User-Agent': USER_AGENT,
+  };
+  if (operation.params === 'form') headers['Content-Type'] = 'application/x-www-form-urlencoded';
+  // The whole time budget, on one timer that aborts whatever is in flight: the request or the reading of its
+  // body. Cleared when the exchange ends (AbortSignal.timeout cannot be, and workerd caps those per request).
   const budget = new AbortController();
   const timer = setTimeout(() => budget.abort(), options.timeoutMs);
   try {
-    return await exchange(options, kind, budget.signal, {
-      url: options.baseUrl + apiPath(encodeURIComponent(auth.accountSid), kind),
-      headers: {
-        Authorization: authorization,
-        'Content-Type': 'application/x-www-form-urlencoded',
-        Accept: 'application/json',
-        'User-Agent': USER_AGENT,
-      },
-      body: form.toString(),
+    return await exchange(options, request, budget.signal, {
+      url: options.baseUrl + path + (query ? `?${query}` : ''),
+      headers,
+      body: operation.params === 'form' ? params.toString() : null,
       hide: redactor(auth, authorization),
     });
   } finally {
@@ -195,26 +214,40 @@ export async function createRecord(
   }
 }
 
-/** The POST, its bounded 429 retries and the reading of Twilio's answer, until `signal` aborts. */
+/** The request, its bounded retries and the reading of Twilio's answer, until `signal` aborts. */
 async function exchange(
   options: ClientOptions,
-  kind: 'Messages' | 'Calls',
+  request: TwilioRequest,
   signal: AbortSignal,
-  post: { url: string; headers: Record<string, string>; body: string; hide: (text: string) => string },
+  sent: { url: string; headers: Record<string, string>; body: string | null; hide: (text: string) => string },
 ): Promise<TwilioResult> {
   const { upstream, timeoutMs, maxRetries = 3, sleep = scheduler, random = Math.random } = options;
   const deadline = Date.now() + timeoutMs;
-  // Never follow a redirect: it would POST the same form again, perhaps to another host.
-  const init = { method: 'POST', headers: post.headers, body: post.body, signal, redirect: 'manual' as const };
+  const { method } = request.operation;
+  // A read (GET) changes nothing: it may also be asked again after a 5xx or a network failure.
+  const read = method === 'GET';
+  // Never follow a redirect: it would send the same request again, perhaps to another host.
+  const init = { method, headers: sent.headers, body: sent.body, signal, redirect: 'manual' as const };
   let requestId: string | null = null;
+  /** Waits before another attempt, if one is allowed and fits in the budget. */
+  const again = async (attempt: number, after?: number) => {
+    if (attempt > maxRetries) return false;
+    const wait =
+      after === undefined ? random() * BASE_BACKOFF_MS * 2 ** (attempt - 1) : after + random() * RETRY_AFTER_JITTER_MS;
+    if (Date.now() + wait >= deadline) return false;
+    await sleep(wait);
+    return true;
+  };
   for (let attempt = 1; ; attempt++) {
     const fail = (error: GatewayError) => error.traced(requestId, attempt);
     let response: Response;
     let text: string;
     try {
-      response = await upstream(post.url, init);
+      response = await upstream(sent.url, init);
     } catch {
-      throw fail(signal.aborted ? gatewayTimeout(timeoutMs) : badGateway('Twilio could not be reached'));
+      if (signal.aborted) throw fail(gatewayTimeout(timeoutMs));
+      if (read && (await again(attempt))) continue;
+      throw fail(badGateway('Twilio could not be reached'));
     }
     const id = response.headers.get('Twilio-Request-Id');
     requestId = id !== null && REQUEST_ID.test(id) ? id : null;
@@ -229,18 +262,9 @@ async function exchange(
       const why = err instanceof TooLarge ? `more than ${MAX_ANSWER_BYTES} bytes` : 'a body that was cut off';
       throw fail(badGateway(`Twilio answered HTTP ${response.status} with ${why}`));
     }
-    if (response.status === 429 && attempt <= maxRetries) {
-      const after = retryAfter(response.headers.get('Retry-After'));
-      const wait =
-        after === undefined
-          ? random() * BASE_BACKOFF_MS * 2 ** (attempt - 1)
-          : after + random() * RETRY_AFTER_JITTER_MS;
-      if (Date.now() + wait < deadline) {
-        await sleep(wait);
-        continue;
-      }
-    }
-    const outcome = interpret(kind, response, text, post.hide);
+    if (response.status === 429 && (await again(attempt, retryAfter(response.headers.get('Retry-After'))))) continue;
+    if (read && response.status >= 500 && (await again(attempt))) continue;
+    const outcome = interpret(request, response, text, sent.hide);
     if (outcome instanceof Error) throw fail(outcome);
     return { resource: outcome, status: response.status, requestId, attempts: attempt };
   }

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { sidPattern } from './api';
-import { CALL_FIELDS, DATE_FIELDS, MESSAGE_FIELDS } from './resources';
+import type { TwilioRequest } from './client';
+import { CALL_FIELDS, DATE_FIELDS, MESSAGE_FIELDS, pageKey } from './resources';
 
 const nullable = v.nullish(v.union([v.string(), v.number()]));
 
@@ -65,6 +66,51 @@ export function decodeResource(kind: keyof typeof RESOURCES, body: unknown): Rec
     resource[camel(key)] = DATE_FIELDS.has(key) ? isoDate(value) : value;
   }
   return resource;
+}
+
+const int = (value: unknown) => (Number.isInteger(value) ? (value as number) : null);
+const text = (value: unknown) => (typeof value === 'string' ? value : null);
+/** The PageToken of a page's URI, or null. */
+const pageToken = (uri: string | null) => (uri && /[?&]PageToken=([^&#]*)/.exec(uri)?.[1]) || null;
+
+/**
+ * Decodes a list page (ListMessage, ListCall): each record as `decodeResource` does, under `messages` or
+ * `calls`, and Twilio's paging camelCased, with the next and previous pages' tokens taken out of their URIs
+ * (`nextPageToken`: give it as `pageToken`, with `page + 1` as `page`, for the next page). Undefined if the body
+ * is not such a page.
+ */
+export function decodePage(kind: keyof typeof RESOURCES, body: unknown): Record<string, unknown> | undefined {
+  const key = pageKey(kind);
+  const page = body as Record<string, unknown> | null;
+  const records = page?.[key];
+  if (!Array.isArray(records)) return undefined;
+  const decoded = records.map((record) => decodeResource(kind, record));
+  if (decoded.includes(undefined)) return undefined;
+  const next = text(page?.next_page_uri);
+  const previous = text(page?.previous_page_uri);
+  return {
+    [key]: decoded,
+    page: int(page?.page),
+    pageSize: int(page?.page_size),
+    start: int(page?.start),
+    end: int(page?.end),
+    uri: text(page?.uri),
+    firstPageUri: text(page?.first_page_uri),
+    nextPageUri: next,
+    previousPageUri: previous,
+    nextPageToken: pageToken(next),
+    previousPageToken: pageToken(previous),
+  };
+}
+
+/**
+ * Twilio's success body for a request, decoded: the record (create, fetch, update), the page (list), or, for a
+ * delete (204, no body), `{sid, deleted: true}`. Undefined when the body is not what the operation answers.
+ */
+export function decodeAnswer(request: TwilioRequest, body: unknown): Record<string, unknown> | undefined {
+  const { operation, resource } = request;
+  if (operation.method === 'DELETE') return { sid: request.sid ?? null, deleted: true };
+  return operation.params === 'query' ? decodePage(resource, body) : decodeResource(resource, body);
 }
 
 const ErrorBody = v.object({

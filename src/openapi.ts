@@ -1,4 +1,4 @@
-import { type Block, blocks, type Field, readAliases } from './blocks';
+import { type Block, blocks, type Field } from './blocks';
 import { toForm } from './blocks/form';
 import { kinds } from './blocks/kinds';
 import { sendSms } from './blocks/messages';
@@ -11,17 +11,8 @@ import { readRecipes } from './recipes/document';
 import { matches, renderFields, type Scope } from './recipes/template';
 import { SCHEME_HEADERS, SCHEMES, type Scheme, TOLERANCE_S } from './recipes/verify';
 import { type Resource, sidPattern } from './twilio/api';
-import { decodePage, decodeResource } from './twilio/decode';
-import { OPERATIONS } from './twilio/operations';
-import {
-  CALL_FIELDS,
-  callResource,
-  DATE_FIELDS,
-  MESSAGE_FIELDS,
-  messageResource,
-  pageKey,
-  pageResource,
-} from './twilio/resources';
+import { decodeResource } from './twilio/decode';
+import { CALL_FIELDS, callResource, DATE_FIELDS, MESSAGE_FIELDS, messageResource } from './twilio/resources';
 import { issueToError } from './validate';
 
 /**
@@ -97,34 +88,25 @@ const messageOf = (input: Readonly<Record<string, unknown>>) =>
     }),
   );
 
-/** The example Call, as Twilio answers it. */
-const exampleCall = () =>
-  callResource({
-    accountSid: ACCOUNT,
-    to: '+14155550100',
-    from: '+15005550006',
-    now: NOW,
-    sid: `CA${'0123456789abcdef'.repeat(2)}`,
-  });
-/** The example Message, as Twilio answers it. */
-const exampleMessage = () =>
-  messageResource({
-    accountSid: ACCOUNT,
-    to: '+14155550100',
-    from: '+15005550006',
-    body: 'Hello from the gateway',
-    mediaUrls: [],
-    now: NOW,
-    sid: `SM${'0123456789abcdef'.repeat(2)}`,
-  });
-
-/** A resource as the gateway answers it: Twilio's shape (twilio/resources.ts), decoded. */
+/** A created resource as the gateway answers it: Twilio's shape (twilio/resources.ts), decoded. */
 function resourceSchema(resource: Resource): Schema {
-  const example = decodeResource(resource, resource === 'Calls' ? exampleCall() : exampleMessage());
+  const example =
+    resource === 'Calls'
+      ? decodeResource(
+          'Calls',
+          callResource({
+            accountSid: ACCOUNT,
+            to: '+14155550100',
+            from: '+15005550006',
+            now: NOW,
+            sid: `CA${'0123456789abcdef'.repeat(2)}`,
+          }),
+        )
+      : messageOf({ to: '+14155550100', from: '+15005550006', body: 'Hello from the gateway' });
   const fields = RESOURCE_FIELDS[resource];
   return {
     type: 'object',
-    description: `A ${resource === 'Calls' ? 'Call' : 'Message'} as Twilio answers it: camelCase keys, ISO-8601 dates; every field listed is present (null when Twilio left it out).`,
+    description: `The ${resource === 'Calls' ? 'Call' : 'Message'} Twilio created: camelCase keys, ISO-8601 dates; every field listed is present (null when Twilio left it out).`,
     properties: Object.fromEntries(
       fields.map((key) => [
         camel(key),
@@ -140,80 +122,6 @@ function resourceSchema(resource: Resource): Schema {
   };
 }
 
-const NOUN: Readonly<Record<Resource, string>> = { Messages: 'Message', Calls: 'Call' };
-const uriOrNull = { type: ['string', 'null'] };
-
-/** A list page as the gateway answers it (twilio/decode.ts: decodePage): the records and Twilio's paging. */
-function pageSchema(resource: Resource): Schema {
-  const key = pageKey(resource);
-  const page = pageResource({
-    accountSid: ACCOUNT,
-    resource,
-    records: [resource === 'Calls' ? exampleCall() : exampleMessage()],
-    filters: [['To', '+14155550100']],
-    page: 0,
-    pageSize: 1,
-    nextPageToken: `PA${resource === 'Calls' ? 'CA' : 'SM'}${'0123456789abcdef'.repeat(2)}`,
-  });
-  return {
-    type: 'object',
-    description: `A page of ${resource}, newest first, with Twilio's paging camelCased. For the next page, send the same input with pageToken = nextPageToken and page = page + 1; nextPageToken is null on the last page.`,
-    properties: {
-      [key]: { type: 'array', items: ref(NOUN[resource] as string) },
-      page: { type: 'integer', minimum: 0 },
-      pageSize: { type: 'integer', minimum: 1 },
-      start: { type: 'integer', minimum: 0 },
-      end: { type: 'integer', minimum: 0 },
-      uri: { type: 'string', description: "This page's path on Twilio's API." },
-      firstPageUri: { type: 'string' },
-      nextPageUri: uriOrNull,
-      previousPageUri: uriOrNull,
-      nextPageToken: { type: ['string', 'null'], description: 'Give it as pageToken for the next page.' },
-      previousPageToken: { type: ['string', 'null'], description: 'Give it as pageToken for the previous page.' },
-    },
-    required: [
-      key,
-      'page',
-      'pageSize',
-      'start',
-      'end',
-      'uri',
-      'firstPageUri',
-      'nextPageUri',
-      'previousPageUri',
-      'nextPageToken',
-      'previousPageToken',
-    ],
-    examples: [decodePage(resource, page)],
-  };
-}
-
-/** What a delete answers (Twilio's 204 has no body). */
-const deletedSchema: Schema = {
-  type: 'object',
-  description: 'The record was deleted (Twilio answered 204).',
-  properties: { sid: { type: 'string', pattern: sidPattern('SM|MM|CA').source }, deleted: { const: true } },
-  required: ['sid', 'deleted'],
-  examples: [{ sid: `SM${'0123456789abcdef'.repeat(2)}`, deleted: true }],
-};
-
-/** What a block answers in `contextWrites.to`, by its action: the record, a page of records, or a deletion. */
-function answerOf(block: Block): { readonly schema: string; readonly what: string } {
-  const noun = NOUN[block.resource] as string;
-  switch (block.action) {
-    case 'create':
-      return { schema: noun, what: `The ${noun.toLowerCase()} was created.` };
-    case 'fetch':
-      return { schema: noun, what: `The ${noun} as Twilio has it now.` };
-    case 'update':
-      return { schema: noun, what: `The ${noun}, updated.` };
-    case 'list':
-      return { schema: `${noun}Page`, what: `A page of ${block.resource}.` };
-    case 'delete':
-      return { schema: 'Deleted', what: `The ${noun} was deleted.` };
-  }
-}
-
 const successEnvelope = (resource: Schema): Schema => ({
   type: 'object',
   properties: {
@@ -222,10 +130,8 @@ const successEnvelope = (resource: Schema): Schema => ({
   },
   required: ['callback', 'contextWrites'],
 });
-/** The success envelope of any block: a Message or a Call, a page of them, or a deletion. */
-const SENT = successEnvelope({
-  oneOf: [ref('Message'), ref('Call'), ref('MessagePage'), ref('CallPage'), ref('Deleted')],
-});
+/** The success envelope of any block: a Message or a Call. */
+const SENT = successEnvelope({ oneOf: [ref('Message'), ref('Call')] });
 
 const errorEnvelope: Schema = {
   type: 'object',
@@ -556,11 +462,7 @@ const headersOf = (status: string, more: readonly string[] = []) =>
 
 const errorExample = (to: string) => ({ callback: 'error', contextWrites: { to } });
 
-/** A documented string framed for another operation (`Unable to fetch record: …`), as the gateway frames it. */
-const reframe = (text: string, unable: string | undefined) =>
-  unable === undefined ? text : text.replace(/^(\[HTTP \d+\] Unable to) create record:/, `$1 ${unable}:`);
-
-const errorResponses = (docs: Readonly<Record<string, ErrorDoc>>, unable?: string) =>
+const errorResponses = (docs: Readonly<Record<string, ErrorDoc>>) =>
   Object.fromEntries(
     Object.entries(docs).map(([status, [description, example]]) => [
       status,
@@ -571,10 +473,10 @@ const errorResponses = (docs: Readonly<Record<string, ErrorDoc>>, unable?: strin
           'application/json': {
             schema: ref('ErrorEnvelope'),
             ...(typeof example === 'string'
-              ? { example: errorExample(reframe(example, unable)) }
+              ? { example: errorExample(example) }
               : {
                   examples: Object.fromEntries(
-                    Object.entries(example).map(([name, to]) => [name, { value: errorExample(reframe(to, unable)) }]),
+                    Object.entries(example).map(([name, to]) => [name, { value: errorExample(to) }]),
                   ),
                 }),
           },
@@ -620,15 +522,7 @@ interface Route {
   readonly ownErrors?: Readonly<Record<string, ErrorDoc>>;
   /** True when a caller key is asked for (on a Worker with API_KEYS); 'optional' when the route answers without one too. */
   readonly keyed?: boolean | 'optional';
-  /** How its failures are framed, when not `create record` (`fetch record`, `fetch page`…). */
-  readonly unable?: string;
 }
-
-/** The 404 of a block that names a record or lists them. */
-// biome-ignore format: one line per status, as the table reads
-const RECORD_404: Readonly<Record<string, ErrorDoc>> = {
-  404: ["Twilio's 20404: no such Message or Call (an unknown or deleted SID), or the account SID is not AC + 32 hex digits or unknown to Twilio; or no such route.", twilioError(404, 20404, `The requested resource /2010-04-01/Accounts/${ACCOUNT}/Messages/SM${'0123456789abcdef'.repeat(2)}.json was not found`).reframed('fetch record').text],
-};
 
 const SEND_ERRORS = ['400', '401', '403', '404', '409', '413', '415', '422', '429', '4XX', '500', '501', '502', '504'];
 
@@ -752,20 +646,104 @@ const formValues = {
 };
 
 /** The routes of the Worker. A new route is one entry here. */
+/** What the status receiver answers of its own (routes/status.ts). */
+// biome-ignore format: one line per status, as the table reads
+const STATUS_ERRORS: Readonly<Record<string, ErrorDoc>> = {
+  400: ['A validly signed callback that names no message or call status (a recording callback, say).', gatewayRefusal(400, 'The callback names no message or call status').text],
+  403: ["X-Twilio-Signature is missing or wrong, or the callback names another account than TWILIO_ACCOUNT_SID: nothing is recorded.", gatewayRefusal(403, 'The X-Twilio-Signature is missing or wrong').text],
+  413: ['The body is over 64 KB.', '[HTTP 413] Refused by the gateway: The request body is over 64 KB'],
+  429: ["Too many refused callbacks from this IP (the rate limit), with Retry-After.", RATE_LIMITED],
+};
+
+/** Twilio's status callbacks: POST, or GET for StatusCallbackMethod=GET (routes/status.ts; README "Status callbacks"). */
+const statusRoutes = (['post', 'get'] as const).map(
+  (method): Route => ({
+    method,
+    path: '/twilio/status',
+    operationId: method === 'post' ? 'statusCallback' : 'statusCallbackGet',
+    summary: method === 'post' ? "Twilio's status callbacks" : "Twilio's status callbacks (StatusCallbackMethod=GET)",
+    description:
+      "Where Twilio reports a message's or a call's status (TRACK_STATUS gives it to every send). Verified with X-Twilio-Signature under the auth token of the account it names, over the URL as received (or PUBLIC_URL with the path and query); recorded once (I-Twilio-Idempotency-Token) and in order for the reads; forwarded to the caller's statusCallback with Standard Webhooks headers. Twilio only looks at the 2xx.",
+    tags: ['status'],
+    parameters: [
+      { name: 'X-Twilio-Signature', in: 'header', required: true, schema: { type: 'string' } },
+      { name: 'I-Twilio-Idempotency-Token', in: 'header', required: false, schema: { type: 'string' } },
+      {
+        name: 'cid',
+        in: 'query',
+        required: false,
+        description: "The send's correlation id (TRACK_STATUS).",
+        schema: { type: 'string' },
+      },
+      {
+        name: 'forward',
+        in: 'query',
+        required: false,
+        description: "The caller's statusCallback, where updates are forwarded (TRACK_STATUS).",
+        schema: { type: 'string', format: 'uri' },
+      },
+      ...(method === 'get'
+        ? []
+        : [
+            {
+              name: 'bodySHA256',
+              in: 'query',
+              required: false,
+              description: 'A JSON body: its hex SHA-256.',
+              schema: { type: 'string' },
+            },
+          ]),
+    ],
+    ...(method === 'post'
+      ? {
+          bodyContent: {
+            'application/x-www-form-urlencoded': {
+              schema: {
+                type: 'object',
+                description:
+                  "Twilio's fields: MessageSid and MessageStatus, or CallSid, CallStatus and SequenceNumber; AccountSid; ErrorCode; any other.",
+                additionalProperties: { type: 'string' },
+              },
+            },
+          },
+        }
+      : {}),
+    success: {
+      description:
+        "Recorded (`recorded`: false for a retry or a status already in the history); the SID's current status.",
+      schema: {
+        type: 'object',
+        required: ['sid', 'status', 'recorded'],
+        properties: { sid: { type: 'string' }, status: { type: 'string' }, recorded: { type: 'boolean' } },
+      },
+      examples: {
+        recorded: {
+          summary: 'A delivery receipt',
+          value: { sid: `SM${'0123456789abcdef'.repeat(2)}`, status: 'delivered', recorded: true },
+        },
+      },
+    },
+    errors: ['500'],
+    ownErrors: STATUS_ERRORS,
+  }),
+);
+
 const routes: readonly Route[] = [
-  ...blocks.map((block): Route => {
-    const answer = answerOf(block);
-    return {
+  ...blocks.map(
+    (block): Route => ({
       method: 'post',
       path: `/api/Twilio/${block.name}`,
       operationId: block.name,
       summary: block.title,
-      description: `${block.description} Answers {"callback":"success"} with ${answer.what.charAt(0).toLowerCase()}${answer.what.slice(1, -1)}, or {"callback":"error"} with the documented string. With Prefer: respond-async, 202 at once and the request through the queue.`,
+      description: `${block.description} Answers {"callback":"success"} with the created ${block.resource === 'Calls' ? 'Call' : 'Message'}, or {"callback":"error"} with the documented string. With Prefer: respond-async, 202 at once and the send through the queue.`,
       tags: ['blocks'],
       parameters: [param('Prefer')],
       body: `${block.name}Request`,
       bodyExample: minimalInput(block),
-      success: { description: answer.what, schema: successEnvelope(ref(answer.schema)) },
+      success: {
+        description: `The ${block.resource === 'Calls' ? 'call' : 'message'} was created.`,
+        schema: successEnvelope(ref(block.resource === 'Calls' ? 'Call' : 'Message')),
+      },
       answers: {
         202: acceptedResponse(
           'Prefer: respond-async: accepted, after the checks a send makes before anything goes out (the caller key, credentials, the destination guard, the input); the send goes through the queue. Its record is at Location.',
@@ -773,36 +751,9 @@ const routes: readonly Route[] = [
         ),
       },
       errors: SEND_ERRORS,
-      ...(block.action === 'create' ? {} : { ownErrors: RECORD_404, unable: OPERATIONS[block.action].unable }),
       keyed: true,
-    };
-  }),
-  ...readAliases.map(([path, block]): Route => {
-    const answer = answerOf(block);
-    return {
-      method: 'get',
-      path: `/api/Twilio${path.replace(':sid', '{sid}')}`,
-      operationId: `${block.name}ByUrl`,
-      summary: `${block.title} (GET)`,
-      description: `${block.name} as a GET: ${block.action === 'list' ? "the filters and paging in the query, under the block's names" : 'the SID in the path'}. The Worker's own credentials are used (a caller key where API_KEYS is set); credentials are never taken from a URL.`,
-      tags: ['blocks'],
-      parameters: Object.values(block.fields)
-        .filter((field) => field.kind !== 'credential')
-        .map((field) => ({
-          name: field.name,
-          in: field.in ?? 'query',
-          required: field.in === 'path',
-          description: field.description,
-          schema: kinds[field.kind].jsonSchema(field),
-          example: field.example,
-        })),
-      success: { description: answer.what, schema: successEnvelope(ref(answer.schema)), headers: [] },
-      errors: ['400', '401', '429', '4XX', '500', '502', '504'],
-      ownErrors: RECORD_404,
-      unable: OPERATIONS[block.action].unable,
-      keyed: true,
-    };
-  }),
+    }),
+  ),
   {
     method: 'get',
     path: '/api/Twilio',
@@ -929,6 +880,7 @@ const routes: readonly Route[] = [
     ownErrors: RECORD_ERRORS,
     keyed: 'optional',
   },
+  ...statusRoutes,
 ];
 
 /** The caller-key schemes, as alternatives: any one of them. */
@@ -943,8 +895,7 @@ const errorDocs = (route: Route): Record<string, ErrorDoc> => {
 };
 
 function operation(route: Route): Schema {
-  const idempotent = route.keyed === true && route.method === 'post';
-  const parameters = [...(idempotent ? [param('Idempotency-Key')] : []), ...(route.parameters ?? [])];
+  const parameters = [...(route.keyed === true ? [param('Idempotency-Key')] : []), ...(route.parameters ?? [])];
   const { success } = route;
   return {
     operationId: route.operationId,
@@ -965,13 +916,13 @@ function operation(route: Route): Schema {
     responses: {
       200: {
         description: success.description,
-        headers: headersOf('200', success.headers ?? (idempotent ? ['Idempotent-Replayed'] : [])),
+        headers: headersOf('200', success.headers ?? (route.keyed === true ? ['Idempotent-Replayed'] : [])),
         content: {
           'application/json': { schema: success.schema, ...(success.examples ? { examples: success.examples } : {}) },
         },
       },
       ...route.answers,
-      ...errorResponses(errorDocs(route), route.unable),
+      ...errorResponses(errorDocs(route)),
     },
   };
 }
@@ -997,6 +948,7 @@ export function openApiDocument(): Schema {
       { name: 'blocks', description: 'One POST per block: make a call, send an SMS, send an MMS.' },
       { name: 'hooks', description: 'Webhook recipes: a SaaS webhook in, one call or message out, exactly once.' },
       { name: 'async', description: 'The records of asynchronous sends (Prefer: respond-async, HOOKS_ASYNC=true).' },
+      { name: 'status', description: "Twilio's status callbacks: verified, recorded in order, forwarded signed." },
       { name: 'meta', description: 'What the Worker offers.' },
     ],
     paths,
@@ -1005,9 +957,6 @@ export function openApiDocument(): Schema {
         ...Object.fromEntries(blocks.map((block) => [`${block.name}Request`, requestSchema(block)])),
         Message: resourceSchema('Messages'),
         Call: resourceSchema('Calls'),
-        MessagePage: pageSchema('Messages'),
-        CallPage: pageSchema('Calls'),
-        Deleted: deletedSchema,
         ErrorEnvelope: errorEnvelope,
         Descriptor: descriptorSchema,
         RequestRecord: requestRecordSchema,

@@ -1,4 +1,4 @@
-import { type Block, blocks, type Field } from './blocks';
+import { type Block, blocks, type Field, readAliases } from './blocks';
 import { toForm } from './blocks/form';
 import { kinds } from './blocks/kinds';
 import { sendSms } from './blocks/messages';
@@ -11,8 +11,17 @@ import { readRecipes } from './recipes/document';
 import { matches, renderFields, type Scope } from './recipes/template';
 import { SCHEME_HEADERS, SCHEMES, type Scheme, TOLERANCE_S } from './recipes/verify';
 import { type Resource, sidPattern } from './twilio/api';
-import { decodeResource } from './twilio/decode';
-import { CALL_FIELDS, callResource, DATE_FIELDS, MESSAGE_FIELDS, messageResource } from './twilio/resources';
+import { decodePage, decodeResource } from './twilio/decode';
+import { OPERATIONS } from './twilio/operations';
+import {
+  CALL_FIELDS,
+  callResource,
+  DATE_FIELDS,
+  MESSAGE_FIELDS,
+  messageResource,
+  pageKey,
+  pageResource,
+} from './twilio/resources';
 import { issueToError } from './validate';
 
 /**
@@ -88,25 +97,34 @@ const messageOf = (input: Readonly<Record<string, unknown>>) =>
     }),
   );
 
-/** A created resource as the gateway answers it: Twilio's shape (twilio/resources.ts), decoded. */
+/** The example Call, as Twilio answers it. */
+const exampleCall = () =>
+  callResource({
+    accountSid: ACCOUNT,
+    to: '+14155550100',
+    from: '+15005550006',
+    now: NOW,
+    sid: `CA${'0123456789abcdef'.repeat(2)}`,
+  });
+/** The example Message, as Twilio answers it. */
+const exampleMessage = () =>
+  messageResource({
+    accountSid: ACCOUNT,
+    to: '+14155550100',
+    from: '+15005550006',
+    body: 'Hello from the gateway',
+    mediaUrls: [],
+    now: NOW,
+    sid: `SM${'0123456789abcdef'.repeat(2)}`,
+  });
+
+/** A resource as the gateway answers it: Twilio's shape (twilio/resources.ts), decoded. */
 function resourceSchema(resource: Resource): Schema {
-  const example =
-    resource === 'Calls'
-      ? decodeResource(
-          'Calls',
-          callResource({
-            accountSid: ACCOUNT,
-            to: '+14155550100',
-            from: '+15005550006',
-            now: NOW,
-            sid: `CA${'0123456789abcdef'.repeat(2)}`,
-          }),
-        )
-      : messageOf({ to: '+14155550100', from: '+15005550006', body: 'Hello from the gateway' });
+  const example = decodeResource(resource, resource === 'Calls' ? exampleCall() : exampleMessage());
   const fields = RESOURCE_FIELDS[resource];
   return {
     type: 'object',
-    description: `The ${resource === 'Calls' ? 'Call' : 'Message'} Twilio created: camelCase keys, ISO-8601 dates; every field listed is present (null when Twilio left it out).`,
+    description: `A ${resource === 'Calls' ? 'Call' : 'Message'} as Twilio answers it: camelCase keys, ISO-8601 dates; every field listed is present (null when Twilio left it out).`,
     properties: Object.fromEntries(
       fields.map((key) => [
         camel(key),
@@ -122,6 +140,80 @@ function resourceSchema(resource: Resource): Schema {
   };
 }
 
+const NOUN: Readonly<Record<Resource, string>> = { Messages: 'Message', Calls: 'Call' };
+const uriOrNull = { type: ['string', 'null'] };
+
+/** A list page as the gateway answers it (twilio/decode.ts: decodePage): the records and Twilio's paging. */
+function pageSchema(resource: Resource): Schema {
+  const key = pageKey(resource);
+  const page = pageResource({
+    accountSid: ACCOUNT,
+    resource,
+    records: [resource === 'Calls' ? exampleCall() : exampleMessage()],
+    filters: [['To', '+14155550100']],
+    page: 0,
+    pageSize: 1,
+    nextPageToken: `PA${resource === 'Calls' ? 'CA' : 'SM'}${'0123456789abcdef'.repeat(2)}`,
+  });
+  return {
+    type: 'object',
+    description: `A page of ${resource}, newest first, with Twilio's paging camelCased. For the next page, send the same input with pageToken = nextPageToken and page = page + 1; nextPageToken is null on the last page.`,
+    properties: {
+      [key]: { type: 'array', items: ref(NOUN[resource] as string) },
+      page: { type: 'integer', minimum: 0 },
+      pageSize: { type: 'integer', minimum: 1 },
+      start: { type: 'integer', minimum: 0 },
+      end: { type: 'integer', minimum: 0 },
+      uri: { type: 'string', description: "This page's path on Twilio's API." },
+      firstPageUri: { type: 'string' },
+      nextPageUri: uriOrNull,
+      previousPageUri: uriOrNull,
+      nextPageToken: { type: ['string', 'null'], description: 'Give it as pageToken for the next page.' },
+      previousPageToken: { type: ['string', 'null'], description: 'Give it as pageToken for the previous page.' },
+    },
+    required: [
+      key,
+      'page',
+      'pageSize',
+      'start',
+      'end',
+      'uri',
+      'firstPageUri',
+      'nextPageUri',
+      'previousPageUri',
+      'nextPageToken',
+      'previousPageToken',
+    ],
+    examples: [decodePage(resource, page)],
+  };
+}
+
+/** What a delete answers (Twilio's 204 has no body). */
+const deletedSchema: Schema = {
+  type: 'object',
+  description: 'The record was deleted (Twilio answered 204).',
+  properties: { sid: { type: 'string', pattern: sidPattern('SM|MM|CA').source }, deleted: { const: true } },
+  required: ['sid', 'deleted'],
+  examples: [{ sid: `SM${'0123456789abcdef'.repeat(2)}`, deleted: true }],
+};
+
+/** What a block answers in `contextWrites.to`, by its action: the record, a page of records, or a deletion. */
+function answerOf(block: Block): { readonly schema: string; readonly what: string } {
+  const noun = NOUN[block.resource] as string;
+  switch (block.action) {
+    case 'create':
+      return { schema: noun, what: `The ${noun.toLowerCase()} was created.` };
+    case 'fetch':
+      return { schema: noun, what: `The ${noun} as Twilio has it now.` };
+    case 'update':
+      return { schema: noun, what: `The ${noun}, updated.` };
+    case 'list':
+      return { schema: `${noun}Page`, what: `A page of ${block.resource}.` };
+    case 'delete':
+      return { schema: 'Deleted', what: `The ${noun} was deleted.` };
+  }
+}
+
 const successEnvelope = (resource: Schema): Schema => ({
   type: 'object',
   properties: {
@@ -130,8 +222,10 @@ const successEnvelope = (resource: Schema): Schema => ({
   },
   required: ['callback', 'contextWrites'],
 });
-/** The success envelope of any block: a Message or a Call. */
-const SENT = successEnvelope({ oneOf: [ref('Message'), ref('Call')] });
+/** The success envelope of any block: a Message or a Call, a page of them, or a deletion. */
+const SENT = successEnvelope({
+  oneOf: [ref('Message'), ref('Call'), ref('MessagePage'), ref('CallPage'), ref('Deleted')],
+});
 
 const errorEnvelope: Schema = {
   type: 'object',
@@ -462,7 +556,11 @@ const headersOf = (status: string, more: readonly string[] = []) =>
 
 const errorExample = (to: string) => ({ callback: 'error', contextWrites: { to } });
 
-const errorResponses = (docs: Readonly<Record<string, ErrorDoc>>) =>
+/** A documented string framed for another operation (`Unable to fetch record: …`), as the gateway frames it. */
+const reframe = (text: string, unable: string | undefined) =>
+  unable === undefined ? text : text.replace(/^(\[HTTP \d+\] Unable to) create record:/, `$1 ${unable}:`);
+
+const errorResponses = (docs: Readonly<Record<string, ErrorDoc>>, unable?: string) =>
   Object.fromEntries(
     Object.entries(docs).map(([status, [description, example]]) => [
       status,
@@ -473,10 +571,10 @@ const errorResponses = (docs: Readonly<Record<string, ErrorDoc>>) =>
           'application/json': {
             schema: ref('ErrorEnvelope'),
             ...(typeof example === 'string'
-              ? { example: errorExample(example) }
+              ? { example: errorExample(reframe(example, unable)) }
               : {
                   examples: Object.fromEntries(
-                    Object.entries(example).map(([name, to]) => [name, { value: errorExample(to) }]),
+                    Object.entries(example).map(([name, to]) => [name, { value: errorExample(reframe(to, unable)) }]),
                   ),
                 }),
           },
@@ -522,7 +620,15 @@ interface Route {
   readonly ownErrors?: Readonly<Record<string, ErrorDoc>>;
   /** True when a caller key is asked for (on a Worker with API_KEYS); 'optional' when the route answers without one too. */
   readonly keyed?: boolean | 'optional';
+  /** How its failures are framed, when not `create record` (`fetch record`, `fetch page`…). */
+  readonly unable?: string;
 }
+
+/** The 404 of a block that names a record or lists them. */
+// biome-ignore format: one line per status, as the table reads
+const RECORD_404: Readonly<Record<string, ErrorDoc>> = {
+  404: ["Twilio's 20404: no such Message or Call (an unknown or deleted SID), or the account SID is not AC + 32 hex digits or unknown to Twilio; or no such route.", twilioError(404, 20404, `The requested resource /2010-04-01/Accounts/${ACCOUNT}/Messages/SM${'0123456789abcdef'.repeat(2)}.json was not found`).reframed('fetch record').text],
+};
 
 const SEND_ERRORS = ['400', '401', '403', '404', '409', '413', '415', '422', '429', '4XX', '500', '501', '502', '504'];
 
@@ -729,21 +835,19 @@ const statusRoutes = (['post', 'get'] as const).map(
 );
 
 const routes: readonly Route[] = [
-  ...blocks.map(
-    (block): Route => ({
+  ...blocks.map((block): Route => {
+    const answer = answerOf(block);
+    return {
       method: 'post',
       path: `/api/Twilio/${block.name}`,
       operationId: block.name,
       summary: block.title,
-      description: `${block.description} Answers {"callback":"success"} with the created ${block.resource === 'Calls' ? 'Call' : 'Message'}, or {"callback":"error"} with the documented string. With Prefer: respond-async, 202 at once and the send through the queue.`,
+      description: `${block.description} Answers {"callback":"success"} with ${answer.what.charAt(0).toLowerCase()}${answer.what.slice(1, -1)}, or {"callback":"error"} with the documented string. With Prefer: respond-async, 202 at once and the request through the queue.`,
       tags: ['blocks'],
       parameters: [param('Prefer')],
       body: `${block.name}Request`,
       bodyExample: minimalInput(block),
-      success: {
-        description: `The ${block.resource === 'Calls' ? 'call' : 'message'} was created.`,
-        schema: successEnvelope(ref(block.resource === 'Calls' ? 'Call' : 'Message')),
-      },
+      success: { description: answer.what, schema: successEnvelope(ref(answer.schema)) },
       answers: {
         202: acceptedResponse(
           'Prefer: respond-async: accepted, after the checks a send makes before anything goes out (the caller key, credentials, the destination guard, the input); the send goes through the queue. Its record is at Location.',
@@ -751,9 +855,36 @@ const routes: readonly Route[] = [
         ),
       },
       errors: SEND_ERRORS,
+      ...(block.action === 'create' ? {} : { ownErrors: RECORD_404, unable: OPERATIONS[block.action].unable }),
       keyed: true,
-    }),
-  ),
+    };
+  }),
+  ...readAliases.map(([path, block]): Route => {
+    const answer = answerOf(block);
+    return {
+      method: 'get',
+      path: `/api/Twilio${path.replace(':sid', '{sid}')}`,
+      operationId: `${block.name}ByUrl`,
+      summary: `${block.title} (GET)`,
+      description: `${block.name} as a GET: ${block.action === 'list' ? "the filters and paging in the query, under the block's names" : 'the SID in the path'}. The Worker's own credentials are used (a caller key where API_KEYS is set); credentials are never taken from a URL.`,
+      tags: ['blocks'],
+      parameters: Object.values(block.fields)
+        .filter((field) => field.kind !== 'credential')
+        .map((field) => ({
+          name: field.name,
+          in: field.in ?? 'query',
+          required: field.in === 'path',
+          description: field.description,
+          schema: kinds[field.kind].jsonSchema(field),
+          example: field.example,
+        })),
+      success: { description: answer.what, schema: successEnvelope(ref(answer.schema)), headers: [] },
+      errors: ['400', '401', '429', '4XX', '500', '502', '504'],
+      ownErrors: RECORD_404,
+      unable: OPERATIONS[block.action].unable,
+      keyed: true,
+    };
+  }),
   {
     method: 'get',
     path: '/api/Twilio',
@@ -895,7 +1026,8 @@ const errorDocs = (route: Route): Record<string, ErrorDoc> => {
 };
 
 function operation(route: Route): Schema {
-  const parameters = [...(route.keyed === true ? [param('Idempotency-Key')] : []), ...(route.parameters ?? [])];
+  const idempotent = route.keyed === true && route.method === 'post';
+  const parameters = [...(idempotent ? [param('Idempotency-Key')] : []), ...(route.parameters ?? [])];
   const { success } = route;
   return {
     operationId: route.operationId,
@@ -916,13 +1048,13 @@ function operation(route: Route): Schema {
     responses: {
       200: {
         description: success.description,
-        headers: headersOf('200', success.headers ?? (route.keyed === true ? ['Idempotent-Replayed'] : [])),
+        headers: headersOf('200', success.headers ?? (idempotent ? ['Idempotent-Replayed'] : [])),
         content: {
           'application/json': { schema: success.schema, ...(success.examples ? { examples: success.examples } : {}) },
         },
       },
       ...route.answers,
-      ...errorResponses(errorDocs(route)),
+      ...errorResponses(errorDocs(route), route.unable),
     },
   };
 }
@@ -957,6 +1089,9 @@ export function openApiDocument(): Schema {
         ...Object.fromEntries(blocks.map((block) => [`${block.name}Request`, requestSchema(block)])),
         Message: resourceSchema('Messages'),
         Call: resourceSchema('Calls'),
+        MessagePage: pageSchema('Messages'),
+        CallPage: pageSchema('Calls'),
+        Deleted: deletedSchema,
         ErrorEnvelope: errorEnvelope,
         Descriptor: descriptorSchema,
         RequestRecord: requestRecordSchema,

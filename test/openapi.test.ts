@@ -25,6 +25,16 @@ type Doc = Record<string, any>;
 
 // strictRequired is a lint that `anyOf: [{ required: [name] }]` (a required group) trips; the schema is standard.
 const ajv = new Ajv2020({ strict: true, strictRequired: false, allErrors: true });
+/** For schemas that $ref others of the document: rooted in its components (strict mode would refuse that root). */
+const loose = new Ajv2020({ strict: false, allErrors: true });
+addFormats(loose);
+
+/** The schema of what a block answers in contextWrites.to, by its action (src/openapi.ts: answerOf). */
+function answerSchema(block: Block): string {
+  const noun = block.resource === 'Calls' ? 'Call' : 'Message';
+  if (block.action === 'list') return `${noun}Page`;
+  return block.action === 'delete' ? 'Deleted' : noun;
+}
 addFormats(ajv);
 // The playground's widget, an OpenAPI extension: not a validation keyword.
 ajv.addKeyword({ keyword: 'x-widget', schemaType: 'string' });
@@ -81,6 +91,10 @@ describe('GET /openapi.json', () => {
         '/api/Twilio',
         '/openapi.json',
         ...blocks.map((b) => `/api/Twilio/${b.name}`),
+        '/api/Twilio/messages',
+        '/api/Twilio/messages/{sid}',
+        '/api/Twilio/calls',
+        '/api/Twilio/calls/{sid}',
         '/hooks/{name}',
         '/hooks',
         '/api/Twilio/requests/{id}',
@@ -142,13 +156,14 @@ describe('GET /openapi.json', () => {
           '504',
         ].sort(),
       );
-      const resource = block.resource === 'Calls' ? 'Call' : 'Message';
+      const resource = answerSchema(block);
       expect(responses['200'].content['application/json'].schema.properties.contextWrites.properties.to).toEqual({
         $ref: `#/components/schemas/${resource}`,
       });
-      // Each resource's own example (Twilio's shape, decoded) passes its schema.
-      const resourceSchema = doc.components.schemas[resource];
-      expect(ajv.validate(resourceSchema, resourceSchema.examples[0]), JSON.stringify(ajv.errors)).toBe(true);
+      // Each answer's own example (Twilio's shape, decoded) passes its schema.
+      const example = doc.components.schemas[resource].examples[0];
+      const rooted = { $ref: `#/components/schemas/${resource}`, components: doc.components };
+      expect(loose.validate(rooted, example), JSON.stringify(loose.errors)).toBe(true);
       for (const [status, response] of Object.entries<Doc>(responses)) {
         if (status.startsWith('2')) continue;
         expect(response.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ErrorEnvelope' });
@@ -230,8 +245,9 @@ describe('each request schema is derived from its block table', () => {
     expect(requestSchema('makeCall').required).toEqual(['to', 'from']);
   });
 
-  it('the smallest valid body of each block is accepted by the gateway itself', async () => {
-    for (const block of blocks) {
+  it('the smallest valid body of each block that creates is accepted by the gateway itself', async () => {
+    // The others name a record the sandbox does not have (test/lifecycle.test.ts reads and changes real ones).
+    for (const block of blocks.filter((b) => b.action === 'create')) {
       const res = await app.request(
         `/api/Twilio/${block.name}`,
         { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(minimalInput(block)) },

@@ -8,6 +8,7 @@ import { GatewayError } from './errors';
 import { guard } from './guard';
 import type { Caller } from './middleware/caller';
 import type { SandboxOptions } from './sandbox';
+import { tracked } from './status/track';
 import { callTwilio, type Upstream } from './twilio/client';
 import { framed, OPERATIONS } from './twilio/operations';
 
@@ -74,7 +75,13 @@ export async function send(block: Block, input: BlockInput, ctx: SendContext): P
     const result = await callTwilio(
       { baseUrl: twilioBaseUrl(config, ctx.continent), upstream, timeoutMs: config.TWILIO_TIMEOUT_MS },
       auth,
-      { resource: block.resource, operation, sid, params: toForm(block, input) },
+      // TRACK_STATUS: a create gives Twilio the gateway's status receiver, which keeps and forwards (status/track.ts).
+      {
+        resource: block.resource,
+        operation,
+        sid,
+        params: toForm(block, block.action === 'create' ? tracked(input, config) : input),
+      },
     );
     const trace = { status: result.status, requestId: result.requestId, attempts: result.attempts };
     return { ok: true, resource: result.resource, trace };

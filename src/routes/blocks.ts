@@ -13,6 +13,7 @@ import { identifyCaller } from '../middleware/caller';
 import { rateLimit } from '../middleware/rate-limit';
 import { respondAsync, sendOnceNamed } from '../queue';
 import { type SendContext, type SendOutcome, send } from '../send';
+import { withHistory } from '../status/merge';
 import { framed } from '../twilio/operations';
 import { issueToError, validateBlock } from '../validate';
 
@@ -48,6 +49,10 @@ export function sendContext(c: Context<AppEnv>): SendContext {
     waitUntil: waitUntilOf(c),
   };
 }
+
+/** What a block answers: a fetched Message or Call with its recorded status history (status/merge.ts). */
+const answerOf = (c: Context<AppEnv>, block: Block, resource: Record<string, unknown>) =>
+  block.action === 'fetch' ? withHistory(c.env, resource) : resource;
 
 /** The send, exactly once per Idempotency-Key when the request has one (idempotency.ts). */
 async function sendOnce(c: Context<AppEnv>, block: Block, ctx: SendContext): Promise<SendOutcome> {
@@ -138,7 +143,7 @@ for (const [path, block] of readAliases) {
     const outcome = await send(block, queryInput(c, block, parse), sendContext(c));
     if (!outcome.ok) throw outcome.error;
     c.set('twilio', outcome.trace);
-    return success(c, outcome.resource);
+    return success(c, await answerOf(c, block, outcome.resource));
   });
 }
 
@@ -151,6 +156,6 @@ for (const block of blocks) {
     const outcome = await sendOnce(c, block, sendContext(c));
     if (!outcome.ok) throw outcome.error;
     c.set('twilio', outcome.trace);
-    return success(c, outcome.resource);
+    return success(c, await answerOf(c, block, outcome.resource));
   });
 }

@@ -59,8 +59,17 @@ function summary(answer: unknown): string {
   const body = answer as { callback?: string; contextWrites?: { to?: unknown } } | undefined;
   const to = body?.contextWrites?.to;
   if (body?.callback === 'success' && to && typeof to === 'object') {
-    const resource = to as { sid?: string; status?: string };
-    return `${resource.sid ?? ''} ${resource.status ?? ''}`.trim();
+    const resource = to as {
+      sid?: string;
+      status?: string;
+      deleted?: boolean;
+      messages?: [];
+      calls?: [];
+      page?: number;
+    };
+    const records = resource.messages ?? resource.calls;
+    if (records) return `${records.length} ${resource.messages ? 'messages' : 'calls'} on page ${resource.page ?? 0}`;
+    return `${resource.sid ?? ''} ${resource.deleted ? 'deleted' : (resource.status ?? '')}`.trim();
   }
   return typeof to === 'string' ? to : 'not an envelope';
 }
@@ -75,7 +84,7 @@ function record(block: BlockSpec, body: Record<string, unknown>, status: number,
       'p',
       {},
       h('strong', {}, `HTTP ${status}`),
-      ` ${block.name} to ${String(body.to ?? '?')} at ${new Date().toLocaleTimeString()}`,
+      ` ${block.name} ${body.sid ? String(body.sid) : `to ${String(body.to ?? 'any')}`} at ${new Date().toLocaleTimeString()}`,
     ),
     h('p', { class: 'summary' }, summary(answer)),
     h('details', {}, h('summary', {}, 'Answer'), h('pre', { tabindex: 0 }, text)),

@@ -275,6 +275,15 @@ async function main() {
       'makeCall',
       'sendSms',
       'sendMms',
+      'getMessage',
+      'listMessages',
+      'cancelMessage',
+      'redactMessage',
+      'deleteMessage',
+      'getCall',
+      'listCalls',
+      'updateCall',
+      'deleteCall',
     ]);
     step('the page loads its blocks from /openapi.json and says it is in sandbox mode');
 
@@ -371,6 +380,24 @@ async function main() {
     await dryRuns(page);
     assert.equal(await page.locator('#inbox-list > li').count(), 4, 'a dry run sends nothing');
     step('the recipes (--var RECIPES) are listed, and a dry run shows the rendered input and the missing paths');
+
+    await page.selectOption('#block', 'getMessage');
+    await page.fill('#f-sid', sent.contextWrites.to.sid);
+    await page.click('#send');
+    const read = await shownAnswer(page, 200);
+    assert.equal(read.contextWrites.to.sid, sent.contextWrites.to.sid);
+    assert.equal(read.contextWrites.to.body, 'Hello from the browser test');
+    await page.selectOption('#block', 'listMessages');
+    await page.click('#send');
+    const listed = await shownAnswer(page, 200);
+    assert.ok(listed.contextWrites.to.messages.some((m) => m.sid === sent.contextWrites.to.sid));
+    const reads = await page.locator('#inbox-list > li').allInnerTexts();
+    assert.match(
+      reads[1],
+      new RegExp(`HTTP 200 getMessage ${sent.contextWrites.to.sid}[\\s\\S]*${sent.contextWrites.to.sid} \\w+`),
+    );
+    assert.match(reads[0], /HTTP 200 listMessages to any[\s\S]*\d+ messages on page 0/);
+    step('getMessage reads the message sent by its sid (the form asks for sid), and listMessages lists it');
 
     await page.click('#document summary');
     await page.locator('#document-text').filter({ hasText: '"openapi": "3.1.0"' }).waitFor({ timeout: 5_000 });

@@ -192,12 +192,15 @@ export async function callTwilio(
   const { operation, params } = request;
   const path = operationPath(encodeURIComponent(auth.accountSid), request.resource, operation, request.sid);
   const query = operation.params === 'query' ? params.toString() : '';
-  const headers: Record<string, string> = {
-    Authorization: authorization,
-    Accept: 'application/json',
-    'User-Agent': USER_AGENT,
-  };
-  if (operation.params === 'form') headers['Content-Type'] = 'application/x-www-form-urlencoded';
+  const form = operation.params === 'form';
+  const headers: Record<string, string> = form
+    ? {
+        Authorization: authorization,
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Accept: 'application/json',
+        'User-Agent': USER_AGENT,
+      }
+    : { Authorization: authorization, Accept: 'application/json', 'User-Agent': USER_AGENT };
   // The whole time budget, on one timer that aborts whatever is in flight: the request or the reading of its
   // body. Cleared when the exchange ends (AbortSignal.timeout cannot be, and workerd caps those per request).
   const budget = new AbortController();
@@ -206,7 +209,7 @@ export async function callTwilio(
     return await exchange(options, request, budget.signal, {
       url: options.baseUrl + path + (query ? `?${query}` : ''),
       headers,
-      body: operation.params === 'form' ? params.toString() : null,
+      body: form ? params.toString() : null,
       hide: redactor(auth, authorization),
     });
   } finally {
@@ -221,7 +224,7 @@ async function exchange(
   signal: AbortSignal,
   sent: { url: string; headers: Record<string, string>; body: string | null; hide: (text: string) => string },
 ): Promise<TwilioResult> {
-  const { upstream, timeoutMs, maxRetries = 3, sleep = scheduler, random = Math.random } = options;
+  const { upstream, timeoutMs } = options;
   const deadline = Date.now() + timeoutMs;
   const { method } = request.operation;
   // A read (GET) changes nothing: it may also be asked again after a 5xx or a network failure.
@@ -229,15 +232,6 @@ async function exchange(
   // Never follow a redirect: it would send the same request again, perhaps to another host.
   const init = { method, headers: sent.headers, body: sent.body, signal, redirect: 'manual' as const };
   let requestId: string | null = null;
-  /** Waits before another attempt, if one is allowed and fits in the budget. */
-  const again = async (attempt: number, after?: number) => {
-    if (attempt > maxRetries) return false;
-    const wait =
-      after === undefined ? random() * BASE_BACKOFF_MS * 2 ** (attempt - 1) : after + random() * RETRY_AFTER_JITTER_MS;
-    if (Date.now() + wait >= deadline) return false;
-    await sleep(wait);
-    return true;
-  };
   for (let attempt = 1; ; attempt++) {
     const fail = (error: GatewayError) => error.traced(requestId, attempt);
     let response: Response;
@@ -246,7 +240,7 @@ async function exchange(
       response = await upstream(sent.url, init);
     } catch {
       if (signal.aborted) throw fail(gatewayTimeout(timeoutMs));
-      if (read && (await again(attempt))) continue;
+      if (read && (await again(options, deadline, attempt))) continue;
       throw fail(badGateway('Twilio could not be reached'));
     }
     const id = response.headers.get('Twilio-Request-Id');
@@ -262,12 +256,27 @@ async function exchange(
       const why = err instanceof TooLarge ? `more than ${MAX_ANSWER_BYTES} bytes` : 'a body that was cut off';
       throw fail(badGateway(`Twilio answered HTTP ${response.status} with ${why}`));
     }
-    if (response.status === 429 && (await again(attempt, retryAfter(response.headers.get('Retry-After'))))) continue;
-    if (read && response.status >= 500 && (await again(attempt))) continue;
+    const after = response.status === 429 ? retryAfter(response.headers.get('Retry-After')) : undefined;
+    if (response.status === 429 && (await again(options, deadline, attempt, after))) continue;
+    if (read && response.status >= 500 && (await again(options, deadline, attempt))) continue;
     const outcome = interpret(request, response, text, sent.hide);
     if (outcome instanceof Error) throw fail(outcome);
     return { resource: outcome, status: response.status, requestId, attempts: attempt };
   }
+}
+
+/**
+ * Waits before another attempt, if one is allowed and fits in the budget: Retry-After (`after`) with a little
+ * jitter, else full-jitter exponential backoff. False when no attempt is left.
+ */
+async function again(options: ClientOptions, deadline: number, attempt: number, after?: number): Promise<boolean> {
+  const { maxRetries = 3, sleep = scheduler, random = Math.random } = options;
+  if (attempt > maxRetries) return false;
+  const wait =
+    after === undefined ? random() * BASE_BACKOFF_MS * 2 ** (attempt - 1) : after + random() * RETRY_AFTER_JITTER_MS;
+  if (Date.now() + wait >= deadline) return false;
+  await sleep(wait);
+  return true;
 }
 
 const scheduler = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -119,22 +119,44 @@ const exampleMessage = () =>
   });
 
 /** A resource as the gateway answers it: Twilio's shape (twilio/resources.ts), decoded. */
+/** What a read adds from the status callbacks received (status/merge.ts; README "Status callbacks"). */
+const TIMELINE: Schema = {
+  type: 'array',
+  description:
+    "getMessage and getCall, when the gateway received status callbacks for the SID: every status, in order (a late one marked late), with when it happened and was received. status and errorCode are then the recorded ones where further along than Twilio's answer.",
+  items: {
+    type: 'object',
+    required: ['status', 'at', 'receivedAt', 'errorCode'],
+    properties: {
+      status: { type: 'string' },
+      at: { type: 'string', format: 'date-time' },
+      receivedAt: { type: 'string', format: 'date-time' },
+      errorCode: { type: ['string', 'null'] },
+      sequence: { type: 'integer', description: "A call's SequenceNumber." },
+      late: { const: true },
+    },
+  },
+};
+
 function resourceSchema(resource: Resource): Schema {
   const example = decodeResource(resource, resource === 'Calls' ? exampleCall() : exampleMessage());
   const fields = RESOURCE_FIELDS[resource];
   return {
     type: 'object',
     description: `A ${resource === 'Calls' ? 'Call' : 'Message'} as Twilio answers it: camelCase keys, ISO-8601 dates; every field listed is present (null when Twilio left it out).`,
-    properties: Object.fromEntries(
-      fields.map((key) => [
-        camel(key),
-        key === 'sid'
-          ? { type: 'string', pattern: sidPattern(resource === 'Calls' ? 'CA' : 'SM|MM').source }
-          : DATE_FIELDS.has(key)
-            ? { type: ['string', 'null'], format: 'date-time' }
-            : {},
-      ]),
-    ),
+    properties: {
+      ...Object.fromEntries(
+        fields.map((key) => [
+          camel(key),
+          key === 'sid'
+            ? { type: 'string', pattern: sidPattern(resource === 'Calls' ? 'CA' : 'SM|MM').source }
+            : DATE_FIELDS.has(key)
+              ? { type: ['string', 'null'], format: 'date-time' }
+              : {},
+        ]),
+      ),
+      timeline: TIMELINE,
+    },
     required: fields.map(camel),
     examples: [example],
   };

@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { readConfig } from '../config';
+import { sidPattern } from '../twilio/api';
 import { forward, isPublicTarget, type Outgoing } from './forward';
 import { advances, type Ordered, rankOf } from './rank';
 import type { StatusUpdate } from './update';
@@ -70,6 +71,8 @@ const BACKOFF_MS = [30e3, 120e3, 600e3, 3600e3, 14_400e3];
 /** A forward not yet attempted is attempted by the alarm after this long, if the receiver's attempt was lost. */
 const GRACE_MS = 30e3;
 const DAY_MS = 86_400e3;
+/** The SIDs a history is kept for: messages and calls. */
+const RECORD_SID = sidPattern('SM|MM|CA');
 
 const order = (e: TimelineEntry) => [e.sequence ?? rankOf(e.status), Date.parse(e.at)] as const;
 const before = (a: TimelineEntry, b: TimelineEntry) => {
@@ -222,7 +225,7 @@ function outgoing(state: State, update: StatusUpdate, entry: TimelineEntry): Out
 /** The status history of `sid` (historyOf for the reads), or undefined: none, or no STATUS binding. */
 export async function historyOf(env: Partial<Env>, sid: string): Promise<StatusHistory | undefined> {
   const namespace = env.STATUS;
-  if (!namespace || !/^(SM|MM|CA)[0-9a-f]{32}$/i.test(sid)) return undefined;
+  if (!namespace || !RECORD_SID.test(sid)) return undefined;
   const history = await namespace.get(namespace.idFromName(sid)).history();
   return (history ?? undefined) as StatusHistory | undefined;
 }

@@ -2,6 +2,7 @@ import type { Block } from './blocks';
 import type { BlockInput } from './blocks/schema';
 import type { Config } from './config';
 import { gatewayRefusal } from './errors';
+import { OPERATIONS } from './twilio/operations';
 import { segmentCount } from './twilio/segments';
 
 /** Addresses that are not phone numbers and reach no telephone network: Voice SDK clients, app channel ids. */
@@ -73,13 +74,16 @@ function allowedTwimlUrl(url: string, hosts: readonly string[] | undefined): boo
 
 /**
  * The gateway's guard against toll fraud and SMS pumping, run after the credentials and before anything is
- * sent. With ALLOWED_DESTINATIONS, `to` (a channel address by its number) must start with one of its prefixes,
- * and a call's TwiML must stay within them: caller-supplied `twiml` is read (see twimlRefusal), and a
- * caller-supplied `url` or `fallbackUrl` must be on a host of ALLOWED_TWIML_HOSTS (TwiML from such a server,
- * or from an Application, is the account owner's). With MAX_SEGMENTS, an SMS body may not take more segments
- * (an MMS is billed per message, so its caption is not counted).
+ * sent, for every block that changes something (a read passes). With ALLOWED_DESTINATIONS, `to` (a channel
+ * address by its number) must start with one of its prefixes, and a call's TwiML must stay within them:
+ * caller-supplied `twiml` is read (see twimlRefusal), and a caller-supplied `url` or `fallbackUrl` (a create's,
+ * or updateCall's redirect of a live call) must be on a host of ALLOWED_TWIML_HOSTS (TwiML from such a server, or
+ * from an Application, is the account owner's). With MAX_SEGMENTS, an SMS body may not take more segments (an MMS
+ * is billed per message, so its caption is not counted).
  */
 export function guard(block: Block, input: BlockInput, config: Config): void {
+  // Reads change nothing: a list's `to` is a filter, not a destination.
+  if (!OPERATIONS[block.action].changes) return;
   const prefixes = config.ALLOWED_DESTINATIONS;
   if (prefixes) {
     const to = input.to;

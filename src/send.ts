@@ -70,7 +70,7 @@ export async function send(block: Block, input: BlockInput, ctx: SendContext): P
       sid === undefined ? block.resource : `${block.resource}/${sid}`,
       ctx.caller,
     );
-    if (operation.changes) guard(block, input, config);
+    guard(block, input, config);
     const upstream = config.TWILIO_MODE === 'sandbox' ? sandbox(ctx) : network;
     const result = await callTwilio(
       { baseUrl: twilioBaseUrl(config, ctx.continent), upstream, timeoutMs: config.TWILIO_TIMEOUT_MS },

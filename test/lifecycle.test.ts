@@ -636,3 +636,23 @@ describe('caller keys and the rate limit on the new routes', () => {
     expect((await send('/api/Twilio/messages', { headers: { 'X-API-Key': CALLER_KEY } })).status).toBe(200);
   });
 });
+
+describe('a read passes the guard on every path to a send', () => {
+  it('listMessages filtered by a To outside ALLOWED_DESTINATIONS, asynchronously too (queue.ts checks before queueing)', async () => {
+    const { seen } = installFakeTwilio();
+    const guarded = { ALLOWED_DESTINATIONS: '+1' };
+    const sync = await post('listMessages', { ...OWN, to: '+447700900123' }, guarded);
+    expect(sync.status).toBe(200);
+    const res = await app.request(
+      '/api/Twilio/listMessages',
+      {
+        method: 'POST',
+        headers: { 'X-API-Key': CALLER_KEY, 'Content-Type': 'application/json', Prefer: 'respond-async' },
+        body: JSON.stringify({ ...OWN, to: '+447700900123' }),
+      },
+      envWith(guarded),
+    );
+    expect(res.status, await res.clone().text()).toBe(202);
+    expect(seen).toHaveLength(1);
+  });
+});

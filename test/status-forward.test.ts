@@ -198,6 +198,25 @@ describe('forwarding to the caller (Standard Webhooks)', () => {
     'http://0x7f.1/hook',
     'http://printer/hook',
     'ftp://hooks.example.com/hook',
+    // What an attacker tries: other spellings of the same hosts.
+    'http://0.0.0.0/hook',
+    'http://[::]/hook',
+    'http://0177.0.0.1/hook',
+    'http://[::ffff:7f00:1]/hook',
+    'http://[::127.0.0.1]/hook',
+    'http://evil.example.com@127.0.0.1/hook',
+    'http://metadata.google.internal./computeMetadata/v1/',
+    'http://localhost../hook',
+    'http://127.0.0.1../hook',
+    'http://0x7f.1../hook',
+    'http://a.b.internal../hook',
+    // IPv6 outside global unicast (site-local, discard, local-use NAT64), and tunnels to an IPv4 address.
+    'http://[fec0::1]/hook',
+    'http://[100::1]/hook',
+    'http://[64:ff9b:1::a00:1]/hook',
+    'http://[2::1]/hook',
+    'http://[2002:a00:1::]/hook',
+    'http://[2001::a00:1]/hook',
   ])('a private or non-http target is never fetched: %s', async (target) => {
     expect(isPublicTarget(target)).toBe(false);
     const caught = catchForwards();
@@ -213,6 +232,9 @@ describe('forwarding to the caller (Standard Webhooks)', () => {
     'http://203.0.113.9:8080/x',
     'https://[2606:4700::1111]/x',
     'https://user:pw@hooks.example.com/x',
+    'https://hooks.example.com./x',
+    'https://[2001:4860:4860::8888]/x',
+    'http://[64:ff9b::808:808]/x',
   ])('a public http(s) target is allowed: %s', (target) => {
     expect(isPublicTarget(target)).toBe(true);
   });

@@ -29,9 +29,10 @@ function privateV6(host: string): boolean {
     const [high, low] = [Number.parseInt(mapped[1] ?? '', 16), Number.parseInt(mapped[2] ?? '', 16)];
     return privateV4([high >> 8, high & 255, low >> 8]);
   }
-  // ::, ::1 and the other ::-prefixed forms; fc00::/7 (unique local, AWS's metadata fd00:ec2::254); fe80::/10
-  // link-local; ff00::/8 multicast; 2001:db8::/32 documentation.
-  return /^(::|f[cd]|fe[89ab]|ff|2001:db8:)/.test(host);
+  // Public is global unicast only, 2000::/3 (a first group of four hex digits from 2000 to 3fff), which excludes
+  // ::, ::1, fc00::/7 (AWS's metadata fd00:ec2::254), fe80::/10, fec0::/10, ff00::/8, 100::/64 and 64:ff9b:1::/48;
+  // within it, not 2001:db8::/32 (documentation) nor the tunnels to an IPv4 address (Teredo 2001::/32, 6to4 2002::/16).
+  return !/^[23][\da-f]{3}:/.test(host) || /^(2001:(0?:|db8:)|2002:)/.test(host);
 }
 
 /**
@@ -41,14 +42,16 @@ function privateV6(host: string): boolean {
  * from a Worker; Cloudflare's own fetch does not reach private networks.
  */
 export function isPublicTarget(url: string): boolean {
-  let parsed: URL;
+  let host: string;
   try {
-    parsed = new URL(url);
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return false;
+    // Trailing dots name the same host (`localhost..`, `0x7f.1..`): parsed again without them, as the URL parser
+    // reads a host, so that a number is an IPv4 address.
+    host = new URL(`http://${parsed.hostname.replace(/\.+$/, '')}`).hostname;
   } catch {
     return false;
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return false;
-  const host = parsed.hostname.toLowerCase().replace(/\.$/, '');
   if (host.startsWith('[')) return !privateV6(host.slice(1, -1));
   const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
   if (v4) return !privateV4(v4.slice(1).map(Number));

@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { app } from '../src/app';
+import { readUpdate } from '../src/status/update';
 import { isSignedBy, type Received, signedUrl } from '../src/status/verify';
 import { bodySha256, twilioSignature } from '../src/twilio/signature';
 import { ENV_ACCOUNT, ENV_TOKEN, envWith, expectError } from './helpers';
@@ -302,6 +303,33 @@ describe('the record: in order, once', () => {
     const history = await historyFor(sid);
     expect(history?.status).toBe('delivered');
     expect(history?.timeline.map((e) => e.status)).toEqual(['queued', 'sending', 'sent', 'delivered']);
+  });
+});
+
+describe('bounded: what Twilio sends never grows a record without limit', () => {
+  it('a SID keeps at most 32 timeline entries, and its current status still moves on', async () => {
+    const sid = callSid();
+    for (let i = 0; i < 40; i++) {
+      // 40 distinct events (an unknown status is recorded too), each with a higher SequenceNumber.
+      const status = i === 39 ? 'completed' : `event-${String.fromCharCode(97 + (i % 26))}${i < 26 ? '' : 'x'}`;
+      await postCallback({ AccountSid: ENV_ACCOUNT, CallSid: sid, CallStatus: status, SequenceNumber: String(i) });
+    }
+    const history = await historyFor(sid);
+    expect(history?.timeline).toHaveLength(32);
+    expect(history?.status).toBe('completed');
+  });
+
+  it("Twilio's fields are kept for the forward up to 64, each name and value bounded", async () => {
+    const sid = messageSid();
+    const extra = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`F${String(i).padStart(2, '0')}`, 'v']));
+    const update = await readUpdate(
+      new URLSearchParams({ ...messageFields(sid, 'sent'), Long: 'x'.repeat(1025), ...extra }),
+      't'.repeat(129),
+    );
+    expect(Object.keys(update?.fields ?? {})).toHaveLength(63);
+    expect(update?.fields.Long).toBeUndefined();
+    // An idempotency token too long to keep is replaced by a digest of the fields.
+    expect(update?.token).toMatch(/^sha256:[\da-f]{64}$/);
   });
 });
 

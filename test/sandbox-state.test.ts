@@ -340,6 +340,20 @@ describe('updates and deletes: what each state allows, with Twilio’s errors', 
     expectTwilioError(await twilio(s, 'POST', `Calls/${json.sid}.json`, { Url: 'not a url' }), 400, 21205);
   });
 
+  it("parameters are checked with the block tables: the create's and UpdateCall's codes", async () => {
+    const s = setup();
+    expectTwilioError(await sms(s, { StatusCallback: 'https://bad_host.example.com/s' }), 400, 21609);
+    expectTwilioError(await sms(s, { StatusCallback: `https://e.com/${'x'.repeat(4000)}` }), 400, 21609);
+    expectTwilioError(await dial(s, { StatusCallback: HOOK, StatusCallbackEvent: ['ringing', 'bogus'] }), 400, 21626);
+    const { json } = await dial(s);
+    const update = (params: Record<string, string>) => twilio(s, 'POST', `Calls/${json.sid}.json`, params);
+    expectTwilioError(await update({ Url: 'ftp://e.com/x' }), 400, 21205);
+    expectTwilioError(await update({ Method: 'PUT', Url: VOICE }), 400, 21209);
+    expectTwilioError(await update({ StatusCallback: 'not a url' }), 400, 21609);
+    expectTwilioError(await update({ Twiml: 'x'.repeat(4001) }), 400, 20001);
+    expect((await update({ StatusCallback: HOOK, StatusCallbackMethod: 'get' })).status).toBe(200);
+  });
+
   it('delete: a call in progress or a message still sending is 20009; once over, 204 and gone', async () => {
     const s = setup();
     const call = (await dial(s)).json.sid;

@@ -1,7 +1,10 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
+import { listCalls, updateCall as updateCallBlock } from '../blocks/call-records';
 import { makeCall } from '../blocks/make-call';
+import { listMessages } from '../blocks/message-records';
 import { sendSms } from '../blocks/messages';
+import type { BlockInput } from '../blocks/schema';
 import { API_VERSION, moreInfoUrl, newSid, sidPattern } from '../twilio/api';
 import { callResource, messageResource } from '../twilio/resources';
 import { segmentCount } from '../twilio/segments';
@@ -249,7 +252,10 @@ emulator.post(`${ACCOUNT_PATH}/Calls.json`, async (c) => {
 
 for (const kind of ['Messages', 'Calls'] as const) {
   emulator.get(`${ACCOUNT_PATH}/${kind}.json`, (c) => {
-    const answer = listPage(c.env.account.accountSid, kind, new URL(c.req.url).searchParams, nowOf(c));
+    const query = new URL(c.req.url).searchParams;
+    const read = readForm(kind === 'Messages' ? listMessages : listCalls, query);
+    if ('refusal' in read) return refuse(c, read.refusal);
+    const answer = listPage(c.env.account.accountSid, kind, query, nowOf(c));
     return 'refusal' in answer ? refuse(c, answer.refusal) : c.json(answer.page);
   });
 
@@ -279,7 +285,12 @@ for (const kind of ['Messages', 'Calls'] as const) {
     if (!record) return notFound(c);
     const form = await formOf(c);
     const now = nowOf(c);
-    const refusal = kind === 'Messages' ? updateMessage(record, form, now) : updateCall(record, form, now);
+    let refusal: Refusal | undefined;
+    if (kind === 'Messages') refusal = updateMessage(record, form, now);
+    else {
+      const read = readForm(updateCallBlock, form, { sid: record.sid });
+      refusal = 'refusal' in read ? read.refusal : updateCall(record, read.input, now);
+    }
     if (refusal) return refuse(c, refusal);
     follow(c, record);
     return c.json(view(record, now));
@@ -303,39 +314,27 @@ function updateMessage(record: SandboxRecord, form: URLSearchParams, now: number
   return undefined;
 }
 
-const URL_PATTERN = /^https?:\/\/[^\s/?#]+[^\s]*$/i;
-
 /**
- * UpdateCall: `Status=completed` hangs up (a call not yet answered ends `canceled`), `Status=canceled` ends a
- * call that is queued or ringing and leaves one in progress alone, a new Url or Twiml redirects a live call;
- * StatusCallback and StatusCallbackMethod change where the rest of its callbacks go. A call that is over
- * takes no update.
+ * UpdateCall, its parameters checked by the updateCall block's table: `Status=completed` hangs up (a call not yet
+ * answered ends `canceled`), `Status=canceled` ends a call that is queued or ringing and leaves one in progress
+ * alone, a new Url or Twiml redirects a live call; StatusCallback and StatusCallbackMethod change where the rest of
+ * its callbacks go. A call that is over takes no update.
  */
-function updateCall(record: SandboxRecord, form: URLSearchParams, now: number): Refusal | undefined {
-  const status = form.get('Status');
-  if (status !== null && status !== 'completed' && status !== 'canceled') return invalid('Status', status);
-  const url = form.get('Url');
-  if (url !== null && !URL_PATTERN.test(url)) return { code: 21205, message: `Url is not a valid URL: ${url}` };
-  const callbackUrl = form.get('StatusCallback');
-  if (callbackUrl !== null && !URL_PATTERN.test(callbackUrl)) return invalid('StatusCallback', callbackUrl);
-  const method = form.get('StatusCallbackMethod')?.toUpperCase();
-  if (method !== undefined && method !== 'GET' && method !== 'POST') {
-    return { code: 21209, message: `StatusCallbackMethod is not valid: ${method}` };
-  }
+function updateCall(record: SandboxRecord, input: BlockInput, now: number): Refusal | undefined {
   const at = current(record, now);
   if (CALL_FINAL.has(at.status)) return NOT_LIVE;
-  if (callbackUrl !== null || method !== undefined) {
-    record.callback = {
-      url: callbackUrl ?? record.callback?.url ?? '',
-      method: method === 'GET' ? 'GET' : 'POST',
-      events: record.callback?.events ?? new Set(['completed']),
-    };
-    if (!record.callback.url) record.callback = undefined;
+  const callbackUrl = input.statusCallback === undefined ? undefined : String(input.statusCallback);
+  const method = input.statusCallbackMethod === undefined ? undefined : String(input.statusCallbackMethod);
+  if (callbackUrl !== undefined || method !== undefined) {
+    const url = callbackUrl ?? record.callback?.url;
+    record.callback = url
+      ? { url, method: method === 'GET' ? 'GET' : 'POST', events: record.callback?.events ?? new Set(['completed']) }
+      : undefined;
   }
   const answered = at.status === 'in-progress';
-  if (status === 'completed' || (status === 'canceled' && !answered)) {
+  if (input.status === 'completed' || (input.status === 'canceled' && !answered)) {
     endNow(record, now, { status: answered ? 'completed' : 'canceled', event: 'completed' });
-  } else if (url !== null || form.has('Twiml')) {
+  } else if (input.url !== undefined || input.twiml !== undefined) {
     record.edited = elapsed(record, now);
   }
   return undefined;

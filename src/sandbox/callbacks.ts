@@ -2,7 +2,7 @@ import { basicAuthorization } from '../twilio/encoding';
 import { rfc2822 } from '../twilio/resources';
 import { twilioSignature } from '../twilio/signature';
 import { phoneOf } from './numbers';
-import { dateAt, isKept, realAt, type SandboxRecord, type Step } from './records';
+import { dateAt, isKept, realAt, type SandboxRecord, type Step, secondsBetween } from './records';
 
 /** How long one simulated callback delivery may take. */
 export const CALLBACK_TIMEOUT_MS = 5000;
@@ -68,7 +68,7 @@ function callEvent(record: SandboxRecord, step: Step): Record<string, string> | 
   };
   if (event === 'completed') {
     const answered = record.steps.find((s) => s.event === 'answered' && s.at <= step.at);
-    const seconds = answered ? Math.round((step.at - answered.at) / 1000) : 0;
+    const seconds = answered ? secondsBetween(record, answered.at, step.at) : 0;
     params.CallDuration = String(seconds);
     params.Duration = String(Math.ceil(seconds / 60));
     params.SipResponseCode = answered ? '200' : '487';

@@ -33,11 +33,16 @@ function readerOf(block: Block): Reader {
 /**
  * Reads a Twilio form body with the block table the gateway validates with: PascalCase keys back to caller
  * names, repeated keys gathered for list fields (the first value wins otherwise), unknown keys ignored as
- * Twilio does. The block's own schema then checks it, and its first issue becomes Twilio's code and message.
+ * Twilio does; `path` holds the values of the URL path (the record's `sid`), under their caller names. The
+ * block's own schema then checks it, and its first issue becomes Twilio's code and message.
  */
-export function readForm(block: Block, form: URLSearchParams): { input: BlockInput } | { refusal: Refusal } {
+export function readForm(
+  block: Block,
+  form: URLSearchParams,
+  path: Readonly<Record<string, string>> = {},
+): { input: BlockInput } | { refusal: Refusal } {
   const { parse, keys } = readerOf(block);
-  const raw: Record<string, string | string[]> = {};
+  const raw: Record<string, string | string[]> = { ...path };
   for (const [key, value] of form) {
     const target = keys.get(key);
     if (!target) continue;

@@ -172,7 +172,13 @@ export function callSteps(): Step[] {
 // ---- what a read shows ----
 
 const date = (record: SandboxRecord, step: Step | undefined) => (step ? rfc2822(dateAt(record, step.at)) : null);
-const seconds = (ms: number) => String(Math.round(ms / S));
+
+/**
+ * Whole seconds between two moments of a record, as its dates show them (RFC 2822 has whole seconds), so that
+ * `duration` is exactly `end_time - start_time`.
+ */
+export const secondsBetween = (record: SandboxRecord, from: number, to: number) =>
+  Math.floor((record.created + to) / S) - Math.floor((record.created + from) / S);
 
 /** The resource as Twilio would show it at real time `now`: status, dates, duration and errors from the clock. */
 export function view(record: SandboxRecord, now: number): Record<string, unknown> {
@@ -196,6 +202,6 @@ export function view(record: SandboxRecord, now: number): Record<string, unknown
     ...common,
     start_time: date(record, answered),
     end_time: date(record, ended),
-    duration: ended ? seconds(answered ? ended.at - answered.at : 0) : null,
+    duration: ended ? String(answered ? secondsBetween(record, answered.at, ended.at) : 0) : null,
   };
 }

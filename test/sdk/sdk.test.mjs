@@ -272,7 +272,10 @@ describe('the official twilio SDK against npm run sandbox', () => {
     );
     assert.equal(await c.messages(message.sid).remove(), true);
     assert.equal((await refusal(c.messages(message.sid).fetch())).status, 404);
-    await c.calls(call.sid).update({ status: 'completed' });
+    await until(
+      () => c.calls(call.sid).fetch(),
+      (x) => x.status === 'completed',
+    );
     assert.equal(await c.calls(call.sid).remove(), true);
     assert.equal((await refusal(c.calls(call.sid).fetch())).code, 20404);
   });

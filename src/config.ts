@@ -95,9 +95,17 @@ const Settings = v.object({
   ),
 });
 
-/** TRACK_STATUS needs the URL Twilio is given and the secrets the forwards are signed with. */
+/**
+ * TRACK_STATUS needs the URL Twilio is given, the secrets the forwards are signed with, and (but in sandbox mode,
+ * whose emulator signs with its own token) TWILIO_AUTH_TOKEN: Twilio signs every callback with the auth token,
+ * also for sends made with an API key, so without it every callback would be refused.
+ */
 const ConfigSchema = v.pipe(
   Settings,
+  v.forward(
+    v.check((c) => !c.TRACK_STATUS || c.TWILIO_MODE === 'sandbox' || Boolean(c.TWILIO_AUTH_TOKEN)),
+    ['TWILIO_AUTH_TOKEN'],
+  ),
   v.forward(
     v.check((c) => !c.TRACK_STATUS || c.PUBLIC_URL !== undefined),
     ['PUBLIC_URL'],

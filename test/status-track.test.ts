@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../src/config';
+import { DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN } from '../src/sandbox/settings';
 import { tracked } from '../src/status/track';
+import { tokenFor } from '../src/status/verify';
 import { expectError, send } from './helpers';
 
 const SECRETS = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const TRACKING = { TRACK_STATUS: 'true', PUBLIC_URL: 'https://gw.example.com/', WEBHOOK_SECRETS: SECRETS };
 const config = (overrides: Record<string, string> = {}) =>
-  readConfig({ TRACK_STATUS: 'true', PUBLIC_URL: 'https://gw.example.com/', WEBHOOK_SECRETS: SECRETS, ...overrides });
+  readConfig({ ...TRACKING, TWILIO_AUTH_TOKEN: 'token', ...overrides });
+const API_KEY_ONLY = { TWILIO_AUTH_TOKEN: '', TWILIO_API_KEY_SID: `SK${'1'.repeat(32)}`, TWILIO_API_KEY_SECRET: 'k' };
 const sms = { to: '+14155550100', from: '+15005550006', body: 'hi' };
 
 describe('TRACK_STATUS: the callback URL Twilio is given', () => {
@@ -57,6 +61,8 @@ describe('TRACK_STATUS: the callback URL Twilio is given', () => {
     ['WEBHOOK_SECRETS', { WEBHOOK_SECRETS: 'not-a-whsec-secret' }],
     ['PUBLIC_URL', { PUBLIC_URL: 'https://gw.example.com/?q=1' }],
     ['STATUS_RETENTION_DAYS', { STATUS_RETENTION_DAYS: '0' }],
+    // Twilio signs every callback with the auth token, also for sends made with an API key.
+    ['TWILIO_AUTH_TOKEN', API_KEY_ONLY],
   ])('TRACK_STATUS with a missing or bad %s is a configuration error naming it', async (name, overrides) => {
     const answer = await send(
       '/api/Twilio/sendSms',
@@ -69,5 +75,14 @@ describe('TRACK_STATUS: the callback URL Twilio is given', () => {
       },
     );
     expectError(answer, 500, `Gateway configuration error: invalid ${name}`);
+  });
+
+  it("sandbox mode needs no TWILIO_AUTH_TOKEN: the emulator signs with the demo token, which the receiver holds", () => {
+    const sandbox = { ...TRACKING, TWILIO_MODE: 'sandbox' };
+    expect(readConfig(sandbox).TRACK_STATUS).toBe(true);
+    expect(readConfig({ ...sandbox, TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`, ...API_KEY_ONLY }).TRACK_STATUS).toBe(
+      true,
+    );
+    expect(tokenFor(readConfig(sandbox), DEMO_ACCOUNT_SID)).toBe(DEMO_AUTH_TOKEN);
   });
 });

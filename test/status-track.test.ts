@@ -77,7 +77,7 @@ describe('TRACK_STATUS: the callback URL Twilio is given', () => {
     expectError(answer, 500, `Gateway configuration error: invalid ${name}`);
   });
 
-  it("sandbox mode needs no TWILIO_AUTH_TOKEN: the emulator signs with the demo token, which the receiver holds", () => {
+  it('sandbox mode needs no TWILIO_AUTH_TOKEN: the emulator signs with the demo token, which the receiver holds', () => {
     const sandbox = { ...TRACKING, TWILIO_MODE: 'sandbox' };
     expect(readConfig(sandbox).TRACK_STATUS).toBe(true);
     expect(readConfig({ ...sandbox, TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`, ...API_KEY_ONLY }).TRACK_STATUS).toBe(

@@ -374,14 +374,17 @@ describe('updates and deletes: what each state allows, with Twilio’s errors', 
     expect((await twilio(s, 'GET', 'Messages.json')).json.messages).toEqual([]);
   });
 
-  it('redact: Body="" empties the body at any status; any other Body is refused', async () => {
+  it('redact: Body="" empties the body; another Body, another Status, both or neither are 30400', async () => {
     const s = setup();
     const { json } = await sms(s, { Body: 'my secret code 1234' });
     s.at(10_000);
     const redacted = await twilio(s, 'POST', `Messages/${json.sid}.json`, { Body: '' });
     expect(redacted.json).toMatchObject({ body: '', status: 'delivered', date_updated: rfc(10_000) });
     expect((await fetchRecord(s, 'Messages', json.sid)).json.body).toBe('');
-    expectTwilioError(await twilio(s, 'POST', `Messages/${json.sid}.json`, { Body: 'new text' }), 400, 20001);
+    const update = (params: Record<string, string>) => twilio(s, 'POST', `Messages/${json.sid}.json`, params);
+    for (const params of [{ Body: 'new text' }, { Status: 'sent' }, { Body: '', Status: 'canceled' }, {}]) {
+      expectTwilioError(await update(params), 400, 30400, 'Parameters are not valid');
+    }
   });
 
   it('cancel: only a scheduled message (Messaging Service, SendAt 5 min to 35 days ahead); else 30409', async () => {

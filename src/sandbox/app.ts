@@ -134,10 +134,6 @@ const NOT_COMPLETE: Refusal = {
   message: 'Cannot delete this resource before it is complete',
   status: 409,
 };
-const invalid = (name: string, value: string): Refusal => ({
-  code: 20001,
-  message: `Invalid value for parameter '${name}': ${value.length > 64 ? `${value.slice(0, 64)}…` : value}`,
-});
 
 const SIDS: { readonly [K in Kind]: RegExp } = { Messages: sidPattern('SM|MM'), Calls: sidPattern('CA') };
 
@@ -297,20 +293,23 @@ for (const kind of ['Messages', 'Calls'] as const) {
   });
 }
 
-/** UpdateMessage: `Status=canceled` cancels a scheduled message; `Body=""` redacts the body. */
+/** Twilio's answer to an UpdateMessage body it cannot use: neither or both of Body and Status, or other values. */
+const MESSAGE_UPDATE_INVALID: Refusal = { code: 30400, message: 'Parameters are not valid' };
+
+/** UpdateMessage: `Status=canceled` cancels a scheduled message; `Body=""` redacts the body; one of them only. */
 function updateMessage(record: SandboxRecord, form: URLSearchParams, now: number): Refusal | undefined {
   const status = form.get('Status');
   const body = form.get('Body');
-  if (status !== null && status !== 'canceled') return invalid('Status', status);
-  if (body !== null && body !== '') return invalid('Body', body);
+  if ((status === null) === (body === null)) return MESSAGE_UPDATE_INVALID;
   if (status !== null) {
+    if (status !== 'canceled') return MESSAGE_UPDATE_INVALID;
     if (current(record, now).status !== 'scheduled') return NOT_CANCELABLE;
     endNow(record, now, { status: 'canceled' });
+    return undefined;
   }
-  if (body !== null) {
-    (record.resource as { body: string }).body = '';
-    record.edited = elapsed(record, now);
-  }
+  if (body !== '') return MESSAGE_UPDATE_INVALID;
+  (record.resource as { body: string }).body = '';
+  record.edited = elapsed(record, now);
   return undefined;
 }
 

@@ -1,10 +1,12 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { env } from 'cloudflare:workers';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { app } from '../src/app';
 import { readUpdate } from '../src/status/update';
 import { isSignedBy, type Received, signedUrl } from '../src/status/verify';
 import { bodySha256, twilioSignature } from '../src/twilio/signature';
-import { ENV_ACCOUNT, ENV_TOKEN, envWith, expectError } from './helpers';
+import { installFakeTwilio } from './fake-twilio';
+import { captureLogs, ENV_ACCOUNT, ENV_TOKEN, envWith, expectError, post } from './helpers';
 import {
   callSid,
   GATEWAY,
@@ -330,6 +332,37 @@ describe('bounded: what Twilio sends never grows a record without limit', () => 
     expect(update?.fields.Long).toBeUndefined();
     // An idempotency token too long to keep is replaced by a digest of the fields.
     expect(update?.token).toMatch(/^sha256:[\da-f]{64}$/);
+  });
+});
+
+describe('the reads merge the history', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("getMessage: the recorded status and timeline over Twilio's lagging answer", async () => {
+    const sid = messageSid();
+    await postCallback(messageFields(sid, 'delivered'));
+    installFakeTwilio();
+    const { status, json } = await post('getMessage', { sid });
+    expect(status).toBe(200);
+    expect(json.contextWrites.to).toMatchObject({ sid, status: 'delivered', timeline: [{ status: 'delivered' }] });
+  });
+
+  it("a failing status store: Twilio's answer without the history, and nothing of the failure logged", async () => {
+    const sid = messageSid();
+    await postCallback(messageFields(sid, 'delivered'));
+    const failing = {
+      idFromName: (name: string) => env.STATUS.idFromName(name),
+      get: () => ({ history: () => Promise.reject(new Error(`store down for ${ENV_TOKEN}`)) }),
+    };
+    installFakeTwilio();
+    const logs = captureLogs();
+    const { status, json } = await post('getMessage', { sid }, { STATUS: failing as unknown as string });
+    expect(status).toBe(200);
+    expect(json.contextWrites.to).toMatchObject({ sid, accountSid: ENV_ACCOUNT, status: 'queued' });
+    expect(json.contextWrites.to).not.toHaveProperty('timeline');
+    expect(logs).toContain('{"statusHistory":"unavailable","error":"Error"}');
+    expect(logs.join('\n')).not.toContain(ENV_TOKEN);
+    expect(logs.join('\n')).not.toContain('store down');
   });
 });
 

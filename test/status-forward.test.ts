@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { verifySignature } from '../src/recipes/verify';
 import { isPublicTarget, signatureHeader } from '../src/status/forward';
 import { MAX_FORWARD_ATTEMPTS } from '../src/status/store';
-import { historyFor, messageFields, messageSid, postCallback, RECEIVER, storeOf } from './status-helpers';
+import { readUpdate } from '../src/status/update';
+import { ENV_ACCOUNT } from './helpers';
+import { callSid, historyFor, messageFields, messageSid, postCallback, RECEIVER, storeOf } from './status-helpers';
 
 /** The Worker's WEBHOOK_SECRETS in the tests (vitest.config.ts): Standard Webhooks' own test secret. */
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -244,5 +246,39 @@ describe('forwarding to the caller (Standard Webhooks)', () => {
     await postCallback(messageFields(messageSid(), 'sent'), { url: tracked('https://me:s3cret@hooks.example.com/x') });
     expect(caught[0]?.url).toBe('https://hooks.example.com/x');
     expect(caught[0]?.headers.get('authorization')).toBe(`Basic ${btoa('me:s3cret')}`);
+  });
+});
+
+describe("bounded: the outbox of updates waiting for the caller's URL", () => {
+  /** The largest fields a 64 KB callback carries, as JSON: values of control characters, 3 bytes each in the form
+   *  (`%01`) and 6 in JSON (`\u0001`). */
+  const padding = (from: number, count: number) =>
+    Object.fromEntries(Array.from({ length: count }, (_, i) => [`P${from + i}`, '\u0001'.repeat(1024)]));
+  const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
+
+  it("an update keeps at most 8 KB of Twilio's fields (as JSON, UTF-8), taking those that fit", async () => {
+    const fields = { ...messageFields(messageSid(), 'sent'), ...padding(0, 19), Z: 'last' };
+    expect(new URLSearchParams(fields).toString().length).toBeLessThan(64 * 1024);
+    const update = await readUpdate(new URLSearchParams(fields), null);
+    expect(bytes(update?.fields)).toBeLessThanOrEqual(8 * 1024);
+    expect(update?.fields).toMatchObject({ MessageStatus: 'sent', Z: 'last' });
+    // Multi-byte text counts in UTF-8 bytes: 1024 × '€' is 3 KB.
+    const euros = await readUpdate(new URLSearchParams({ ...fields, P0: '€'.repeat(1024) }), null);
+    expect(bytes(euros?.fields)).toBeLessThanOrEqual(8 * 1024);
+  });
+
+  it("32 of the largest updates held for a failing caller URL stay far under a Durable Object's 2 MB value", async () => {
+    catchForwards(() => new Response(null, { status: 500 }));
+    const sid = callSid();
+    for (let i = 0; i < 33; i++) {
+      const fields = { AccountSid: ENV_ACCOUNT, CallSid: sid, CallStatus: 'ringing', SequenceNumber: String(i) };
+      const answer = await postCallback({ ...fields, ...padding(0, 19) }, { url: tracked() });
+      expect(answer.status).toBe(200);
+    }
+    const stored = await runInDurableObject(storeOf(sid), (_, state) =>
+      state.storage.get<{ outbox: unknown[] }>('state'),
+    );
+    expect(stored?.outbox).toHaveLength(32);
+    expect(bytes(stored)).toBeLessThan(512 * 1024);
   });
 });

@@ -38,6 +38,13 @@ const Callback = v.union([
 
 /** At most this many of Twilio's fields are kept for the forward, each name and value bounded. */
 const MAX_FIELDS = 64;
+/**
+ * And at most this many bytes of them as JSON (UTF-8): a store's outbox holds up to 32 updates in one stored
+ * value, so 32 of the largest stay near 250 KB, far under a Durable Object's 2 MB. Twilio's own fields take
+ * 1 to 2 KB.
+ */
+const MAX_FIELDS_BYTES = 8192;
+const utf8 = new TextEncoder();
 const TOKEN = /^[\x21-\x7e]{1,128}$/;
 
 /** The callback's fields as a status update; undefined when it names no message or call status. */
@@ -46,8 +53,14 @@ export async function readUpdate(params: URLSearchParams, token: string | null):
   const parsed = v.safeParse(Callback, all);
   if (!parsed.success) return undefined;
   const fields: Record<string, string> = {};
+  // `{}`, then `"name":"value"` and a comma for each field kept; a field that does not fit is left out.
+  let bytes = 2;
   for (const [name, value] of Object.entries(all).slice(0, MAX_FIELDS)) {
-    if (name.length <= 64 && value.length <= 1024) fields[name] = value;
+    if (name.length > 64 || value.length > 1024) continue;
+    const size = utf8.encode(JSON.stringify(name) + JSON.stringify(value)).length + 2;
+    if (bytes + size > MAX_FIELDS_BYTES) continue;
+    fields[name] = value;
+    bytes += size;
   }
   const cb = parsed.output;
   const timestamp = 'Timestamp' in cb && cb.Timestamp ? Date.parse(cb.Timestamp) : Number.NaN;

@@ -2,6 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { app } from '../src/app';
+import { advances } from '../src/status/rank';
 import { readUpdate } from '../src/status/update';
 import { isSignedBy, type Received, signedUrl } from '../src/status/verify';
 import { bodySha256, twilioSignature } from '../src/twilio/signature';
@@ -264,6 +265,34 @@ describe('the record: in order, once', () => {
     await postCallback(messageFields(other, 'delivered'));
     await postCallback(messageFields(other, 'read', { EventType: 'READ' }));
     expect((await historyFor(other))?.status).toBe('read');
+  });
+
+  it.each([
+    ['failed', '30008'],
+    ['undelivered', '30003'],
+  ])(
+    'read follows only delivered (FACTS.md): %s stays, read is kept in the timeline, marked late',
+    async (final, code) => {
+      const sid = messageSid();
+      await postCallback(messageFields(sid, final, { ErrorCode: code }));
+      const read = await postCallback(messageFields(sid, 'read', { EventType: 'READ' }));
+      expect(read.json).toEqual({ sid, status: final, recorded: true });
+      const history = await historyFor(sid);
+      expect(history).toMatchObject({ status: final, errorCode: code });
+      expect(history?.timeline.map((e) => [e.status, e.late ?? false])).toEqual([
+        [final, false],
+        ['read', true],
+      ]);
+    },
+  );
+
+  it('the order itself: read moves on from delivered and from before it (overtaking), never from another final status', () => {
+    expect(advances({ status: 'delivered' }, { status: 'read' })).toBe(true);
+    expect(advances({ status: 'sent' }, { status: 'read' })).toBe(true);
+    for (const final of ['failed', 'undelivered', 'canceled', 'partially_delivered', 'read']) {
+      expect(advances({ status: final }, { status: 'read' })).toBe(false);
+    }
+    expect(advances({ status: 'read' }, { status: 'delivered' })).toBe(false);
   });
 
   it('the same status under another token is a duplicate: one timeline entry', async () => {

@@ -1,7 +1,8 @@
 /**
  * The order of statuses (../shared/twilio/FACTS.md, "Status callbacks"): callbacks may arrive late or out of
  * order, and a record never moves backwards. Messages: queued < sending < sent < a final status (delivered,
- * undelivered, failed, …) < read. Calls: queued < initiated < ringing < in-progress < a final status; their
+ * undelivered, failed, …); `read` comes after delivered only (a read overtaking its delivered moves on from
+ * sent too), never after failed or undelivered. Calls: queued < initiated < ringing < in-progress < a final status; their
  * progress events carry a SequenceNumber, which orders them when both sides have one.
  */
 
@@ -25,7 +26,7 @@ const RANKS: Readonly<Record<string, number>> = {
   read: 6,
 };
 
-/** The rank of the final statuses: once there, only `read` follows. */
+/** The rank of the final statuses: once there, only `read` follows, and only `delivered`. */
 const FINAL = 5;
 
 /** A status's rank; an unknown one ranks lowest (recorded, but it never replaces a known status). */
@@ -38,13 +39,13 @@ export interface Ordered {
 }
 
 /**
- * Whether `next` moves a record that stands at `current` forwards. A final status is never left (but for
- * `read`); otherwise a higher SequenceNumber wins when both have one, else the higher rank.
+ * Whether `next` moves a record that stands at `current` forwards. A final status is never left (but
+ * `delivered` for `read`); otherwise a higher SequenceNumber wins when both have one, else the higher rank.
  */
 export function advances(current: Ordered | undefined, next: Ordered): boolean {
   if (!current) return true;
   const [from, to] = [rankOf(current.status), rankOf(next.status)];
-  if (from >= FINAL && to <= FINAL) return false;
+  if (from >= FINAL) return current.status === 'delivered' && next.status === 'read';
   if (current.sequence !== undefined && next.sequence !== undefined) return next.sequence > current.sequence;
   return to > from;
 }

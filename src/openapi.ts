@@ -838,7 +838,7 @@ const statusRoutes = (['post', 'get'] as const).map(
       : {}),
     success: {
       description:
-        "Recorded (`recorded`: false for a retry or a status already in the history); the SID's current status.",
+        "Recorded (`recorded`: false for a retry, a status already in the history, or a late one the full timeline had no room for); the SID's current status.",
       schema: {
         type: 'object',
         required: ['sid', 'status', 'recorded'],

@@ -350,6 +350,26 @@ describe('bounded: what Twilio sends never grows a record without limit', () => 
     expect(history?.status).toBe('completed');
   });
 
+  it('a late callback dropped because the timeline is full is answered recorded: false, still 200', async () => {
+    const sid = callSid();
+    const event = (status: string, sequence: number) => ({
+      AccountSid: ENV_ACCOUNT,
+      CallSid: sid,
+      CallStatus: status,
+      SequenceNumber: String(sequence),
+    });
+    for (let i = 1; i <= 32; i++) await postCallback(event('ringing', i));
+    const dropped = await postCallback(event('initiated', 0));
+    expect(dropped.status).toBe(200);
+    expect(dropped.json).toEqual({ sid, status: 'ringing', recorded: false });
+    const history = await historyFor(sid);
+    expect(history?.timeline).toHaveLength(32);
+    expect(history?.timeline.some((e) => e.status === 'initiated')).toBe(false);
+    // One that moves the record on is recorded (its status is current) though the timeline has no room for it.
+    const moves = await postCallback(event('completed', 33));
+    expect(moves.json).toEqual({ sid, status: 'completed', recorded: true });
+  });
+
   it("Twilio's fields are kept for the forward up to 64, each name and value bounded", async () => {
     const sid = messageSid();
     const extra = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`F${String(i).padStart(2, '0')}`, 'v']));

@@ -36,7 +36,10 @@ export interface Tracking {
 
 /** The receiver's answer about one callback. */
 export interface Recorded {
-  /** False for a duplicate: a retry of a recorded event (same token), or a status already in the history. */
+  /**
+   * False when nothing was kept: a retry of a recorded event (same token), a status already in the history, or
+   * a late status the full timeline (MAX_TIMELINE) had no room for. Twilio gets a 2xx either way.
+   */
   readonly recorded: boolean;
   readonly status: string;
   /** Updates wait to be forwarded. */
@@ -114,7 +117,8 @@ export class StatusStore extends DurableObject<Env> {
     };
     const moves = history.timeline.length === 0 || advances(state.current, update);
     const seen = history.timeline.some((e) => e.status === entry.status && e.sequence === entry.sequence);
-    if (!seen && history.timeline.length < MAX_TIMELINE) {
+    const kept = !seen && history.timeline.length < MAX_TIMELINE;
+    if (kept) {
       history.timeline.push(moves ? entry : { ...entry, late: true });
       history.timeline.sort(before);
     }
@@ -129,7 +133,7 @@ export class StatusStore extends DurableObject<Env> {
     state.expires = now + readConfig(this.env).STATUS_RETENTION_DAYS * DAY_MS;
     this.state = state;
     await this.save(state);
-    return { recorded: moves || !seen, status: state.history.status, pending: state.outbox.length > 0 };
+    return { recorded: moves || kept, status: state.history.status, pending: state.outbox.length > 0 };
   }
 
   /** The history, or null when this SID has none. */

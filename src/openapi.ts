@@ -620,7 +620,7 @@ interface Route {
   readonly summary: string;
   readonly description: string;
   readonly tags: readonly string[];
-  /** Path, query and header parameters, besides the Idempotency-Key of a route with `keyed: true`. */
+  /** Path, query and header parameters, besides the Idempotency-Key of a keyed POST (but a read block's). */
   readonly parameters?: readonly Schema[];
   /** The name of the request body schema in components (JSON). */
   readonly body?: string;
@@ -644,6 +644,8 @@ interface Route {
   readonly keyed?: boolean | 'optional';
   /** How its failures are framed, when not `create record` (`fetch record`, `fetch page`…). */
   readonly unable?: string;
+  /** False for a keyed POST that takes no Idempotency-Key (a read block). */
+  readonly idempotent?: false;
 }
 
 /** The 404 of a block that names a record or lists them. */
@@ -653,6 +655,8 @@ const RECORD_404: Readonly<Record<string, ErrorDoc>> = {
 };
 
 const SEND_ERRORS = ['400', '401', '403', '404', '409', '413', '415', '422', '429', '4XX', '500', '501', '502', '504'];
+/** A read block's: no Idempotency-Key (409, 422) nor queue (501) is involved. */
+const READ_ERRORS = SEND_ERRORS.filter((status) => !['409', '422', '501'].includes(status));
 
 const param = (name: string) => ({ $ref: `#/components/parameters/${name}` });
 
@@ -859,16 +863,32 @@ const statusRoutes = (['post', 'get'] as const).map(
 const routes: readonly Route[] = [
   ...blocks.map((block): Route => {
     const answer = answerOf(block);
-    return {
+    const answers = `${block.description} Answers {"callback":"success"} with ${answer.what.charAt(0).toLowerCase()}${answer.what.slice(1, -1)}, or {"callback":"error"} with the documented string.`;
+    const common = {
       method: 'post',
       path: `/api/Twilio/${block.name}`,
       operationId: block.name,
       summary: block.title,
-      description: `${block.description} Answers {"callback":"success"} with ${answer.what.charAt(0).toLowerCase()}${answer.what.slice(1, -1)}, or {"callback":"error"} with the documented string. With Prefer: respond-async, 202 at once and the request through the queue.`,
       tags: ['blocks'],
-      parameters: [param('Prefer')],
       body: `${block.name}Request`,
       bodyExample: minimalInput(block),
+      ...(block.action === 'create' ? {} : { ownErrors: RECORD_404, unable: OPERATIONS[block.action].unable }),
+      keyed: true,
+    } as const;
+    // A read is idempotent by itself: no Idempotency-Key, and Prefer: respond-async is declined (answered now).
+    if (!OPERATIONS[block.action].changes) {
+      return {
+        ...common,
+        description: `${answers} A read answers now: it takes no Idempotency-Key (ignored) and declines Prefer: respond-async (no Preference-Applied).`,
+        success: { description: answer.what, schema: successEnvelope(ref(answer.schema)), headers: [] },
+        errors: READ_ERRORS,
+        idempotent: false,
+      };
+    }
+    return {
+      ...common,
+      description: `${answers} With Prefer: respond-async, 202 at once and the request through the queue.`,
+      parameters: [param('Prefer')],
       success: { description: answer.what, schema: successEnvelope(ref(answer.schema)) },
       answers: {
         202: acceptedResponse(
@@ -877,8 +897,6 @@ const routes: readonly Route[] = [
         ),
       },
       errors: SEND_ERRORS,
-      ...(block.action === 'create' ? {} : { ownErrors: RECORD_404, unable: OPERATIONS[block.action].unable }),
-      keyed: true,
     };
   }),
   ...readAliases.map(([path, block]): Route => {
@@ -1048,7 +1066,7 @@ const errorDocs = (route: Route): Record<string, ErrorDoc> => {
 };
 
 function operation(route: Route): Schema {
-  const idempotent = route.keyed === true && route.method === 'post';
+  const idempotent = route.keyed === true && route.method === 'post' && route.idempotent !== false;
   const parameters = [...(idempotent ? [param('Idempotency-Key')] : []), ...(route.parameters ?? [])];
   const { success } = route;
   return {
@@ -1125,7 +1143,7 @@ export function openApiDocument(): Schema {
           in: 'header',
           required: false,
           description:
-            'Makes the send exactly-once per caller: repeats within 24 h get the same status and body, with Idempotent-Replayed: true.',
+            'Makes the send exactly-once per caller: repeats within 24 h get the same status and body, with Idempotent-Replayed: true. Blocks that change something only: a read (get…, list…) is idempotent by itself and takes none.',
           schema: { type: 'string', minLength: 1, maxLength: 255 },
         },
         Prefer: {
@@ -1133,7 +1151,7 @@ export function openApiDocument(): Schema {
           in: 'header',
           required: false,
           description:
-            "respond-async: answer 202 at once with the request's record (Location: where to read it) and send through the queue, which retries only a 429. Needs the SENDS queue and the REQUESTS Durable Object (else 501).",
+            "respond-async: answer 202 at once with the request's record (Location: where to read it) and send through the queue, which retries only a 429. Needs the SENDS queue and the REQUESTS Durable Object (else 501). Blocks that change something only: a read declines it and answers now (RFC 7240), without Preference-Applied.",
           schema: { type: 'string', examples: ['respond-async'] },
         },
       },

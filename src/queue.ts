@@ -109,7 +109,8 @@ export async function sendOnceNamed(
 
 /**
  * Answers 202 at once, with the request's record and `Location`, and leaves the send to the queue: for
- * `Prefer: respond-async` on a block route, and for every recipe with HOOKS_ASYNC=true. What a send refuses
+ * `Prefer: respond-async` on a block route, and for every recipe with HOOKS_ASYNC=true, of a block that changes
+ * something (a read is answered now: its callers do not come here). What a send refuses
  * before anything goes out (credentials, the caller's right to spend them, the destinations) is refused now, as
  * a sync send would be. The send goes through the IdempotencyStore named `store` (a recipe's event id), else
  * the Idempotency-Key's, else one of the request's own: a message delivered twice never sends twice.

@@ -652,7 +652,7 @@ describe('caller keys and the rate limit on the new routes', () => {
 });
 
 describe('a read passes the guard on every path to a send', () => {
-  it('listMessages filtered by a To outside ALLOWED_DESTINATIONS, asynchronously too (queue.ts checks before queueing)', async () => {
+  it('listMessages filtered by a To outside ALLOWED_DESTINATIONS, with Prefer: respond-async too (a read answers now)', async () => {
     const { seen } = installFakeTwilio();
     const guarded = { ALLOWED_DESTINATIONS: '+1' };
     const sync = await post('listMessages', { ...OWN, to: '+447700900123' }, guarded);
@@ -666,7 +666,93 @@ describe('a read passes the guard on every path to a send', () => {
       },
       envWith(guarded),
     );
-    expect(res.status, await res.clone().text()).toBe(202);
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(seen).toHaveLength(2);
+  });
+});
+
+describe('a read is neither stored nor queued: it is idempotent by itself, and a stored read would be out of date', () => {
+  /** The fake Twilio's message: queued at first, delivered once asked again. */
+  const advancing = () =>
+    installFakeTwilio((seen, attempt) => {
+      const res = defaultResponse(seen);
+      if (attempt === 1) return res;
+      return res.json().then((record) => Response.json({ ...(record as object), status: 'delivered' }));
+    });
+  const postRead = (
+    block: string,
+    body: unknown,
+    headers: Record<string, string>,
+    bindings: Record<string, unknown> = {},
+  ) =>
+    app.request(
+      `/api/Twilio/${block}`,
+      {
+        method: 'POST',
+        headers: { 'X-API-Key': CALLER_KEY, 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      },
+      { ...envWith(), ...bindings } as Env,
+    );
+
+  it('getMessage with the same Idempotency-Key twice asks Twilio twice: the second shows delivered, not a replay', async () => {
+    const { seen } = advancing();
+    const key = crypto.randomUUID();
+    const one = await postRead('getMessage', { ...OWN, sid: SM }, { 'Idempotency-Key': key });
+    const two = await postRead('getMessage', { ...OWN, sid: SM }, { 'Idempotency-Key': key });
+    expect(seen).toHaveLength(2);
+    expect(((await one.json()) as any).contextWrites.to.status).toBe('queued');
+    expect(((await two.json()) as any).contextWrites.to.status).toBe('delivered');
+    expect(two.headers.get('Idempotent-Replayed')).toBeNull();
+    // No store is needed, so none is asked for: without the IDEMPOTENCY binding a read still answers.
+    const unbound = await postRead(
+      'getMessage',
+      { ...OWN, sid: SM },
+      { 'Idempotency-Key': key },
+      { IDEMPOTENCY: undefined },
+    );
+    expect(unbound.status).toBe(200);
+  });
+
+  it('listMessages with Prefer: respond-async answers now, without Preference-Applied, and queues nothing', async () => {
+    const { seen } = installFakeTwilio();
+    const queued: unknown[] = [];
+    const SENDS = { send: async (body: unknown) => void queued.push(body), sendBatch: async () => {} };
+    const res = await postRead('listMessages', OWN, { Prefer: 'respond-async' }, { SENDS: SENDS as unknown as Queue });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('Preference-Applied')).toBeNull();
+    expect(res.headers.get('Location')).toBeNull();
+    expect(((await res.json()) as any).callback).toBe('success');
+    expect(queued).toHaveLength(0);
     expect(seen).toHaveLength(1);
+    // A read needs no queue either.
+    const unbound = await postRead('getCall', { ...OWN, sid: CA }, { Prefer: 'respond-async' }, { SENDS: undefined });
+    expect(unbound.status).toBe(200);
+  });
+
+  it('a recipe that reads, with an event id and HOOKS_ASYNC=true: each delivery reads Twilio now, never a replay', async () => {
+    const { seen } = advancing();
+    const recipes = {
+      'read-message': { block: 'getMessage', eventId: '{{event}}', fields: { ...OWN, sid: '{{sid}}' } },
+    };
+    const deliver = (query = '') =>
+      app.request(
+        `https://gateway.test/hooks/read-message${query}`,
+        {
+          method: 'POST',
+          headers: { 'X-API-Key': CALLER_KEY, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ event: 'evt_1', sid: SM }),
+        },
+        envWith({ RECIPES: JSON.stringify(recipes), HOOKS_ASYNC: 'true' }),
+      );
+    const one = await deliver();
+    const two = await deliver();
+    expect([one.status, two.status]).toEqual([200, 200]);
+    expect(((await one.json()) as any).contextWrites.to.status).toBe('queued');
+    expect(((await two.json()) as any).contextWrites.to.status).toBe('delivered');
+    expect(two.headers.get('Idempotent-Replayed')).toBeNull();
+    expect(seen).toHaveLength(2);
+    const dry = (await (await deliver('?dryRun=1')).json()) as Record<string, unknown>;
+    expect(dry).toMatchObject({ async: false, eventId: null, block: 'getMessage' });
   });
 });

@@ -17,6 +17,7 @@ import worker from '../src/index';
 import { HOOK_EXAMPLE, minimalInput, openApiDocument } from '../src/openapi';
 import type { SendMessage } from '../src/queue';
 import { SCHEME_HEADERS, SCHEMES } from '../src/recipes/verify';
+import { OPERATIONS } from '../src/twilio/operations';
 import { installFakeTwilio, twilioErrorResponse } from './fake-twilio';
 import { CALLER_KEY, envWith } from './helpers';
 import { hookEnv, RECIPES, stripeSignature } from './hook-fixtures';
@@ -136,25 +137,10 @@ describe('GET /openapi.json', () => {
     const errorOf = ajv.compile(envelope);
     for (const block of blocks) {
       const responses = doc.paths[`/api/Twilio/${block.name}`].post.responses;
+      // A read takes no Idempotency-Key nor Prefer: respond-async, so has no 202, 409, 422 or 501.
+      const queued = OPERATIONS[block.action].changes ? ['202', '409', '422', '501'] : [];
       expect(Object.keys(responses).sort()).toEqual(
-        [
-          '200',
-          '202',
-          '400',
-          '401',
-          '403',
-          '404',
-          '409',
-          '413',
-          '415',
-          '422',
-          '429',
-          '4XX',
-          '500',
-          '501',
-          '502',
-          '504',
-        ].sort(),
+        ['200', '400', '401', '403', '404', '413', '415', '429', '4XX', '500', '502', '504', ...queued].sort(),
       );
       const resource = answerSchema(block);
       expect(responses['200'].content['application/json'].schema.properties.contextWrites.properties.to).toEqual({
@@ -415,33 +401,35 @@ interface Case {
 const HOOK = '/hooks/{name}';
 const RECORD = '/api/Twilio/requests/{id}';
 const cases: Case[] = [
-  // The blocks' asynchronous sends and missing bindings.
-  ...blocks.flatMap((block): Case[] => {
-    const path = `/api/Twilio/${block.name}`;
-    return [
-      {
-        method: 'post',
-        path,
-        status: '202',
-        example: 'example',
-        answer: () => postBlock(block, { Prefer: 'respond-async' }, { SENDS: queueSpy().queue }),
-      },
-      {
-        method: 'post',
-        path,
-        status: '501',
-        example: 'idempotency',
-        answer: () => postBlock(block, { 'Idempotency-Key': crypto.randomUUID() }, { IDEMPOTENCY: undefined }),
-      },
-      {
-        method: 'post',
-        path,
-        status: '501',
-        example: 'async',
-        answer: () => postBlock(block, { Prefer: 'respond-async' }, { SENDS: undefined }),
-      },
-    ];
-  }),
+  // The asynchronous sends and missing bindings of the blocks that change something (a read has neither).
+  ...blocks
+    .filter((block) => OPERATIONS[block.action].changes)
+    .flatMap((block): Case[] => {
+      const path = `/api/Twilio/${block.name}`;
+      return [
+        {
+          method: 'post',
+          path,
+          status: '202',
+          example: 'example',
+          answer: () => postBlock(block, { Prefer: 'respond-async' }, { SENDS: queueSpy().queue }),
+        },
+        {
+          method: 'post',
+          path,
+          status: '501',
+          example: 'idempotency',
+          answer: () => postBlock(block, { 'Idempotency-Key': crypto.randomUUID() }, { IDEMPOTENCY: undefined }),
+        },
+        {
+          method: 'post',
+          path,
+          status: '501',
+          example: 'async',
+          answer: () => postBlock(block, { Prefer: 'respond-async' }, { SENDS: undefined }),
+        },
+      ];
+    }),
   // The hook, with the example recipe and the example event.
   {
     method: 'post',
@@ -715,6 +703,22 @@ describe("the new routes' documented answers are the gateway's real answers", ()
     },
   );
 
+  it('a read block documents neither Idempotency-Key nor Prefer, nor 202, 409, 422 or 501; a block that changes something does', () => {
+    const shape = (name: string) => {
+      const op = doc.paths[`/api/Twilio/${name}`].post;
+      const params = (op.parameters ?? []).map((p: Doc) => p.$ref.split('/').pop());
+      return { params, statuses: ['202', '409', '422', '501'].filter((status) => status in op.responses) };
+    };
+    for (const block of blocks) {
+      const changes = OPERATIONS[block.action].changes;
+      expect(shape(block.name), block.name).toEqual(
+        changes
+          ? { params: ['Idempotency-Key', 'Prefer'], statuses: ['202', '409', '422', '501'] }
+          : { params: [], statuses: [] },
+      );
+    }
+  });
+
   it("a 202's Location is where its record is read, as the document writes it", async () => {
     const res = await postBlock(sendSms, { Prefer: 'respond-async' }, { SENDS: queueSpy().queue });
     const { id } = (await res.json()) as { id: string };
@@ -751,7 +755,7 @@ describe("the new routes' documented answers are the gateway's real answers", ()
     }
     expect(doc.paths[HOOK].post.security).toEqual([{ bearer: [] }, { apiKey: [] }, { basic: [] }, {}]);
     expect(doc.paths[RECORD].get.security).toEqual([{ bearer: [] }, { apiKey: [] }, { basic: [] }, {}]);
-    for (const block of blocks) {
+    for (const block of blocks.filter((b) => OPERATIONS[b.action].changes)) {
       expect(doc.paths[`/api/Twilio/${block.name}`].post.parameters).toContainEqual({
         $ref: '#/components/parameters/Prefer',
       });

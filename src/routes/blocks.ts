@@ -14,7 +14,7 @@ import { rateLimit } from '../middleware/rate-limit';
 import { respondAsync, sendOnceNamed } from '../queue';
 import { type SendContext, type SendOutcome, send } from '../send';
 import { withHistory } from '../status/merge';
-import { framed } from '../twilio/operations';
+import { framed, OPERATIONS } from '../twilio/operations';
 import { issueToError, validateBlock } from '../validate';
 
 /** The largest request body read: anything bigger is a 413 before parsing, Content-Length or not. */
@@ -54,9 +54,13 @@ export function sendContext(c: Context<AppEnv>): SendContext {
 const answerOf = (c: Context<AppEnv>, block: Block, resource: Record<string, unknown>) =>
   block.action === 'fetch' ? withHistory(c.env, resource) : resource;
 
-/** The send, exactly once per Idempotency-Key when the request has one (idempotency.ts). */
+/**
+ * The send, exactly once per Idempotency-Key when the request has one (idempotency.ts). A read (an operation that
+ * changes nothing) ignores the key: it is idempotent by itself, and a stored answer would show an old status.
+ */
 async function sendOnce(c: Context<AppEnv>, block: Block, ctx: SendContext): Promise<SendOutcome> {
   const input = c.get('input');
+  if (!OPERATIONS[block.action].changes) return send(block, input, ctx);
   const key = idempotencyKey(c.req.header('idempotency-key'));
   if (key === undefined) return send(block, input, ctx);
   if (!(c.env as Partial<Env> | undefined)?.IDEMPOTENCY) {
@@ -151,10 +155,12 @@ for (const [path, block] of readAliases) {
 
 for (const block of blocks) {
   const validate = validateBlock(block);
+  const { changes } = OPERATIONS[block.action];
   blocksApi.post(`/${block.name}`, async (c) => {
     c.set('input', await validate(c));
-    // Prefer: respond-async: 202 now, the send through the queue (queue.ts).
-    if (c.req.header('prefer')?.includes('respond-async')) return respondAsync(c, block, sendContext(c));
+    // Prefer: respond-async: 202 now, the send through the queue (queue.ts). A read declines the preference
+    // (RFC 7240): it answers now, without Preference-Applied.
+    if (changes && c.req.header('prefer')?.includes('respond-async')) return respondAsync(c, block, sendContext(c));
     const outcome = await sendOnce(c, block, sendContext(c));
     if (!outcome.ok) throw outcome.error;
     c.set('twilio', outcome.trace);

@@ -14,6 +14,7 @@ import { readRecipes, recipesDocument } from '../recipes/document';
 import { compile, matches, render, renderFields, type Scope, type Template } from '../recipes/template';
 import { SCHEME_HEADERS, verifySignature } from '../recipes/verify';
 import { send } from '../send';
+import { OPERATIONS } from '../twilio/operations';
 import { bodySha256 } from '../twilio/signature';
 import { issueToError } from '../validate';
 import { limitBody, sendContext } from './blocks';
@@ -77,6 +78,7 @@ hooksApi.post(
       : undefined;
     const dryRun = /^(1|true)$/.test(c.req.query('dryRun') ?? '');
     const { verify, block } = recipe;
+    const { changes } = OPERATIONS[block.action];
     const scheme = verify?.scheme;
     if (
       verify &&
@@ -137,8 +139,8 @@ hooksApi.post(
         recipe: name,
         block: block.name,
         matched,
-        eventId: event ? (typeof event === 'string' ? event : `sha256:${key}`) : null,
-        async,
+        eventId: changes && event ? (typeof event === 'string' ? event : `sha256:${key}`) : null,
+        async: async && changes,
         input: { ...input, accountToken: input.accountToken && '[redacted]' },
         missing: [...missing],
         wouldSend:
@@ -151,10 +153,12 @@ hooksApi.post(
     const data = refusal();
     const ctx = sendContext(c);
     // Scoped by the recipe and its caller: a signed recipe's sender, or a caller key (or account, or IP) whose
-    // input is fingerprinted, as an Idempotency-Key's is (another input under the same event id is a 422).
-    const store = key && `hook:${name}\n${await storeName(ctx.caller, data, key)}`;
+    // input is fingerprinted, as an Idempotency-Key's is (another input under the same event id is a 422). A
+    // recipe that reads (getMessage, listCalls…) is neither stored nor queued: a read changes nothing, and a
+    // stored answer would show an old status.
+    const store = changes && key ? `hook:${name}\n${await storeName(ctx.caller, data, key)}` : undefined;
     const print = verify ? `recipe:${name}` : await fingerprint(block.name, data);
-    if (async) return respondAsync(c, block, ctx, data, store, print);
+    if (async && changes) return respondAsync(c, block, ctx, data, store, print);
     let outcome = store ? undefined : await send(block, data, ctx);
     if (store) {
       const answer = await sendOnceNamed(c.env, store, block.name, data, print, ctx);

@@ -4,9 +4,10 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { app } from '../src/app';
+import { pageResource, callResource as twilioCall } from '../src/twilio/resources';
 import { isValidTwilioSignature } from '../src/twilio/signature';
 import { createdResponse, installFakeTwilio } from './fake-twilio';
-import { ACCOUNT, captureConsole, ENV_TOKEN, envWith, TOKEN } from './helpers';
+import { ACCOUNT, captureConsole, ENV_TOKEN, envWith, post, TOKEN } from './helpers';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -103,6 +104,51 @@ describe('sizes', () => {
       () => new Response(`{"sid":"SM${'0'.repeat(32)}","pad":"${'x'.repeat(1100 * 1024)}"}`, { status: 201 }),
     );
     expectInDoubt(await sendSms(), 'Twilio answered HTTP 201 with more than 1048576 bytes', seen.length);
+  });
+
+  it('a list page may be up to 4 MB (1,000 Calls of about 2.3 KB are over 1 MB); over that, a 502; a fetch stays at 1 MB', async () => {
+    const CA = (i: number) => `CA${i.toString(16).padStart(32, '0')}`;
+    /** Twilio's page of `count` Calls, as JSON. */
+    const page = (count: number) =>
+      JSON.stringify(
+        pageResource({
+          accountSid: ACCOUNT,
+          resource: 'Calls',
+          records: Array.from({ length: count }, (_, i) =>
+            twilioCall({ accountSid: ACCOUNT, sid: CA(i), to: '+14155550100', from: '+15005550006', now: new Date() }),
+          ),
+          filters: [],
+          page: 0,
+          pageSize: count,
+          pageToken: null,
+          nextPageToken: null,
+          previousPageToken: null,
+        }),
+      );
+    const full = page(1000);
+    const huge = page(2000);
+    expect(full.length).toBeGreaterThan(1024 * 1024);
+    expect(full.length).toBeLessThan(4 * 1024 * 1024);
+    expect(huge.length).toBeGreaterThan(4 * 1024 * 1024);
+    const list = (body: string) => {
+      installFakeTwilio(() => new Response(body, { status: 200, headers: { 'Content-Type': 'application/json' } }));
+      return post('listCalls', { accountSid: ACCOUNT, accountToken: TOKEN, pageSize: 1000 });
+    };
+    const ok = await list(full);
+    expect(ok.status, ok.text.slice(0, 300)).toBe(200);
+    expect(ok.json.contextWrites.to.calls).toHaveLength(1000);
+    expect(ok.json.contextWrites.to.calls[999].sid).toBe(CA(999));
+    const over = await list(huge);
+    expect(over.status).toBe(502);
+    expect(over.json.contextWrites.to).toBe(
+      '[HTTP 502] Unable to fetch page: Twilio answered HTTP 200 with more than 4194304 bytes',
+    );
+    // A record is no page: a fetch over 1 MB is still the 502.
+    installFakeTwilio(() => new Response(full, { status: 200 }));
+    const fetched = await post('getCall', { accountSid: ACCOUNT, accountToken: TOKEN, sid: CA(1) });
+    expect(fetched.json.contextWrites.to).toBe(
+      '[HTTP 502] Unable to fetch record: Twilio answered HTTP 200 with more than 1048576 bytes',
+    );
   });
 
   it('a gzip bomb (8 MB of zeros in a few KB) is inflated no further than 1 MB', async () => {

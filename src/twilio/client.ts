@@ -2,7 +2,7 @@ import { badGateway, type GatewayError, gatewayTimeout, twilioError } from '../e
 import type { Resource } from './api';
 import { decodeAnswer, decodeError } from './decode';
 import { basicAuthorization } from './encoding';
-import { type Operation, operationPath } from './operations';
+import { OPERATIONS, type Operation, operationPath } from './operations';
 
 /**
  * Anything that answers like `fetch` does: the network in live mode, the emulator in sandbox mode. It must
@@ -56,6 +56,13 @@ const RETRY_AFTER_JITTER_MS = 50;
 
 /** The most of an answer read, after decompression: a resource or an error is a few KB. */
 export const MAX_ANSWER_BYTES = 1024 * 1024;
+/**
+ * The most of a list page read, after decompression: up to 1,000 records (PageSize's maximum, as Twilio allows)
+ * of a few KB each (a Call is about 2.3 KB) go over MAX_ANSWER_BYTES, so a page may be four times that, still bounded.
+ */
+export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
+/** The most of an answer to this operation that is read. */
+const capOf = (operation: Operation) => (operation === OPERATIONS.list ? MAX_PAGE_BYTES : MAX_ANSWER_BYTES);
 /** Twilio's request ids; anything else in that header is not logged. */
 const REQUEST_ID = /^RQ[0-9a-fA-F]{32}$/;
 
@@ -88,13 +95,13 @@ function redactValues(value: unknown, hide: (text: string) => string): unknown {
 class TooLarge extends Error {}
 
 /**
- * The body as text, read up to MAX_ANSWER_BYTES; over that it throws TooLarge. A plain body with a
+ * The body as text, read up to `cap` bytes; over that it throws TooLarge. A plain body with a
  * Content-Length (Twilio's answers) is read whole: the runtime delivers no more than the length says. One
  * without, or compressed (inflated as it is read, so its length says nothing), is counted as it streams in.
  */
-async function readCapped(response: Response): Promise<string> {
+async function readCapped(response: Response, cap: number): Promise<string> {
   const declared = response.headers.get('content-length');
-  if (declared !== null && Number(declared) > MAX_ANSWER_BYTES) {
+  if (declared !== null && Number(declared) > cap) {
     await response.body?.cancel();
     throw new TooLarge();
   }
@@ -108,7 +115,7 @@ async function readCapped(response: Response): Promise<string> {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > MAX_ANSWER_BYTES) {
+    if (size > cap) {
       await reader.cancel();
       throw new TooLarge();
     }
@@ -229,6 +236,7 @@ async function exchange(
   const { method } = request.operation;
   // A read (GET) changes nothing: it may also be asked again after a 5xx or a network failure.
   const read = method === 'GET';
+  const cap = capOf(request.operation);
   // Never follow a redirect: it would send the same request again, perhaps to another host.
   const init = { method, headers: sent.headers, body: sent.body, signal, redirect: 'manual' as const };
   let requestId: string | null = null;
@@ -250,10 +258,10 @@ async function exchange(
       throw fail(badGateway(`Twilio answered a redirect (HTTP ${response.status}); it is not followed`));
     }
     try {
-      text = await readCapped(response);
+      text = await readCapped(response, cap);
     } catch (err) {
       if (signal.aborted) throw fail(gatewayTimeout(timeoutMs));
-      const why = err instanceof TooLarge ? `more than ${MAX_ANSWER_BYTES} bytes` : 'a body that was cut off';
+      const why = err instanceof TooLarge ? `more than ${cap} bytes` : 'a body that was cut off';
       throw fail(badGateway(`Twilio answered HTTP ${response.status} with ${why}`));
     }
     const after = response.status === 429 ? retryAfter(response.headers.get('Retry-After')) : undefined;

@@ -47,8 +47,11 @@ export function readForm(
     const target = keys.get(key);
     if (!target) continue;
     const seen = raw[target.name];
-    if (target.repeats) raw[target.name] = Array.isArray(seen) ? [...seen, value] : [value];
-    else if (seen === undefined) raw[target.name] = value;
+    // Pushed in place: copying the list for each repeat was O(n²) in a key repeated n times.
+    if (target.repeats) {
+      if (Array.isArray(seen)) seen.push(value);
+      else raw[target.name] = [value];
+    } else if (seen === undefined) raw[target.name] = value;
   }
   const result = parse(raw);
   if (result.success) return { input: result.data };

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sendMms } from '../src/blocks/messages';
+import { MAX_BODY_BYTES } from '../src/body-limit';
 import { type EmulatorBindings, emulator, emulatorBindings } from '../src/sandbox';
 import { readForm } from '../src/sandbox/params';
 import { MAX_RECORDS } from '../src/sandbox/records';
@@ -702,5 +703,50 @@ describe("the emulator's form reader (sandbox/params.ts)", () => {
     expect('refusal' in read && read.refusal.code).toBe(21623);
     // In one pass, a few times the 5,000 URLs; copied at each repeat it was 5,000²/2, 12.5 million.
     expect(elements).toBeLessThan(100_000);
+  });
+});
+
+describe("the emulator's body limit: the gateway's 64 KB", () => {
+  const s = setup();
+  const post = (body: BodyInit, length?: number) =>
+    emulator.request(
+      `/2010-04-01/Accounts/${s.bindings.account.accountSid}/Messages.json`,
+      {
+        method: 'POST',
+        headers: {
+          Authorization: `Basic ${btoa(`${s.bindings.account.accountSid}:${s.bindings.account.authToken}`)}`,
+          'Content-Type': 'application/x-www-form-urlencoded',
+          ...(length === undefined ? {} : { 'Content-Length': String(length) }),
+        },
+        body,
+        duplex: 'half',
+      } as RequestInit,
+      s.bindings,
+    );
+  const form = (bytes: number) => {
+    const head = `To=${encodeURIComponent(TO)}&From=${encodeURIComponent(FROM)}&Body=`;
+    return head + 'x'.repeat(bytes - head.length);
+  };
+  const TOO_LARGE = {
+    code: 20001,
+    message: 'The request body is over 64 KB',
+    more_info: 'https://www.twilio.com/docs/errors/20001',
+    status: 413,
+  };
+
+  it("over 64 KB is a 413 in Twilio's error shape, with a Content-Length or streamed without one", async () => {
+    const big = form(MAX_BODY_BYTES + 1);
+    const declared = await post(big, big.length);
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toEqual(TOO_LARGE);
+    const streamed = await post(new Blob([big]).stream());
+    expect(streamed.status).toBe(413);
+    expect(await streamed.json()).toEqual(TOO_LARGE);
+  });
+
+  it('64 KB exactly is read: the create is refused for its Body (over 1,600 characters), not for its size', async () => {
+    const res = await post(form(MAX_BODY_BYTES));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { code: number }).code).toBe(21617);
   });
 });

@@ -5,6 +5,7 @@ import type { AppEnv } from '../app-env';
 import { type Block, blocks, readAliases } from '../blocks';
 import { descriptor } from '../blocks/descriptor';
 import { type BlockInput, blockParser } from '../blocks/schema';
+import { MAX_BODY_BYTES } from '../body-limit';
 import { resolveAuth } from '../credentials';
 import { success } from '../envelope';
 import { gatewayRefusal } from '../errors';
@@ -17,8 +18,7 @@ import { withHistory } from '../status/merge';
 import { framed, OPERATIONS } from '../twilio/operations';
 import { issueToError, validateBlock } from '../validate';
 
-/** The largest request body read: anything bigger is a 413 before parsing, Content-Length or not. */
-export const MAX_BODY_BYTES = 64 * 1024;
+export { MAX_BODY_BYTES };
 
 /** `executionCtx.waitUntil`, or a sink where there is no execution context (app.request in tests). */
 export const waitUntilOf = (c: { executionCtx: { waitUntil(promise: Promise<unknown>): void } }) => {

@@ -5,7 +5,7 @@ import { type BlockInput, blockParser } from '../blocks/schema';
 import type { Refusal } from './numbers';
 
 /** Twilio's generic code for a parameter value it cannot use, where the block table names no code of its own. */
-const INVALID_PARAMETER = 20001;
+export const INVALID_PARAMETER = 20001;
 
 interface Reader {
   readonly parse: ReturnType<typeof blockParser>['parse'];

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import pkg from '../package.json';
 import { sendMms } from '../src/blocks/messages';
 import { MAX_BODY_BYTES } from '../src/body-limit';
 import { type EmulatorBindings, emulator, emulatorBindings } from '../src/sandbox';
@@ -165,17 +166,26 @@ describe('credentials: exactly the ones it was given', () => {
   });
 });
 
+/** The vars `npm start` gives wrangler dev (`--var NAME:VALUE`), read from package.json's start script. */
+const startVars: Record<string, string> = Object.fromEntries(
+  [...pkg.scripts.start.matchAll(/--var[ =]([A-Z_]+):(\S+)/g)].map(([, name, value]) => [name, value]),
+);
+
 describe('through the Worker as npm start runs it (demo pair, no API_KEYS)', () => {
-  const start = {
-    TWILIO_MODE: 'sandbox',
-    TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
-    TWILIO_AUTH_TOKEN: 'sandbox-demo-token',
-    API_KEYS: '',
-  };
+  // npm start's own vars over the suite's env, less the suite's API_KEYS (unless npm start sets some).
+  const start: Record<string, string> = { API_KEYS: '', ...startVars };
   const body = { from: FROM, to: TO, body: 'hi' };
 
+  it("npm start's script runs the sandbox with an account and its token (the vars below are read from it)", () => {
+    expect(startVars).toMatchObject({
+      TWILIO_MODE: 'sandbox',
+      TWILIO_ACCOUNT_SID: expect.stringMatching(/^AC[0-9a-f]{32}$/),
+      TWILIO_AUTH_TOKEN: expect.any(String),
+    });
+  });
+
   it("a wrong accountToken shows the block doc's 401", async () => {
-    const own = { ...body, accountSid: 'AC00000000000000000000000000000000', accountToken: 'a-wrong-token' };
+    const own = { ...body, accountSid: start.TWILIO_ACCOUNT_SID, accountToken: 'a-wrong-token' };
     const answer = await post('sendSms', own, start);
     expect(answer.status).toBe(401);
     expect(errorText(answer.json)).toBe('[HTTP 401] Unable to create record: Authenticate');

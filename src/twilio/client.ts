@@ -208,20 +208,15 @@ export async function callTwilio(
         'User-Agent': USER_AGENT,
       }
     : { Authorization: authorization, Accept: 'application/json', 'User-Agent': USER_AGENT };
-  // The whole time budget, on one timer that aborts whatever is in flight: the request or the reading of its
-  // body. Cleared when the exchange ends (AbortSignal.timeout cannot be, and workerd caps those per request).
-  const budget = new AbortController();
-  const timer = setTimeout(() => budget.abort(), options.timeoutMs);
-  try {
-    return await exchange(options, request, budget.signal, {
-      url: options.baseUrl + path + (query ? `?${query}` : ''),
-      headers,
-      body: form ? params.toString() : null,
-      hide: redactor(auth, authorization),
-    });
-  } finally {
-    clearTimeout(timer);
-  }
+  // The whole time budget, on one signal that aborts whatever is in flight: the request or the reading of its body.
+  // Its timer is never cleared: workerd drops it when the request completes, and allows 10,000 active per request
+  // (a request makes one call to Twilio, a queue batch at most 10). Cheaper than a controller with a cleared timer.
+  return exchange(options, request, AbortSignal.timeout(options.timeoutMs), {
+    url: options.baseUrl + path + (query ? `?${query}` : ''),
+    headers,
+    body: form ? params.toString() : null,
+    hide: redactor(auth, authorization),
+  });
 }
 
 /** The request, its bounded retries and the reading of Twilio's answer, until `signal` aborts. */

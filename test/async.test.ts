@@ -458,3 +458,25 @@ describe('recipes with HOOKS_ASYNC=true', () => {
     expect(dry.json).toMatchObject({ async: true, matched: true });
   });
 });
+
+describe('TRACK_STATUS on an asynchronous send', () => {
+  it("the consumer's send gives Twilio the gateway's receiver, with the caller's statusCallback to forward to", async () => {
+    const tracking = {
+      TRACK_STATUS: 'true',
+      PUBLIC_URL: 'https://gw.example.com',
+      WEBHOOK_SECRETS: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    };
+    const { seen } = installFakeTwilio();
+    const caller = 'https://app.example.com/twilio/updates?order=7';
+    const answer = await postAsync({ ...SMS, statusCallback: caller }, {}, tracking);
+    expect(answer.status).toBe(202);
+
+    const result = await deliver(answer.sent, 1, tracking as Partial<Env>);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(seen).toHaveLength(1);
+    const callback = new URL(seen[0]!.form.get('StatusCallback') ?? '');
+    expect(`${callback.origin}${callback.pathname}`).toBe('https://gw.example.com/twilio/status');
+    expect(callback.searchParams.get('cid')).toMatch(UUID);
+    expect(callback.searchParams.get('forward')).toBe(caller);
+  });
+});

@@ -229,13 +229,14 @@ describe('a list page, decoded, and paged', () => {
     expect(json.contextWrites.to).toMatchObject({ messages: [], nextPageUri: null, nextPageToken: null });
   });
 
-  it('a 200 that is not a page, or holds a record that is not a Message, is in doubt: 502', async () => {
+  it('a 200 that is not a page, or holds a record that is not a Message, is a 502 (a read may be asked again)', async () => {
     installFakeTwilio(() => Response.json({ sid: SM }));
     const notPage = await post('listMessages', OWN);
     expectError(
       notPage,
       502,
       '[HTTP 502] Unable to fetch page: Twilio answered 200 with a body that is not a page of Messages',
+      { retryable: true },
     );
     installFakeTwilio(() => Response.json({ messages: [{ sid: CA }], page: 0 }));
     expect((await post('listMessages', OWN)).status).toBe(502);
@@ -397,6 +398,11 @@ describe("the client's rules on GET and DELETE", () => {
     expect(answer.status).toBe(502);
     expect(answer.json.error).toMatchObject({ status: 503, retryable: false });
     expect(update.seen).toHaveLength(1);
+
+    installFakeTwilio(() => twilioErrorResponse(503, 20500, 'Service unavailable'));
+    const read = await post('listMessages', OWN);
+    expect(read.status).toBe(502);
+    expect(read.json.error).toMatchObject({ status: 503, source: 'twilio', retryable: true });
   });
 
   it('a read is asked again after a network failure; a delete is not', async () => {
@@ -406,6 +412,13 @@ describe("the client's rules on GET and DELETE", () => {
     });
     expect((await post('listCalls', OWN)).status).toBe(200);
     expect(read.seen).toHaveLength(2);
+    // Down for good: the read's failure says it may be asked again; the delete's (in doubt) says it may not.
+    installFakeTwilio(() => {
+      throw new TypeError('network down');
+    });
+    const failedRead = await post('getCall', { ...OWN, sid: CA });
+    expect(failedRead.status).toBe(502);
+    expect(failedRead.json.error).toMatchObject({ source: 'gateway', retryable: true });
     const remove = installFakeTwilio(() => {
       throw new TypeError('network down');
     });
@@ -430,6 +443,7 @@ describe("the client's rules on GET and DELETE", () => {
       await post('getCall', { ...OWN, sid: CA }),
       502,
       '[HTTP 502] Unable to fetch record: Twilio answered a redirect (HTTP 302); it is not followed',
+      { retryable: true },
     );
   });
 

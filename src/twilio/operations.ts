@@ -1,4 +1,4 @@
-import type { GatewayError } from '../errors';
+import { GatewayError } from '../errors';
 import { apiPath, type Resource } from './api';
 
 /** What a block does with a Twilio collection. */
@@ -31,7 +31,15 @@ export function operationPath(accountSid: string, resource: Resource, operation:
   return apiPath(accountSid, operation.record ? `${resource}/${sid}` : resource);
 }
 
-/** An error framed as Twilio's helper libraries frame a failure of this action (`create record` as it is). */
+/**
+ * An error framed as Twilio's helper libraries frame a failure of this action (`create record` as it is). A read
+ * that failed upstream (Twilio's 5xx, no answer, a timeout) changed nothing, so asking again is safe: retryable.
+ */
 export function framed(action: Action, error: GatewayError): GatewayError {
-  return action === 'create' ? error : error.reframed(OPERATIONS[action].unable);
+  const operation = OPERATIONS[action];
+  const out = action === 'create' ? error : error.reframed(operation.unable);
+  const upstream = out.status === 502 || out.status === 503 || out.status === 504;
+  return operation.changes || !upstream || out.detail.retryable
+    ? out
+    : new GatewayError(out.status, out.text, { ...out.detail, retryable: true });
 }

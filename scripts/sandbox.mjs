@@ -3,8 +3,9 @@
 // It accepts exactly the credentials in its env, under the Worker's names: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN,
 // and optionally TWILIO_API_KEY_SID + TWILIO_API_KEY_SECRET; with none, the demo pair (printed at start).
 // SANDBOX_SPEED (or --speed) runs its clock faster; SANDBOX_CALLBACKS=true (or --callbacks) sends status callbacks.
-// Point the SDK at it with client.api.baseUrl = 'http://127.0.0.1:4010', a Worker in live mode with
-// TWILIO_API_BASE_URL=http://127.0.0.1:4010. The emulator is bundled with esbuild (the source the Worker runs).
+// Point the SDK at it with client.api.baseUrl = 'http://127.0.0.1:4010', and a Worker in live mode with
+// --var TWILIO_API_BASE_URL:http://127.0.0.1:4010 plus a caller key or ALLOW_ANONYMOUS (README, "The sandbox").
+// The emulator is bundled with esbuild (the source the Worker runs).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';

@@ -1,13 +1,11 @@
 import { defineBlock } from './define';
-import { address, choice, credentials, date, type FieldRow, recordSid, sid } from './fields';
+import { address, choice, credentials, date, type FieldRow, recordSid, sid, sidRequired } from './fields';
 import { callFields } from './make-call';
 import { paging } from './message-records';
 
 /** The record a block names: Twilio's path parameter `Sid`. */
 const callSid = recordSid('CA', 'The Call SID.', `CA${'0123456789abcdef'.repeat(2)}`);
 const one = { ...credentials, sid: callSid } as const satisfies Record<string, FieldRow>;
-/** The SID must be given: without it there is no record to ask Twilio about. */
-const named = [{ anyOf: ['sid'], code: null, message: "Parameter 'sid' is required." }] as const;
 
 /** Twilio's call statuses, as a list filter. */
 const statuses = ['queued', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled'] as const;
@@ -20,7 +18,7 @@ export const getCall = defineBlock({
   resource: 'Calls',
   action: 'fetch',
   fields: one,
-  requires: named,
+  requires: sidRequired,
 });
 
 /** Every filter and paging parameter of Twilio's ListCall (13), under its camelCase name. One line each. */
@@ -76,7 +74,7 @@ export const updateCall = defineBlock({
   resource: 'Calls',
   action: 'update',
   fields: updateFields,
-  requires: named,
+  requires: sidRequired,
 });
 
 /** Delete a call. */
@@ -87,5 +85,5 @@ export const deleteCall = defineBlock({
   resource: 'Calls',
   action: 'delete',
   fields: one,
-  requires: named,
+  requires: sidRequired,
 });

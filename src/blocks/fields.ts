@@ -146,6 +146,11 @@ export const recordSid = (prefix: string, description: string, example: string):
   example,
 });
 
+/** The requirement of every block that names a record: without its SID there is nothing to ask Twilio about. */
+export const sidRequired: readonly Requirement[] = [
+  { anyOf: ['sid'], code: null, message: "Parameter 'sid' is required." },
+];
+
 /** `GET` or `POST`, upper-cased; Twilio's 21209 `<Key> is not valid: <VALUE>` otherwise. */
 export const method = (description: string): FieldRow => ({
   kind: 'method',

@@ -1,11 +1,9 @@
 import { defineBlock } from './define';
-import { address, credentials, date, type FieldRow, integer, recordSid, text } from './fields';
+import { address, credentials, date, type FieldRow, integer, recordSid, sidRequired, text } from './fields';
 
 /** The record a block names: Twilio's path parameter `Sid`. */
 const sid = recordSid('SM|MM', 'The Message SID.', `SM${'0123456789abcdef'.repeat(2)}`);
 const one = { ...credentials, sid } as const satisfies Record<string, FieldRow>;
-/** The SID must be given: without it there is no record to ask Twilio about. */
-const named = [{ anyOf: ['sid'], code: null, message: "Parameter 'sid' is required." }] as const;
 
 /** Paging of a list, as Twilio's ListMessage and ListCall take it. */
 // biome-ignore format: a block table keeps one line per field
@@ -23,7 +21,7 @@ export const getMessage = defineBlock({
   resource: 'Messages',
   action: 'fetch',
   fields: one,
-  requires: named,
+  requires: sidRequired,
 });
 
 /** Every filter and paging parameter of Twilio's ListMessage (8), under its camelCase name. One line each. */
@@ -58,7 +56,7 @@ export const cancelMessage = defineBlock({
   action: 'update',
   fixed: { Status: 'canceled' },
   fields: one,
-  requires: named,
+  requires: sidRequired,
 });
 
 /** Redact a message: UpdateMessage with an empty Body. */
@@ -70,7 +68,7 @@ export const redactMessage = defineBlock({
   action: 'update',
   fixed: { Body: '' },
   fields: one,
-  requires: named,
+  requires: sidRequired,
 });
 
 /** Delete a message. */
@@ -81,5 +79,5 @@ export const deleteMessage = defineBlock({
   resource: 'Messages',
   action: 'delete',
   fields: one,
-  requires: named,
+  requires: sidRequired,
 });

@@ -7,7 +7,7 @@ import { listMessages } from '../blocks/message-records';
 import { sendSms } from '../blocks/messages';
 import type { BlockInput } from '../blocks/schema';
 import { MAX_BODY_BYTES } from '../body-limit';
-import { API_VERSION, moreInfoUrl, newSid, sidPattern } from '../twilio/api';
+import { API_VERSION, moreInfoUrl, newSid, type Resource, sidPattern } from '../twilio/api';
 import { callResource, messageResource } from '../twilio/resources';
 import { segmentCount } from '../twilio/segments';
 import { sameText } from '../twilio/signature';
@@ -23,7 +23,6 @@ import {
   endNow,
   find,
   forget,
-  type Kind,
   keep,
   MESSAGE_FINAL,
   messageSteps,
@@ -137,7 +136,7 @@ const NOT_COMPLETE: Refusal = {
   status: 409,
 };
 
-const SIDS: { readonly [K in Kind]: RegExp } = { Messages: sidPattern('SM|MM'), Calls: sidPattern('CA') };
+const SIDS: { readonly [K in Resource]: RegExp } = { Messages: sidPattern('SM|MM'), Calls: sidPattern('CA') };
 
 /**
  * The Twilio emulator: Messages and Calls of one account (its credentials from the host, SandboxAccount), kept in

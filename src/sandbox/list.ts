@@ -1,9 +1,10 @@
+import type { Resource } from '../twilio/api';
 import { pageResource } from '../twilio/resources';
 import type { Refusal } from './numbers';
-import { type Kind, listOf, type SandboxRecord, view } from './records';
+import { listOf, type SandboxRecord, view } from './records';
 
 /** Twilio's list filters, by collection: each query key and the resource field it compares. */
-const FILTERS: { readonly [K in Kind]: Readonly<Record<string, string>> } = {
+const FILTERS: { readonly [K in Resource]: Readonly<Record<string, string>> } = {
   Messages: { To: 'to', From: 'from', DateSent: 'date_sent' },
   Calls: {
     To: 'to',
@@ -43,7 +44,7 @@ type Test = readonly [field: string, test: (value: unknown) => boolean];
  * Reads the filters and paging of a list query the way the official SDKs send them. Their values were checked
  * with the list block's table first; what is left here is what they mean, and the emulator's own page tokens.
  */
-function readQuery(kind: Kind, query: URLSearchParams) {
+function readQuery(kind: Resource, query: URLSearchParams) {
   const filters: [string, string][] = [];
   const tests: Test[] = [];
   for (const [key, value] of query) {
@@ -75,7 +76,7 @@ function readQuery(kind: Kind, query: URLSearchParams) {
  * filtered as they stand now (To, From, DateSent…; To, From, ParentCallSid, Status, StartTime…, EndTime…), cut
  * to PageSize at Page, or after (PA…) or before (PB…) the record a PageToken names.
  */
-export function listPage(accountSid: string, kind: Kind, query: URLSearchParams, now: number) {
+export function listPage(accountSid: string, kind: Resource, query: URLSearchParams, now: number) {
   const read = readQuery(kind, query);
   if ('refusal' in read) return { refusal: read.refusal as Refusal };
   const { filters, tests, pageSize, page, token, after } = read;

@@ -1,3 +1,4 @@
+import type { Resource } from '../twilio/api';
 import { rfc2822 } from '../twilio/resources';
 import { DELIVERY_FAILURES, phoneOf } from './numbers';
 
@@ -7,9 +8,6 @@ import { DELIVERY_FAILURES, phoneOf } from './numbers';
  * background: a read computes where the record stands now, and the callbacks report the same moments.
  * Kept in this isolate's memory, at most MAX_RECORDS, the oldest forgotten first.
  */
-
-/** The collections the emulator keeps. */
-export type Kind = 'Messages' | 'Calls';
 
 /** One moment of a record's life: the status it enters, when (simulated ms after creation), what it reports. */
 export interface Step {
@@ -30,7 +28,7 @@ export interface CallbackTarget {
 
 /** A created Message or Call. */
 export interface SandboxRecord {
-  readonly kind: Kind;
+  readonly kind: Resource;
   readonly sid: string;
   readonly accountSid: string;
   /** Creation order, for newest-first lists and page tokens. */
@@ -74,7 +72,7 @@ export function keep(
 }
 
 /** A kept record of this account and collection, or undefined. */
-export function find(accountSid: string, kind: Kind, sid: string): SandboxRecord | undefined {
+export function find(accountSid: string, kind: Resource, sid: string): SandboxRecord | undefined {
   const record = records.get(sid);
   return record && record.accountSid === accountSid && record.kind === kind ? record : undefined;
 }
@@ -88,7 +86,7 @@ export function forget(record: SandboxRecord): void {
 }
 
 /** The records of an account and collection, newest first. */
-export function listOf(accountSid: string, kind: Kind): SandboxRecord[] {
+export function listOf(accountSid: string, kind: Resource): SandboxRecord[] {
   const out: SandboxRecord[] = [];
   for (const record of records.values()) if (record.accountSid === accountSid && record.kind === kind) out.push(record);
   return out.reverse();

@@ -1,4 +1,4 @@
-import { API_VERSION, apiPath, newSid } from './api';
+import { API_VERSION, apiPath, newSid, type Resource } from './api';
 
 /**
  * Twilio's Message and Call resources as Twilio returns them on 201 (snake_case, RFC 2822 dates, `queued`):
@@ -138,12 +138,12 @@ export function callResource(draft: CallDraft) {
 }
 
 /** The key of a list page's records: `messages` or `calls`. */
-export const pageKey = (resource: 'Messages' | 'Calls') => (resource === 'Messages' ? 'messages' : 'calls');
+export const pageKey = (resource: Resource) => (resource === 'Messages' ? 'messages' : 'calls');
 
 /** What a list page needs: the records of this page and where it stands in the whole list. */
 export interface PageDraft<R> {
   readonly accountSid: string;
-  readonly resource: 'Messages' | 'Calls';
+  readonly resource: Resource;
   /** The records of this page, already filtered and cut to `pageSize`. */
   readonly records: readonly R[];
   /** The list's filters as Twilio's query keys (`To`, `DateSent>`…), in the order they were asked. */

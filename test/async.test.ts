@@ -11,25 +11,13 @@ import { app } from '../src/app';
 import worker from '../src/index';
 import { BASE_DELAY_S, MAX_ATTEMPTS, type SendMessage } from '../src/queue';
 import { createdResponse, installFakeTwilio, twilioErrorResponse } from './fake-twilio';
-import { ACCOUNT, CALLER_KEY, captureLogs, ENV_TOKEN, envWith, TOKEN } from './helpers';
+import { ACCOUNT, CALLER_KEY, captureLogs, ENV_TOKEN, envWith, queueSpy, TOKEN } from './helpers';
 import { hook, hookEnv, stripeInvoiceFailed, stripeSignature } from './hook-fixtures';
 
 afterEach(() => vi.restoreAllMocks());
 
 const SMS = { from: '+15005550006', to: '+14155550100', body: 'Your order shipped' };
 const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/;
-
-/** A queue producer that keeps what it is given, in place of SENDS or SENDS_DLQ. */
-function queueSpy() {
-  const sent: SendMessage[] = [];
-  const queue = {
-    send: async (body: SendMessage) => {
-      sent.push(structuredClone(body));
-    },
-    sendBatch: async () => {},
-  } as unknown as Queue;
-  return { sent, queue };
-}
 
 /** A block POST with Prefer: respond-async (the suite's caller key), its messages caught by a spy queue. */
 async function postAsync(

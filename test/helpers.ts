@@ -4,6 +4,7 @@ import { app } from '../src/app';
 import type { Block, Value } from '../src/blocks';
 import { makeCall } from '../src/blocks/make-call';
 import { sendMms, sendSms } from '../src/blocks/messages';
+import type { SendMessage } from '../src/queue';
 
 export const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
 export const TOKEN = 'request-token-s3cr3t';
@@ -171,4 +172,16 @@ export function expectError(
     },
   });
   expect(answer.status).toBe(status);
+}
+
+/** A queue producer that keeps what it is given, in place of SENDS or SENDS_DLQ. */
+export function queueSpy() {
+  const sent: SendMessage[] = [];
+  const queue = {
+    send: async (body: SendMessage) => {
+      sent.push(structuredClone(body));
+    },
+    sendBatch: async () => {},
+  } as unknown as Queue;
+  return { sent, queue };
 }

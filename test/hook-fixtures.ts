@@ -4,6 +4,7 @@
  * (../shared/webhooks/VECTORS.md), independent of src/recipes/verify.ts.
  */
 import { app } from '../src/app';
+import { HOOK_EXAMPLE } from '../src/openapi';
 import { envWith } from './helpers';
 
 /** Stripe `invoice.payment_failed`: amounts in minor units. */
@@ -93,16 +94,8 @@ export const SECRETS = {
 
 /** README's three worked examples, plus one recipe per remaining scheme and one without `verify`. */
 export const RECIPES = {
-  'stripe-failed-payment': {
-    block: 'sendSms',
-    verify: { scheme: 'stripe', secret: 'STRIPE_WEBHOOK_SECRET' },
-    when: { type: 'invoice.payment_failed' },
-    fields: {
-      from: '+15005550006',
-      to: '{{data.object.customer_phone}}',
-      body: 'Hi {{data.object.customer_name | default:"there"}}, your payment of {{data.object.amount_due | money}} {{data.object.currency | upper}} failed. Update your card: {{data.object.hosted_invoice_url}}',
-    },
-  },
+  // The OpenAPI document's example (src/openapi.ts), so that the documented recipe is the one tested.
+  [HOOK_EXAMPLE.name]: HOOK_EXAMPLE.recipe,
   'github-deploy': {
     block: 'makeCall',
     verify: { scheme: 'github', secret: 'GH_HOOK_SECRET' },

@@ -19,7 +19,7 @@ import type { SendMessage } from '../src/queue';
 import { SCHEME_HEADERS, SCHEMES } from '../src/recipes/verify';
 import { OPERATIONS } from '../src/twilio/operations';
 import { installFakeTwilio, twilioErrorResponse } from './fake-twilio';
-import { CALLER_KEY, envWith } from './helpers';
+import { CALLER_KEY, envWith, queueSpy } from './helpers';
 import { hookEnv, RECIPES, stripeSignature } from './hook-fixtures';
 
 type Doc = Record<string, any>;
@@ -307,17 +307,6 @@ beforeAll(async () => {
   resolved = (await dereference(structuredClone(doc) as never)) as Doc;
 });
 
-/** A queue producer that keeps what it is given, in place of SENDS or SENDS_DLQ. */
-function queueSpy() {
-  const sent: SendMessage[] = [];
-  const queue = {
-    send: async (body: SendMessage) => {
-      sent.push(structuredClone(body));
-    },
-    sendBatch: async () => {},
-  } as unknown as Queue;
-  return { sent, queue };
-}
 /** A rate limiter every caller is over. */
 const overLimit = { limit: async () => ({ success: false }) } as unknown as RateLimit;
 

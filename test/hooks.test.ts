@@ -549,6 +549,26 @@ describe('bounds and names', () => {
     expect(seen).toHaveLength(0);
   });
 
+  it('a form of many repeated names is read in one pass (getAll per name held n lists of n), answered as before', async () => {
+    const { seen } = installFakeTwilio();
+    const getAll = vi.spyOn(URLSearchParams.prototype, 'getAll');
+    const body = `${Array(2000).fill('x').join('&')}&order=1`;
+    const answer = await hook(
+      'keyed',
+      body,
+      { 'Content-Type': 'application/x-www-form-urlencoded', 'X-API-Key': CALLER_KEY },
+      { query: '?dryRun=1' },
+    );
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.json.missing).toEqual(['order.phone', 'order.id']);
+    expect(answer.json.error.contextWrites.to).toBe(
+      "[HTTP 400] Unable to create record: The recipe's eventId rendered empty",
+    );
+    // Each distinct name's values are gathered once, not once per repetition (2,000 calls before).
+    expect(getAll.mock.calls.length).toBeLessThanOrEqual(2);
+    expect(seen).toHaveLength(0);
+  });
+
   it('a signed body that is not JSON is a 400', async () => {
     const body = 'not json';
     const answer = await hook('stripe-failed-payment', body, { 'Stripe-Signature': await stripeSignature(body) });

@@ -116,18 +116,27 @@ blocksApi.on('POST', '/*', async (c, next) => {
 });
 
 /**
- * A read's input from its URL: the query (a repeated name as a list) and the path's SID, validated by the
- * block's schema. Credentials are never taken from a URL (URLs are logged): the Worker's own are used.
+ * A query's or a form's pairs as an object of own properties (whatever their names): a name given once is its
+ * value, a repeated name the list of its values. One pass over the pairs: a name given n times is gathered as it
+ * comes (getAll per pair was O(n²) in CPU, and held n lists of n values at once).
  */
-function queryInput(c: Context<AppEnv>, block: Block, parse: ReturnType<typeof blockParser>['parse']): BlockInput {
-  // One pass over the pairs: a name given n times is gathered as it comes (getAll per pair was O(n²) in CPU).
+export function pairsOf(params: URLSearchParams): Record<string, string | string[]> {
   const raw: Record<string, string | string[]> = Object.create(null);
-  for (const [name, value] of new URL(c.req.url).searchParams) {
+  for (const [name, value] of params) {
     const seen = raw[name];
     if (seen === undefined) raw[name] = value;
     else if (Array.isArray(seen)) seen.push(value);
     else raw[name] = [seen, value];
   }
+  return raw;
+}
+
+/**
+ * A read's input from its URL: the query (a repeated name as a list) and the path's SID, validated by the
+ * block's schema. Credentials are never taken from a URL (URLs are logged): the Worker's own are used.
+ */
+function queryInput(c: Context<AppEnv>, block: Block, parse: ReturnType<typeof blockParser>['parse']): BlockInput {
+  const raw = pairsOf(new URL(c.req.url).searchParams);
   if ('accountSid' in raw || 'accountToken' in raw) {
     throw framed(
       block.action,

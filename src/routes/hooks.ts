@@ -17,20 +17,11 @@ import { send } from '../send';
 import { OPERATIONS } from '../twilio/operations';
 import { bodySha256 } from '../twilio/signature';
 import { issueToError } from '../validate';
-import { limitBody, sendContext } from './blocks';
+import { limitBody, pairsOf, sendContext } from './blocks';
 
 /** Runs a middleware of the blocks API once the recipe says it applies (its typing names fewer variables). */
 const apply = (middleware: (c: never, next: () => Promise<void>) => Promise<unknown>, c: unknown) =>
   middleware(c as never, async () => {});
-
-/** A form's fields as an object (own properties, whatever their names), a repeated field as a list. */
-const fieldsOf = (form: URLSearchParams): Record<string, string | string[]> =>
-  Object.fromEntries(
-    [...form.keys()].map((name) => {
-      const all = form.getAll(name);
-      return [name, all[1] === undefined ? (all[0] as string) : all];
-    }),
-  );
 
 /**
  * Webhook recipes, `POST /hooks/{name}`, and the records of asynchronous sends, `GET /api/Twilio/requests/{id}`.
@@ -102,7 +93,7 @@ hooksApi.post(
 
     let payload: unknown = {};
     try {
-      payload = form ? fieldsOf(form) : text.trim() && JSON.parse(text);
+      payload = form ? pairsOf(form) : text.trim() && JSON.parse(text);
     } catch {
       throw badRequest('The body is neither JSON nor a form');
     }
@@ -145,7 +136,7 @@ hooksApi.post(
         missing: [...missing],
         wouldSend:
           matched && parsed.success && !error
-            ? { resource: block.resource, form: fieldsOf(toForm(block, parsed.data)) }
+            ? { resource: block.resource, form: pairsOf(toForm(block, parsed.data)) }
             : null,
         error: error ? errorBody(error) : null,
       });

@@ -42,8 +42,7 @@ export interface Ordered {
  * Whether `next` moves a record that stands at `current` forwards. A final status is never left (but
  * `delivered` for `read`); otherwise a higher SequenceNumber wins when both have one, else the higher rank.
  */
-export function advances(current: Ordered | undefined, next: Ordered): boolean {
-  if (!current) return true;
+export function advances(current: Ordered, next: Ordered): boolean {
   const [from, to] = [rankOf(current.status), rankOf(next.status)];
   if (from >= FINAL) return current.status === 'delivered' && next.status === 'read';
   if (current.sequence !== undefined && next.sequence !== undefined) return next.sequence > current.sequence;

@@ -47,6 +47,11 @@ const MAX_FIELDS_BYTES = 8192;
 const utf8 = new TextEncoder();
 const TOKEN = /^[\x21-\x7e]{1,128}$/;
 
+/** A callback's token when Twilio sent none: the SHA-256 of its fields, sorted by name. */
+async function digestOf(fields: Record<string, string>): Promise<string> {
+  return `sha256:${await bodySha256(JSON.stringify(Object.entries(fields).sort(([a], [b]) => (a < b ? -1 : 1))))}`;
+}
+
 /** The callback's fields as a status update; undefined when it names no message or call status. */
 export async function readUpdate(params: URLSearchParams, token: string | null): Promise<StatusUpdate | undefined> {
   const all = Object.fromEntries(params);
@@ -64,7 +69,6 @@ export async function readUpdate(params: URLSearchParams, token: string | null):
   }
   const cb = parsed.output;
   const timestamp = 'Timestamp' in cb && cb.Timestamp ? Date.parse(cb.Timestamp) : Number.NaN;
-  const sorted = JSON.stringify(Object.entries(all).sort(([a], [b]) => (a < b ? -1 : 1)));
   return {
     ...('MessageSid' in cb
       ? { sid: cb.MessageSid, kind: 'message', status: cb.MessageStatus }
@@ -72,7 +76,7 @@ export async function readUpdate(params: URLSearchParams, token: string | null):
     accountSid: cb.AccountSid,
     errorCode: cb.ErrorCode || null,
     at: new Date(Number.isNaN(timestamp) ? Date.now() : timestamp).toISOString(),
-    token: token && TOKEN.test(token) ? token : `sha256:${await bodySha256(sorted)}`,
+    token: token && TOKEN.test(token) ? token : await digestOf(all),
     fields,
   };
 }

@@ -2,7 +2,6 @@ import { Hono } from 'hono/tiny';
 import type { AppEnv } from '../app-env';
 import { gatewayRefusal } from '../errors';
 import { limit } from '../middleware/rate-limit';
-import type { StatusStore } from '../status/store';
 import { STATUS_PATH } from '../status/track';
 import { readUpdate } from '../status/update';
 import { fieldsOf, isSignedBy, type Received, signedUrl, tokenFor } from '../status/verify';
@@ -35,7 +34,7 @@ statusApi.on(['GET', 'POST'], STATUS_PATH, limitBody, async (c) => {
   if (!update) throw gatewayRefusal(400, 'The callback names no message or call status');
   const namespace = (c.env as Partial<Env> | undefined)?.STATUS;
   if (!namespace) throw gatewayRefusal(501, 'Status callbacks need the STATUS Durable Object binding');
-  const store = namespace.get(namespace.idFromName(update.sid)) as unknown as DurableObjectStub<StatusStore>;
+  const store = namespace.get(namespace.idFromName(update.sid));
   const query = new URL(url).searchParams;
   const tracking = { correlationId: query.get('cid') ?? undefined, forward: query.get('forward') ?? undefined };
   const recorded = await store.record(update, tracking);

@@ -236,8 +236,11 @@ export const workerBindings = (baseUrl) => ({
   TWILIO_AUTH_TOKEN: AUTH_TOKEN,
 });
 
-/** Serves a module Worker in its own workerd (miniflare@4), pinned to core 0; returns its URL, pid and `stop`. */
-export async function serve({ name, scriptPath, modulesRoot = dirname(scriptPath), modules, bindings }) {
+/**
+ * Serves a module Worker in its own workerd (miniflare@4), pinned to core 0; returns its URL, pid and `stop`. Other
+ * Miniflare options (durableObjects, outboundService) are passed on.
+ */
+export async function serve({ name, scriptPath, modulesRoot = dirname(scriptPath), modules, bindings, ...options }) {
   const { date, flags } = compatibility();
   const before = new Set(workerdPids());
   const mf = new Miniflare({
@@ -247,6 +250,7 @@ export async function serve({ name, scriptPath, modulesRoot = dirname(scriptPath
     compatibilityDate: date,
     compatibilityFlags: flags,
     bindings,
+    ...options,
     host: '127.0.0.1',
     port: 0,
     handleRuntimeStdio(stdout, stderr) {

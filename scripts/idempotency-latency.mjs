@@ -2,28 +2,16 @@
 // its SQLite writes). Builds the Worker as `wrangler deploy` does, serves it in workerd (miniflare) in live mode with
 // the IDEMPOTENCY Durable Object and a canned Twilio 201 as its outbound, then times sequential sends over HTTP,
 // alternating a plain send and one with a fresh Idempotency-Key. Prints medians and 90th percentiles in ms.
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Miniflare } from 'miniflare';
+import * as L from '../bench/lib.mjs';
 
-const ROOT = new URL('..', import.meta.url).pathname;
-const OUT = join(ROOT, 'bench', 'out', 'idempotency');
 const N = Number(process.env.N ?? 1000);
 const KEY = 'latency-caller-key-0123456789';
 
-execFileSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', OUT], {
-  cwd: ROOT,
-  stdio: 'ignore',
-  env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-});
+L.selectWorkerd();
 const created = JSON.stringify({ sid: `SM${'a'.repeat(32)}`, account_sid: `AC${'0'.repeat(32)}`, status: 'queued' });
-const mf = new Miniflare({
-  modulesRoot: OUT,
-  modules: [{ type: 'ESModule', path: join(OUT, 'index.js'), contents: readFileSync(join(OUT, 'index.js'), 'utf8') }],
-  // The newest date this miniflare's workerd supports; the Worker itself pins a later one in wrangler.toml.
-  compatibilityDate: '2026-08-06',
-  compatibilityFlags: ['nodejs_compat_v2', 'no_nodejs_global_timers'],
+const served = await L.serve({
+  name: 'idempotency',
+  scriptPath: L.buildWorker(),
   bindings: {
     TWILIO_MODE: 'live',
     TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
@@ -37,12 +25,8 @@ const mf = new Miniflare({
       status: 201,
       headers: { 'content-type': 'application/json', 'content-length': `${created.length}` },
     }),
-  handleRuntimeStdio: (stdout, stderr) => {
-    stdout.resume();
-    stderr.resume();
-  },
 });
-const url = await mf.ready;
+const { url } = served;
 const body = JSON.stringify({ from: '+15005550006', to: '+14155550100', body: 'hi' });
 async function send(idempotencyKey) {
   const headers = { 'content-type': 'application/json', 'x-api-key': KEY };
@@ -61,7 +45,7 @@ for (let i = 0; i < N; i++) {
   plain.push(await send());
   once.push(await send(`key-${i}`));
 }
-await mf.dispose();
+await served.stop();
 const ms = (x) => Math.round(x * 100) / 100;
 console.log(
   JSON.stringify({

@@ -4,14 +4,9 @@
 // (a burst spread over many Durable Objects), then the same with every update forwarded to a caller URL (the
 // outbound answers 204 at once), then HOT callbacks all for one SID (one object: its ceiling). Prints answers per
 // second and latency percentiles as JSON. One machine, client and workerd on the same cores: a relative figure.
-import { execFileSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Miniflare } from 'miniflare';
+import * as L from '../bench/lib.mjs';
 
-const ROOT = new URL('..', import.meta.url).pathname;
-const OUT = join(ROOT, 'bench', 'out', 'status');
 const SIDS = Number(process.env.SIDS ?? 2000);
 const HOT = Number(process.env.HOT ?? 2000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 32);
@@ -19,18 +14,11 @@ const ACCOUNT = `AC${'0'.repeat(32)}`;
 const TOKEN = 'bench-auth-token';
 const PUBLIC = 'https://gateway.bench';
 
-execFileSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', OUT], {
-  cwd: ROOT,
-  stdio: 'ignore',
-  env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-});
+L.selectWorkerd();
 let forwarded = 0;
-const mf = new Miniflare({
-  modulesRoot: OUT,
-  modules: [{ type: 'ESModule', path: join(OUT, 'index.js'), contents: readFileSync(join(OUT, 'index.js'), 'utf8') }],
-  // The newest date this miniflare's workerd supports; the Worker itself pins a later one in wrangler.toml.
-  compatibilityDate: '2026-08-06',
-  compatibilityFlags: ['nodejs_compat_v2', 'no_nodejs_global_timers'],
+const served = await L.serve({
+  name: 'status',
+  scriptPath: L.buildWorker(),
   bindings: {
     TWILIO_MODE: 'live',
     TWILIO_ACCOUNT_SID: ACCOUNT,
@@ -43,12 +31,8 @@ const mf = new Miniflare({
     forwarded++;
     return new Response(null, { status: 204 });
   },
-  handleRuntimeStdio: (stdout, stderr) => {
-    stdout.resume();
-    stderr.resume();
-  },
 });
-const local = await mf.ready;
+const local = served.url;
 
 /** X-Twilio-Signature: HMAC-SHA1 over the URL and the parameters sorted by name, base64. */
 const sign = (url, params) =>
@@ -139,5 +123,5 @@ const results = [
 ];
 // Let the last forwards finish before counting them.
 await new Promise((resolve) => setTimeout(resolve, 1000));
-await mf.dispose();
+await served.stop();
 console.log(JSON.stringify({ concurrency: CONCURRENCY, results, forwarded }, null, 1));

@@ -228,9 +228,9 @@ async function exchange(
 ): Promise<TwilioResult> {
   const { upstream, timeoutMs } = options;
   const deadline = Date.now() + timeoutMs;
-  const { method } = request.operation;
-  // A read (GET) changes nothing: it may also be asked again after a 5xx or a network failure.
-  const read = method === 'GET';
+  const { method, changes } = request.operation;
+  // A read changes nothing: it may also be asked again after a 5xx or a network failure.
+  const read = !changes;
   const cap = capOf(request.operation);
   // Never follow a redirect: it would send the same request again, perhaps to another host.
   const init = { method, headers: sent.headers, body: sent.body, signal, redirect: 'manual' as const };

@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import type { Config } from '../config';
 import { gatewayRefusal } from '../errors';
+import { bodySha256 as sha256 } from '../twilio/signature';
 import { limit } from './rate-limit';
 
 /** Who is calling: a holder of one of API_KEYS (named by a digest prefix, never the key), or anyone. */
@@ -13,10 +14,6 @@ export interface CallerVariables {
   config: Config;
   caller: Caller;
 }
-
-const encoder = new TextEncoder();
-const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
-const sha256 = async (text: string) => hex(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
 
 /** Constant-time equality of two strings: the time depends on their lengths only, not on where they differ. */
 function sameText(a: string, b: string): boolean {

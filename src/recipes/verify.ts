@@ -3,7 +3,7 @@
  * received, compares in constant time, and refuses a signed timestamp more than TOLERANCE_S away.
  */
 
-import { base64 } from '../twilio/encoding';
+import { base64, hex } from '../twilio/encoding';
 import { bodySha256, isValidTwilioSignature, sameText as same } from '../twilio/signature';
 
 export type Scheme = 'github' | 'stripe' | 'shopify' | 'standard' | 'twilio' | 'header';
@@ -36,7 +36,6 @@ export interface Signed {
 }
 
 const encoder = new TextEncoder();
-const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
 /** The bytes of a Standard Webhooks secret: base64 after its `whsec_` prefix (throws when it is not base64). */
 export const standardKey = (secret: string) =>

@@ -3,6 +3,8 @@
  * URL of an error code. The client, the error mapping, the sandbox and the block tables read them here.
  */
 
+import { hex } from './encoding';
+
 /** The API version every path starts with. */
 export const API_VERSION = '2010-04-01';
 
@@ -32,8 +34,5 @@ export const ACCOUNT_SID = sidPattern('AC');
 
 /** `prefix` + 32 random hex digits, as Twilio's SIDs are. */
 export function newSid(prefix: string): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return prefix + hex;
+  return prefix + hex(crypto.getRandomValues(new Uint8Array(16)));
 }

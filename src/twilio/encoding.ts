@@ -1,3 +1,10 @@
+/** Lower-case hex of raw bytes, two digits a byte (SIDs, SHA-256 digests, HMACs). */
+export function hex(bytes: Uint8Array): string {
+  let out = '';
+  for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
+  return out;
+}
+
 /** Base64 of raw bytes (btoa takes a binary string, one char per byte). */
 export function base64(bytes: Uint8Array): string {
   let binary = '';

@@ -4,7 +4,7 @@
  * base64-encoded. The sandbox signs its status callbacks with it; a webhook receiver checks with it.
  */
 
-import { base64 } from './encoding';
+import { base64, hex } from './encoding';
 
 /** Form parameters as signed: a URLSearchParams, or names to a value or a list of values. */
 export type SignedParams = URLSearchParams | Readonly<Record<string, string | readonly string[]>>;
@@ -46,8 +46,7 @@ export async function twilioSignature(authToken: string, url: string, params?: S
 /** Hex SHA-256 of a raw body, as Twilio puts it in `bodySHA256=` for JSON webhooks. */
 export async function bodySha256(body: string | Uint8Array): Promise<string> {
   const bytes = typeof body === 'string' ? encoder.encode(body) : body;
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)));
 }
 
 /** Equal strings, compared in time that does not depend on where they differ. */

@@ -70,7 +70,22 @@ async function sendOnce(c: Context<AppEnv>, block: Block, ctx: SendContext): Pro
   // request leaves nothing behind (resolveAuth throws the same refusal send() would).
   resolveAuth(input, ctx.config, block.resource, ctx.caller);
   const name = await storeName(ctx.caller, input, key);
-  const answer = await sendOnceNamed(c.env, name, block.name, input, await fingerprint(block.name, input), ctx);
+  return sendStored(c, name, block, input, await fingerprint(block.name, input), ctx);
+}
+
+/**
+ * The send through the IdempotencyStore named `name` (queue.ts sendOnceNamed): made at most once for that name,
+ * an earlier request's outcome replayed (the answer then says Idempotent-Replayed).
+ */
+export async function sendStored(
+  c: Context<AppEnv>,
+  name: string,
+  block: Block,
+  input: BlockInput,
+  print: string,
+  ctx: SendContext,
+): Promise<SendOutcome> {
+  const answer = await sendOnceNamed(c.env, name, block.name, input, print, ctx);
   if (answer.replayed) c.set('replayed', true);
   return fromStored(answer.outcome);
 }

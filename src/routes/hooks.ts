@@ -6,10 +6,10 @@ import { isOpen } from '../credentials';
 import { errorBody, failure, success, toGatewayError } from '../envelope';
 import { badRequest, GatewayError, gatewayRefusal } from '../errors';
 import { guard } from '../guard';
-import { fingerprint, fromStored, storeName } from '../idempotency';
+import { fingerprint, storeName } from '../idempotency';
 import { identifyCaller, keyRequired } from '../middleware/caller';
 import { limit, rateLimit } from '../middleware/rate-limit';
-import { type RequestRecord, respondAsync, sendOnceNamed, view } from '../queue';
+import { type RequestRecord, respondAsync, view } from '../queue';
 import { readRecipes, recipesDocument } from '../recipes/document';
 import { compile, matches, render, renderFields, type Scope, type Template } from '../recipes/template';
 import { SCHEME_HEADERS, verifySignature } from '../recipes/verify';
@@ -17,7 +17,7 @@ import { send } from '../send';
 import { OPERATIONS } from '../twilio/operations';
 import { bodySha256 } from '../twilio/signature';
 import { issueToError } from '../validate';
-import { limitBody, pairsOf, sendContext } from './blocks';
+import { limitBody, pairsOf, sendContext, sendStored } from './blocks';
 
 /** Runs a middleware of the blocks API once the recipe says it applies (its typing names fewer variables). */
 const apply = (middleware: (c: never, next: () => Promise<void>) => Promise<unknown>, c: unknown) =>
@@ -150,17 +150,12 @@ hooksApi.post(
     const store = changes && key ? `hook:${name}\n${await storeName(ctx.caller, data, key)}` : undefined;
     const print = verify ? `recipe:${name}` : await fingerprint(block.name, data);
     if (async && changes) return respondAsync(c, block, ctx, data, store, print);
-    let outcome = store ? undefined : await send(block, data, ctx);
-    if (store) {
-      const answer = await sendOnceNamed(c.env, store, block.name, data, print, ctx);
-      if (answer.replayed) c.set('replayed', true);
-      outcome = fromStored(answer.outcome);
-    }
-    if (outcome?.ok) {
+    const outcome = store ? await sendStored(c, store, block, data, print, ctx) : await send(block, data, ctx);
+    if (outcome.ok) {
       c.set('twilio', outcome.trace);
       return success(c, outcome.resource);
     }
-    const { error } = outcome as { error: GatewayError };
+    const { error } = outcome;
     const { detail } = error;
     // Safe to send again (Twilio's 429, which it did not process; nothing was kept): a 503, so that the sender
     // retries.

@@ -10,7 +10,7 @@ import type { RequestRecord, view } from './queue';
 import { readRecipes } from './recipes/document';
 import { matches, renderFields, type Scope } from './recipes/template';
 import { SCHEME_HEADERS, SCHEMES, type Scheme, TOLERANCE_S } from './recipes/verify';
-import { type Resource, sidPattern } from './twilio/api';
+import { RECORD_PREFIX, type Resource, sidPattern } from './twilio/api';
 import { decodePage, decodeResource } from './twilio/decode';
 import { OPERATIONS } from './twilio/operations';
 import {
@@ -149,7 +149,7 @@ function resourceSchema(resource: Resource): Schema {
         fields.map((key) => [
           camel(key),
           key === 'sid'
-            ? { type: 'string', pattern: sidPattern(resource === 'Calls' ? 'CA' : 'SM|MM').source }
+            ? { type: 'string', pattern: sidPattern(RECORD_PREFIX[resource]).source }
             : DATE_FIELDS.has(key)
               ? { type: ['string', 'null'], format: 'date-time' }
               : {},

@@ -1,8 +1,9 @@
+import { RECORD_PREFIX } from '../twilio/api';
 import { defineBlock } from './define';
 import { address, credentials, date, type FieldRow, integer, recordSid, sidRequired, text } from './fields';
 
 /** The record a block names: Twilio's path parameter `Sid`. */
-const sid = recordSid('SM|MM', 'The Message SID.', `SM${'0123456789abcdef'.repeat(2)}`);
+const sid = recordSid(RECORD_PREFIX.Messages, 'The Message SID.', `SM${'0123456789abcdef'.repeat(2)}`);
 const one = { ...credentials, sid } as const satisfies Record<string, FieldRow>;
 
 /** Paging of a list, as Twilio's ListMessage and ListCall take it. */

@@ -7,7 +7,7 @@ import { listMessages } from '../blocks/message-records';
 import { sendSms } from '../blocks/messages';
 import type { BlockInput } from '../blocks/schema';
 import { MAX_BODY_BYTES } from '../body-limit';
-import { API_VERSION, moreInfoUrl, newSid, type Resource, sidPattern } from '../twilio/api';
+import { API_VERSION, moreInfoUrl, newSid, RECORD_PREFIX, type Resource, sidPattern } from '../twilio/api';
 import { callResource, messageResource } from '../twilio/resources';
 import { segmentCount } from '../twilio/segments';
 import { sameText } from '../twilio/signature';
@@ -136,7 +136,10 @@ const NOT_COMPLETE: Refusal = {
   status: 409,
 };
 
-const SIDS: { readonly [K in Resource]: RegExp } = { Messages: sidPattern('SM|MM'), Calls: sidPattern('CA') };
+const SIDS: { readonly [K in Resource]: RegExp } = {
+  Messages: sidPattern(RECORD_PREFIX.Messages),
+  Calls: sidPattern(RECORD_PREFIX.Calls),
+};
 
 /**
  * The Twilio emulator: Messages and Calls of one account (its credentials from the host, SandboxAccount), kept in

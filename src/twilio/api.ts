@@ -29,6 +29,9 @@ export function sidPattern(prefix: string): RegExp {
   return new RegExp(`^(?:${prefix})[0-9a-fA-F]{32}$`);
 }
 
+/** The SID prefix of each collection's records (a Message is SM, or MM for an MMS). */
+export const RECORD_PREFIX: { readonly [R in Resource]: string } = { Messages: 'SM|MM', Calls: 'CA' };
+
 /** An account SID. */
 export const ACCOUNT_SID = sidPattern('AC');
 

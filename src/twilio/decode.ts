@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { sidPattern } from './api';
+import { RECORD_PREFIX, sidPattern } from './api';
 import type { TwilioRequest } from './client';
 import { CALL_FIELDS, DATE_FIELDS, MESSAGE_FIELDS, pageKey } from './resources';
 
@@ -28,8 +28,8 @@ function camel(key: string): string {
 const blank = (fields: readonly string[]) => Object.fromEntries(fields.map((key) => [camel(key), null]));
 
 const RESOURCES = {
-  Calls: { schema: resourceSchema(sidPattern('CA')), blank: blank(CALL_FIELDS) },
-  Messages: { schema: resourceSchema(sidPattern('SM|MM')), blank: blank(MESSAGE_FIELDS) },
+  Calls: { schema: resourceSchema(sidPattern(RECORD_PREFIX.Calls)), blank: blank(CALL_FIELDS) },
+  Messages: { schema: resourceSchema(sidPattern(RECORD_PREFIX.Messages)), blank: blank(MESSAGE_FIELDS) },
 } as const;
 
 // biome-ignore format: a calendar reads best as one

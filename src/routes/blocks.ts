@@ -50,9 +50,16 @@ export function sendContext(c: Context<AppEnv>): SendContext {
   };
 }
 
-/** What a block answers: a fetched Message or Call with its recorded status history (status/merge.ts). */
-const answerOf = (c: Context<AppEnv>, block: Block, resource: Record<string, unknown>) =>
-  block.action === 'fetch' ? withHistory(c.env, resource) : resource;
+/**
+ * What a block answers for its outcome: the failure thrown (the app's error mapping frames it), else the success
+ * envelope, a fetched Message or Call with its recorded status history (status/merge.ts).
+ */
+async function answer(c: Context<AppEnv>, block: Block, outcome: SendOutcome): Promise<Response> {
+  if (!outcome.ok) throw outcome.error;
+  c.set('twilio', outcome.trace);
+  const { resource } = outcome;
+  return success(c, block.action === 'fetch' ? await withHistory(c.env, resource) : resource);
+}
 
 /**
  * The send, exactly once per Idempotency-Key when the request has one (idempotency.ts). A read (an operation that
@@ -170,10 +177,7 @@ for (const [path, block] of readAliases) {
   blocksApi.get(path, async (c) => {
     await identifyCaller(c as never, nothing);
     await rateLimit(c as never, nothing);
-    const outcome = await send(block, queryInput(c, block, parse), sendContext(c));
-    if (!outcome.ok) throw outcome.error;
-    c.set('twilio', outcome.trace);
-    return success(c, await answerOf(c, block, outcome.resource));
+    return answer(c, block, await send(block, queryInput(c, block, parse), sendContext(c)));
   });
 }
 
@@ -185,9 +189,6 @@ for (const block of blocks) {
     // Prefer: respond-async: 202 now, the send through the queue (queue.ts). A read declines the preference
     // (RFC 7240): it answers now, without Preference-Applied.
     if (changes && c.req.header('prefer')?.includes('respond-async')) return respondAsync(c, block, sendContext(c));
-    const outcome = await sendOnce(c, block, sendContext(c));
-    if (!outcome.ok) throw outcome.error;
-    c.set('twilio', outcome.trace);
-    return success(c, await answerOf(c, block, outcome.resource));
+    return answer(c, block, await sendOnce(c, block, sendContext(c)));
   });
 }

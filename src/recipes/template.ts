@@ -100,7 +100,6 @@ export function render(template: Template, scope: Scope, missing: Set<string>, x
     .join('');
 }
 
-/** True when every condition holds: the value at its path or header equals the one given, or one of a list. */
 /**
  * A recipe's fields rendered against a payload: each template rendered (a list field's items each, empty ones
  * dropped), `twiml` XML-escaped; the paths that were missing are added to `missing`.
@@ -120,6 +119,7 @@ export function renderFields(
   return input;
 }
 
+/** True when every condition holds: the value at its path or header equals the one given, or one of a list. */
 export function matches(when: Readonly<Record<string, Scalar | readonly Scalar[]>>, scope: Scope): boolean {
   return Object.entries(when).every(([path, expected]) => {
     const actual = lookup(scope, path);

@@ -119,7 +119,7 @@ export async function respondAsync(
   c: Context<AppEnv>,
   block: Block,
   ctx: SendContext,
-  input: BlockInput = c.get('input'),
+  input: BlockInput,
   store?: string,
   print?: string,
 ): Promise<Response> {

@@ -65,8 +65,7 @@ async function answer(c: Context<AppEnv>, block: Block, outcome: SendOutcome): P
  * The send, exactly once per Idempotency-Key when the request has one (idempotency.ts). A read (an operation that
  * changes nothing) ignores the key: it is idempotent by itself, and a stored answer would show an old status.
  */
-async function sendOnce(c: Context<AppEnv>, block: Block, ctx: SendContext): Promise<SendOutcome> {
-  const input = c.get('input');
+async function sendOnce(c: Context<AppEnv>, block: Block, input: BlockInput, ctx: SendContext): Promise<SendOutcome> {
   if (!OPERATIONS[block.action].changes) return send(block, input, ctx);
   const key = idempotencyKey(c.req.header('idempotency-key'));
   if (key === undefined) return send(block, input, ctx);
@@ -185,10 +184,12 @@ for (const block of blocks) {
   const validate = validateBlock(block);
   const { changes } = OPERATIONS[block.action];
   blocksApi.post(`/${block.name}`, async (c) => {
-    c.set('input', await validate(c));
+    const input = await validate(c);
     // Prefer: respond-async: 202 now, the send through the queue (queue.ts). A read declines the preference
     // (RFC 7240): it answers now, without Preference-Applied.
-    if (changes && c.req.header('prefer')?.includes('respond-async')) return respondAsync(c, block, sendContext(c));
-    return answer(c, block, await sendOnce(c, block, sendContext(c)));
+    if (changes && c.req.header('prefer')?.includes('respond-async')) {
+      return respondAsync(c, block, sendContext(c), input);
+    }
+    return answer(c, block, await sendOnce(c, block, input, sendContext(c)));
   });
 }

@@ -105,12 +105,14 @@ hooksApi.post(
     // The event id keys the send's IdempotencyStore (by its SHA-256), so that a provider's retry never sends twice:
     // the recipe's template, Stripe's payload id or Standard Webhooks' webhook-id; else, for a signed body
     // (GitHub, Shopify and Twilio sign the body alone, so a delivery-id header could be replayed fresh), the body
-    // itself; else an Idempotency-Key.
+    // itself; else an Idempotency-Key. A recipe that reads (getMessage, listCalls…) has none, and is not queued:
+    // a read changes nothing, and a stored answer would show an old status.
     const eventHeader = scheme && SCHEME_HEADERS[scheme][1];
     const template = recipe.eventId ?? (scheme === 'stripe' ? STRIPE_ID : undefined);
     const id = template ? render(template, scope, new Set()) : eventHeader && headers.get(eventHeader);
-    const event = id || (scheme && scheme !== 'header' ? body : headers.get('idempotency-key'));
+    const event = changes ? id || (scheme && scheme !== 'header' ? body : headers.get('idempotency-key')) : undefined;
     const key = event ? await bodySha256(event) : undefined;
+    const queued = async && changes;
     const parsed = recipe.parse(input);
     const refusal = () => {
       // An eventId that renders empty would leave the send without an event id: refused.
@@ -130,8 +132,8 @@ hooksApi.post(
         recipe: name,
         block: block.name,
         matched,
-        eventId: changes && event ? (typeof event === 'string' ? event : `sha256:${key}`) : null,
-        async: async && changes,
+        eventId: event ? (typeof event === 'string' ? event : `sha256:${key}`) : null,
+        async: queued,
         input: { ...input, accountToken: input.accountToken && '[redacted]' },
         missing: [...missing],
         wouldSend:
@@ -144,12 +146,10 @@ hooksApi.post(
     const data = refusal();
     const ctx = sendContext(c);
     // Scoped by the recipe and its caller: a signed recipe's sender, or a caller key (or account, or IP) whose
-    // input is fingerprinted, as an Idempotency-Key's is (another input under the same event id is a 422). A
-    // recipe that reads (getMessage, listCalls…) is neither stored nor queued: a read changes nothing, and a
-    // stored answer would show an old status.
-    const store = changes && key ? `hook:${name}\n${await storeName(ctx.caller, data, key)}` : undefined;
+    // input is fingerprinted, as an Idempotency-Key's is (another input under the same event id is a 422).
+    const store = key ? `hook:${name}\n${await storeName(ctx.caller, data, key)}` : undefined;
     const print = verify ? `recipe:${name}` : await fingerprint(block.name, data);
-    if (async && changes) return respondAsync(c, block, ctx, data, store, print);
+    if (queued) return respondAsync(c, block, ctx, data, store, print);
     const outcome = store ? await sendStored(c, store, block, data, print, ctx) : await send(block, data, ctx);
     if (outcome.ok) {
       c.set('twilio', outcome.trace);

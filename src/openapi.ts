@@ -1,5 +1,5 @@
 import { type Block, blocks, type Field, readAliases } from './blocks';
-import { toForm } from './blocks/form';
+import { pairsOf, toForm } from './blocks/form';
 import { kinds } from './blocks/kinds';
 import { sendSms } from './blocks/messages';
 import { blockParser } from './blocks/schema';
@@ -486,12 +486,6 @@ function renderExample(payload: unknown) {
   return { block: recipe.block, input, missing: [...missing], matched, parsed: blockParser(recipe.block).parse(input) };
 }
 
-/** A form's fields as an object, a repeated field as a list (as the dry run shows them). */
-const fieldsOf = (form: URLSearchParams) =>
-  Object.fromEntries(
-    [...new Set(form.keys())].map((key) => [key, form.getAll(key).length > 1 ? form.getAll(key) : form.get(key)]),
-  );
-
 /** The hook's 200s: the send's envelope, and the dry run's answer, for the example event. */
 function hookAnswers() {
   const { block, input, missing, matched, parsed } = renderExample(HOOK_EXAMPLE.payload);
@@ -513,7 +507,7 @@ function hookAnswers() {
         async: false,
         input,
         missing,
-        wouldSend: { resource: block.resource, form: fieldsOf(toForm(block, parsed.data)) },
+        wouldSend: { resource: block.resource, form: pairsOf(toForm(block, parsed.data)) },
         error: null,
       },
     },

@@ -17,3 +17,19 @@ export function toForm(block: Block, input: BlockInput): URLSearchParams {
   if (block.fixed) for (const [key, value] of Object.entries(block.fixed)) form.append(key, value);
   return form;
 }
+
+/**
+ * A query's or a form's pairs as an object of own properties (whatever their names): a name given once is its
+ * value, a repeated name the list of its values. One pass over the pairs: a name given n times is gathered as it
+ * comes (getAll per pair was O(n²) in CPU, and held n lists of n values at once).
+ */
+export function pairsOf(params: URLSearchParams): Record<string, string | string[]> {
+  const raw: Record<string, string | string[]> = Object.create(null);
+  for (const [name, value] of params) {
+    const seen = raw[name];
+    if (seen === undefined) raw[name] = value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else raw[name] = [seen, value];
+  }
+  return raw;
+}

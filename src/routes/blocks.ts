@@ -4,6 +4,7 @@ import { Hono } from 'hono/tiny';
 import type { AppEnv } from '../app-env';
 import { type Block, blocks, readAliases } from '../blocks';
 import { descriptor } from '../blocks/descriptor';
+import { pairsOf } from '../blocks/form';
 import { type BlockInput, blockParser } from '../blocks/schema';
 import { MAX_BODY_BYTES } from '../body-limit';
 import { resolveAuth } from '../credentials';
@@ -135,22 +136,6 @@ blocksApi.on('POST', '/*', async (c, next) => {
   await rateLimit(c as never, nothing);
   await next();
 });
-
-/**
- * A query's or a form's pairs as an object of own properties (whatever their names): a name given once is its
- * value, a repeated name the list of its values. One pass over the pairs: a name given n times is gathered as it
- * comes (getAll per pair was O(n²) in CPU, and held n lists of n values at once).
- */
-export function pairsOf(params: URLSearchParams): Record<string, string | string[]> {
-  const raw: Record<string, string | string[]> = Object.create(null);
-  for (const [name, value] of params) {
-    const seen = raw[name];
-    if (seen === undefined) raw[name] = value;
-    else if (Array.isArray(seen)) seen.push(value);
-    else raw[name] = [seen, value];
-  }
-  return raw;
-}
 
 /**
  * A read's input from its URL: the query (a repeated name as a list) and the path's SID, validated by the

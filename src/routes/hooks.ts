@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
 import type { AppEnv } from '../app-env';
-import { toForm } from '../blocks/form';
+import { pairsOf, toForm } from '../blocks/form';
 import { isOpen } from '../credentials';
 import { errorBody, failure, success, toGatewayError } from '../envelope';
 import { badRequest, GatewayError, gatewayRefusal } from '../errors';
@@ -17,7 +17,7 @@ import { send } from '../send';
 import { OPERATIONS } from '../twilio/operations';
 import { bodySha256 } from '../twilio/signature';
 import { issueToError } from '../validate';
-import { limitBody, pairsOf, sendContext, sendStored } from './blocks';
+import { limitBody, sendContext, sendStored } from './blocks';
 
 /** Runs a middleware of the blocks API once the recipe says it applies (its typing names fewer variables). */
 const apply = (middleware: (c: never, next: () => Promise<void>) => Promise<unknown>, c: unknown) =>

@@ -1,4 +1,4 @@
-import { apiPath, moreInfoUrl } from './twilio/api';
+import { HTTPException } from 'hono/http-exception';
 
 /** Whose rule refused: Twilio's (its answer, or its own rule checked locally with its code and message) or the gateway's own. */
 export type ErrorSource = 'twilio' | 'gateway';
@@ -47,6 +47,11 @@ export class GatewayError extends Error {
   traced(requestId: string | null, attempts: number): GatewayError {
     return new GatewayError(this.status, this.text, { ...this.detail, requestId, attempts });
   }
+}
+
+/** Twilio's documentation page of an error code. */
+export function moreInfoUrl(code: number): string {
+  return `https://www.twilio.com/docs/errors/${code}`;
 }
 
 const record = (status: number, message: string, unable = 'create record') =>
@@ -100,12 +105,6 @@ export function credentialsMissing() {
   });
 }
 
-/** The documented 404 for an account SID that is not `AC` + 32 hex; it never reaches a URL. */
-export function accountNotFound(accountSid: string, resource: string) {
-  const shown = accountSid.length > 64 ? `${accountSid.slice(0, 64)}…` : accountSid;
-  return twilioError(404, 20404, `The requested resource ${apiPath(shown, resource)} was not found`);
-}
-
 /**
  * Twilio could not be reached, or answered something that is not a Twilio answer (a redirect, a body cut off,
  * too large or unreadable). The POST may have gone out and been processed: in doubt, so not retryable.
@@ -139,4 +138,35 @@ export function configError(names: readonly string[]) {
  */
 export function internalError() {
   return new GatewayError(500, 'Internal error', { source: 'gateway', code: null, retryable: false });
+}
+
+/** Any failure as a GatewayError: typed ones pass, Hono's body errors keep their 4xx, the rest are 500. */
+export function toGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  if (err instanceof HTTPException && err.status < 500) return badRequest(err.message, err.status);
+  return internalError();
+}
+
+/** The documented answer: `contextWrites.to` holds the resource, or the error's documented string. */
+export type Envelope =
+  | { callback: 'success'; contextWrites: { to: unknown } }
+  | {
+      callback: 'error';
+      contextWrites: { to: string };
+      error: { status: number; code: number | null; moreInfo: string | null; retryable: boolean; source: ErrorSource };
+    };
+
+/** The error envelope's body: the documented string in `contextWrites.to`, and an additive `error` sibling. */
+export function errorBody(err: GatewayError): Envelope {
+  return {
+    callback: 'error',
+    contextWrites: { to: err.text },
+    error: {
+      status: err.detail.twilioStatus ?? err.status,
+      code: err.detail.code ?? null,
+      moreInfo: err.detail.moreInfo ?? null,
+      retryable: err.detail.retryable ?? false,
+      source: err.detail.source,
+    },
+  };
 }

@@ -1,8 +1,8 @@
-import { app } from './app';
-import { consume, type SendMessage } from './queue';
+import { app } from './http/app';
+import { consume, type SendMessage } from './send/queue';
 
-export { IdempotencyStore } from './idempotency';
-export { RequestStore } from './queue';
+export { IdempotencyStore } from './send/idempotency';
+export { RequestStore } from './send/requests';
 export { StatusStore } from './status/store';
 
 /**

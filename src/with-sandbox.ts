@@ -1,5 +1,5 @@
 import { sandboxUpstream } from './sandbox';
-import { useSandbox } from './send';
+import { useSandbox } from './send/send';
 
 export * from './index';
 export { default } from './index';

@@ -7,9 +7,9 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { app } from '../src/app';
+import { app } from '../src/http/app';
 import worker from '../src/index';
-import { BASE_DELAY_S, MAX_ATTEMPTS, type SendMessage } from '../src/queue';
+import { BASE_DELAY_S, MAX_ATTEMPTS, type SendMessage } from '../src/send/queue';
 import { createdResponse, installFakeTwilio, twilioErrorResponse } from './fake-twilio';
 import { ACCOUNT, CALLER_KEY, captureLogs, ENV_TOKEN, envWith, queueSpy, TOKEN } from './helpers';
 import { hook, hookEnv, stripeInvoiceFailed, stripeSignature } from './hook-fixtures';

@@ -1,6 +1,6 @@
 import { afterEach, expect, it, vi } from 'vitest';
 import { sandboxUpstream } from '../src/sandbox';
-import { useSandbox } from '../src/send';
+import { useSandbox } from '../src/send/send';
 import { errorText, post } from './helpers';
 
 const input = { from: '+15005550006', to: '+15005550006', body: 'hello' };

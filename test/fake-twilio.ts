@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { vi } from 'vitest';
-import { moreInfoUrl } from '../src/twilio/api';
+import { moreInfoUrl } from '../src/errors';
 import { pageResource, callResource as twilioCall, messageResource as twilioMessage } from '../src/twilio/resources';
 
 /** One request the fake Twilio received, decoded for assertions. */

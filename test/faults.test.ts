@@ -7,7 +7,7 @@
  */
 import { exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { app } from '../src/app';
+import { app } from '../src/http/app';
 import { createdResponse, installFakeTwilio, type Seen, twilioErrorResponse } from './fake-twilio';
 import { call, captureLogs, ENV_TOKEN, envWith, sms, TOKEN } from './helpers';
 

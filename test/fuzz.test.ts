@@ -9,9 +9,9 @@
 import { env, exports } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { app } from '../src/app';
 import { type Block, blocks } from '../src/blocks';
-import { MAX_BODY_BYTES } from '../src/routes/blocks';
+import { MAX_BODY_BYTES } from '../src/body-limit';
+import { app } from '../src/http/app';
 import { OPERATIONS } from '../src/twilio/operations';
 import { installFakeTwilio, type Seen } from './fake-twilio';
 import {

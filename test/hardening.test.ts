@@ -3,7 +3,7 @@
  * in doubt, sizes, secrets in answers and headers, and the sandbox's callbacks.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { app } from '../src/app';
+import { app } from '../src/http/app';
 import { pageResource, callResource as twilioCall } from '../src/twilio/resources';
 import { isValidTwilioSignature } from '../src/twilio/signature';
 import { createdResponse, installFakeTwilio } from './fake-twilio';

@@ -1,10 +1,10 @@
 import { env } from 'cloudflare:workers';
 import { expect, vi } from 'vitest';
-import { app } from '../src/app';
 import type { Block, Value } from '../src/blocks';
 import { makeCall } from '../src/blocks/make-call';
 import { sendMms, sendSms } from '../src/blocks/messages';
-import type { SendMessage } from '../src/queue';
+import { app } from '../src/http/app';
+import type { SendMessage } from '../src/send/queue';
 
 export const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
 export const TOKEN = 'request-token-s3cr3t';

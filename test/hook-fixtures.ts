@@ -3,8 +3,8 @@
  * neighbours), the recipes of README's "Webhook recipes", and signers written from the schemes' documentation
  * (../shared/webhooks/VECTORS.md), independent of src/recipes/verify.ts.
  */
-import { app } from '../src/app';
-import { HOOK_EXAMPLE } from '../src/openapi';
+import { app } from '../src/http/app';
+import { HOOK_EXAMPLE } from '../src/http/openapi';
 import { envWith } from './helpers';
 
 /** Stripe `invoice.payment_failed`: amounts in minor units. */

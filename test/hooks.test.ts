@@ -6,9 +6,9 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { app } from '../src/app';
-import { HOOK_TTL_MS, IDEMPOTENCY_TTL_MS, storeName } from '../src/idempotency';
+import { app } from '../src/http/app';
 import { KV_CACHE_MS } from '../src/recipes/document';
+import { HOOK_TTL_MS, IDEMPOTENCY_TTL_MS, storeName } from '../src/send/idempotency';
 import { createdResponse, installFakeTwilio, twilioErrorResponse } from './fake-twilio';
 import { CALLER_KEY, ENV_TOKEN, send } from './helpers';
 import {

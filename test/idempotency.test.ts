@@ -6,8 +6,8 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { app } from '../src/app';
-import { fingerprint, storeName } from '../src/idempotency';
+import { app } from '../src/http/app';
+import { fingerprint, storeName } from '../src/send/idempotency';
 import { createdResponse, installFakeTwilio, twilioErrorResponse } from './fake-twilio';
 import { ACCOUNT, ENV_TOKEN, envWith, TOKEN } from './helpers';
 

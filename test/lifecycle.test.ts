@@ -5,7 +5,7 @@
  * keys and the rate limit on the new routes, and the REST-style aliases.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { app } from '../src/app';
+import { app } from '../src/http/app';
 import { defaultResponse, installFakeTwilio, twilioErrorResponse } from './fake-twilio';
 import { ACCOUNT, CALLER_KEY, ENV_ACCOUNT, ENV_TOKEN, envWith, expectError, post, send, TOKEN } from './helpers';
 

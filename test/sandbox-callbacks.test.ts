@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { app } from '../src/app';
+import { app } from '../src/http/app';
 import { isValidTwilioSignature } from '../src/twilio/signature';
 import { ACCOUNT, CALLER_KEY, call, envWith, sms, TOKEN } from './helpers';
 

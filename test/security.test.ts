@@ -4,7 +4,7 @@
  * Twilio is not called.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { app } from '../src/app';
+import { app } from '../src/http/app';
 import { installFakeTwilio } from './fake-twilio';
 import { ACCOUNT, envWith, TOKEN } from './helpers';
 

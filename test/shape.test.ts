@@ -11,7 +11,7 @@ import { kinds } from '../src/blocks/kinds';
 import { blockParser } from '../src/blocks/schema';
 import { readConfig } from '../src/config';
 import { gatewayRefusal } from '../src/errors';
-import { send } from '../src/send';
+import { send } from '../src/send/send';
 import { installFakeTwilio } from './fake-twilio';
 import { captureConsole, ENV_ACCOUNT, envWith, errorText, post, sms } from './helpers';
 
@@ -139,7 +139,7 @@ describe('request id and log line', () => {
 
   it('a caller’s own well-formed X-Request-Id is kept; a malformed one is replaced', async () => {
     installFakeTwilio();
-    const { app } = await import('../src/app');
+    const { app } = await import('../src/http/app');
     const ask = (id: string) => app.request('/api/Twilio', { headers: { 'X-Request-Id': id } }, envWith());
     expect((await ask('hook-delivery-42')).headers.get('X-Request-Id')).toBe('hook-delivery-42');
     const replaced = (await ask('no spaces <allowed>')).headers.get('X-Request-Id');

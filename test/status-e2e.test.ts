@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { app } from '../src/app';
+import { app } from '../src/http/app';
 import { verifySignature } from '../src/recipes/verify';
 import { CALLER_KEY, envWith } from './helpers';
 import { GATEWAY, historyFor } from './status-helpers';

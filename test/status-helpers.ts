@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers';
-import { app } from '../src/app';
+import { app } from '../src/http/app';
 import { historyOf } from '../src/status/store';
 import { twilioSignature } from '../src/twilio/signature';
 import { ENV_ACCOUNT, ENV_TOKEN, envWith } from './helpers';

@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { app } from '../src/app';
+import { app } from '../src/http/app';
 import { advances } from '../src/status/rank';
 import { readUpdate } from '../src/status/update';
 import { isSignedBy, type Received, signedUrl } from '../src/status/verify';

@@ -1,6 +1,5 @@
 /**
- * Facts of Twilio's REST API, written once: the API version and paths, SID shapes and the `more_info`
- * URL of an error code. The client, the error mapping, the sandbox and the block tables read them here.
+ * Facts of Twilio's REST API, written once: the API version and paths, and SID shapes. The client, the error mapping, the sandbox and the block tables read them here.
  */
 
 import { hex } from './encoding';
@@ -17,11 +16,6 @@ export function apiPath<A extends string, R extends string>(
   resource: R,
 ): `/${typeof API_VERSION}/Accounts/${A}/${R}.json` {
   return `/${API_VERSION}/Accounts/${accountSid}/${resource}.json`;
-}
-
-/** Twilio's documentation page of an error code. */
-export function moreInfoUrl(code: number): string {
-  return `https://www.twilio.com/docs/errors/${code}`;
 }
 
 /** A SID: its two-letter prefix (or an alternation such as `SM|MM`) and 32 hex digits. */

@@ -1,8 +1,7 @@
 import { badGateway, type GatewayError, gatewayTimeout, twilioError } from '../errors';
-import type { Resource } from './api';
 import { decodeAnswer, decodeError } from './decode';
 import { basicAuthorization } from './encoding';
-import { OPERATIONS, type Operation, operationPath } from './operations';
+import { OPERATIONS, type Operation, operationPath, type TwilioRequest } from './operations';
 
 /**
  * Anything that answers like `fetch` does: the network in live mode, the emulator in sandbox mode. It must
@@ -27,16 +26,6 @@ export interface ClientOptions {
   readonly maxRetries?: number;
   readonly sleep?: (ms: number) => Promise<unknown>;
   readonly random?: () => number;
-}
-
-/** One request to Twilio, as a block states it: the operation, the record it names, its form or query. */
-export interface TwilioRequest {
-  readonly resource: Resource;
-  readonly operation: Operation;
-  /** The record's SID (fetch, update, delete), already checked against its pattern. */
-  readonly sid?: string | undefined;
-  /** The block's fields under Twilio's keys: the form body (create, update) or the query (list). */
-  readonly params: URLSearchParams;
 }
 
 /** What Twilio answered, for the caller and the log line. */

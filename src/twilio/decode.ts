@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { RECORD_PREFIX, sidPattern } from './api';
-import type { TwilioRequest } from './client';
+import type { TwilioRequest } from './operations';
 import { CALL_FIELDS, DATE_FIELDS, MESSAGE_FIELDS, pageKey } from './resources';
 
 const nullable = v.nullish(v.union([v.string(), v.number()]));

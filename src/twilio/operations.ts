@@ -43,3 +43,13 @@ export function framed(action: Action, error: GatewayError): GatewayError {
     ? out
     : new GatewayError(out.status, out.text, { ...out.detail, retryable: true });
 }
+
+/** One request to Twilio, as a block states it: the operation, the record it names, its form or query. */
+export interface TwilioRequest {
+  readonly resource: Resource;
+  readonly operation: Operation;
+  /** The record's SID (fetch, update, delete), already checked against its pattern. */
+  readonly sid?: string | undefined;
+  /** The block's fields under Twilio's keys: the form body (create, update) or the query (list). */
+  readonly params: URLSearchParams;
+}

@@ -1,23 +1,26 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
+import { pairsOf, toForm } from '../../blocks/form';
+import { badRequest, errorBody, GatewayError, gatewayRefusal, toGatewayError } from '../../errors';
+import { readRecipes, recipesDocument } from '../../recipes/document';
+import { compile, matches, render, renderFields, type Scope, type Template } from '../../recipes/template';
+import { SCHEME_HEADERS, verifySignature } from '../../recipes/verify';
+import { keyRequired } from '../../send/caller';
+import { isOpen } from '../../send/credentials';
+import { guard } from '../../send/guard';
+import { fingerprint, storeName } from '../../send/idempotency';
+import { type RequestRecord, view } from '../../send/requests';
+import { send } from '../../send/send';
+import { OPERATIONS } from '../../twilio/operations';
+import { bodySha256 } from '../../twilio/signature';
 import type { AppEnv } from '../app-env';
-import { pairsOf, toForm } from '../blocks/form';
-import { isOpen } from '../credentials';
-import { errorBody, failure, success, toGatewayError } from '../envelope';
-import { badRequest, GatewayError, gatewayRefusal } from '../errors';
-import { guard } from '../guard';
-import { fingerprint, storeName } from '../idempotency';
-import { identifyCaller, keyRequired } from '../middleware/caller';
+import { failure, success } from '../envelope';
+import { limitBody } from '../middleware/body-limit';
+import { identifyCaller } from '../middleware/caller';
 import { limit, rateLimit } from '../middleware/rate-limit';
-import { type RequestRecord, respondAsync, view } from '../queue';
-import { readRecipes, recipesDocument } from '../recipes/document';
-import { compile, matches, render, renderFields, type Scope, type Template } from '../recipes/template';
-import { SCHEME_HEADERS, verifySignature } from '../recipes/verify';
-import { send } from '../send';
-import { OPERATIONS } from '../twilio/operations';
-import { bodySha256 } from '../twilio/signature';
+import { respondAsync } from '../respond-async';
+import { sendContext, sendStored } from '../send-context';
 import { issueToError } from '../validate';
-import { limitBody, sendContext, sendStored } from './blocks';
 
 /** Runs a middleware of the blocks API once the recipe says it applies (its typing names fewer variables). */
 const apply = (middleware: (c: never, next: () => Promise<void>) => Promise<unknown>, c: unknown) =>

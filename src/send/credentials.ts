@@ -1,10 +1,9 @@
-import type { BlockInput } from './blocks/schema';
-import type { Config } from './config';
-import { accountNotFound, credentialsMissing } from './errors';
-import type { Caller } from './middleware/caller';
-import { keyRequired } from './middleware/caller';
-import { ACCOUNT_SID } from './twilio/api';
-import type { TwilioAuth } from './twilio/client';
+import type { BlockInput } from '../blocks/schema';
+import type { Config } from '../config';
+import { credentialsMissing, twilioError } from '../errors';
+import { ACCOUNT_SID, apiPath } from '../twilio/api';
+import type { TwilioAuth } from '../twilio/client';
+import { type Caller, keyRequired } from './caller';
 
 /**
  * Who calls Twilio, by precedence: `accountSid` + `accountToken` from the request (the caller's own account);
@@ -47,4 +46,10 @@ function stored(config: Config, caller: Caller): TwilioAuth | undefined {
     return { accountSid: sid, username: config.TWILIO_API_KEY_SID, password: config.TWILIO_API_KEY_SECRET };
   }
   return undefined;
+}
+
+/** The documented 404 for an account SID that is not `AC` + 32 hex; it never reaches a URL. */
+export function accountNotFound(accountSid: string, resource: string) {
+  const shown = accountSid.length > 64 ? `${accountSid.slice(0, 64)}…` : accountSid;
+  return twilioError(404, 20404, `The requested resource ${apiPath(shown, resource)} was not found`);
 }

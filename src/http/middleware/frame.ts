@@ -1,19 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
+import { type Config, readConfig } from '../../config';
+import type { TwilioTrace } from '../../send/send';
 import type { AppEnv } from '../app-env';
-import { type Config, readConfig } from '../config';
-import type { TwilioTrace } from '../send';
-
-/** What every request's handling leaves: its id, the decoded settings, and what its log line needs. */
-export interface FrameVariables {
-  requestId: string;
-  /** Set when the answer replays an earlier request's (Idempotency-Key): the answer says so. */
-  replayed: boolean;
-  config: Config;
-  /** Set by the error mapping and the not-found answer. */
-  failed: boolean;
-  twilio: TwilioTrace;
-}
 
 /**
  * The secure headers a JSON API needs (Hono's secureHeaders, trimmed): each costs about 0.8 µs of CPU per answer,

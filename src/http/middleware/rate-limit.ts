@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { gatewayRefusal } from '../errors';
-import type { Caller, CallerVariables } from './caller';
+import { gatewayRefusal } from '../../errors';
+import type { Caller } from '../../send/caller';
+import type { AppEnv } from '../app-env';
 
 /** Seconds a refused caller is told to wait: the longest period the rate-limit binding allows (wrangler.toml). */
 const RETRY_AFTER_SECONDS = 60;
@@ -25,7 +26,7 @@ export async function limit(c: Pick<Context<{ Bindings: Env }>, 'env' | 'header'
 }
 
 /** Per-caller rate limit: per key, or per client IP for a caller without one. Twilio is not called over it. */
-export const rateLimit = createMiddleware<{ Bindings: Env; Variables: CallerVariables }>(async (c, next) => {
+export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
   await limit(c, limitKey(c.get('caller')));
   await next();
 });

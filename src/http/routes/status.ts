@@ -1,11 +1,12 @@
 import { Hono } from 'hono/tiny';
+import { gatewayRefusal } from '../../errors';
+import { STATUS_PATH } from '../../status/track';
+import { readUpdate } from '../../status/update';
+import { fieldsOf, isSignedBy, type Received, signedUrl, tokenFor } from '../../status/verify';
 import type { AppEnv } from '../app-env';
-import { gatewayRefusal } from '../errors';
+import { limitBody } from '../middleware/body-limit';
 import { limit } from '../middleware/rate-limit';
-import { STATUS_PATH } from '../status/track';
-import { readUpdate } from '../status/update';
-import { fieldsOf, isSignedBy, type Received, signedUrl, tokenFor } from '../status/verify';
-import { limitBody, waitUntilOf } from './blocks';
+import { waitUntilOf } from '../send-context';
 
 /**
  * Twilio's status callbacks, `POST /twilio/status` (or GET, for StatusCallbackMethod=GET). HTTP only: the

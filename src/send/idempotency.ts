@@ -1,11 +1,11 @@
 import { DurableObject } from 'cloudflare:workers';
-import { blocks } from './blocks';
-import type { BlockInput } from './blocks/schema';
-import type { Config } from './config';
-import { type ErrorSource, GatewayError, gatewayRefusal } from './errors';
-import type { Caller } from './middleware/caller';
+import { blocks } from '../blocks';
+import type { BlockInput } from '../blocks/schema';
+import type { Config } from '../config';
+import { type ErrorSource, GatewayError, gatewayRefusal } from '../errors';
+import { bodySha256 as sha256 } from '../twilio/signature';
+import type { Caller } from './caller';
 import { type SendContext, type SendOutcome, send, type TwilioTrace } from './send';
-import { bodySha256 as sha256 } from './twilio/signature';
 
 /** How long a key's answer is kept (and replayed), unless the request says otherwise (OnceRequest.ttl). */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -178,4 +178,23 @@ export async function storeName(caller: Caller, input: BlockInput, key: string):
         ? `account:${await sha256(`${accountSid}:${accountToken}`)}`
         : `ip:${caller.ip}`;
   return `${scope}\n${key}`;
+}
+
+/**
+ * One send through the IdempotencyStore named `name`: made at most once for that name. A webhook's store
+ * (`hook:…`) keeps its outcome HOOK_TTL_MS, longer than any provider retries; any other, 24 h.
+ */
+export async function sendOnceNamed(
+  env: Partial<Env>,
+  name: string,
+  block: string,
+  input: BlockInput,
+  fingerprint: string,
+  { config, continent, callbacks, caller }: Omit<SendContext, 'waitUntil'>,
+): Promise<OnceAnswer> {
+  const namespace = env.IDEMPOTENCY as Env['IDEMPOTENCY'];
+  const ttl = name.startsWith('hook:') ? HOOK_TTL_MS : undefined;
+  const request: OnceRequest = { block, input, fingerprint, config, continent, callbacks, caller, ttl };
+  // The RPC stub's inferred type loses this plain-data answer; it is exactly OnceAnswer at run time.
+  return (await namespace.get(namespace.idFromName(name)).once(request)) as unknown as OnceAnswer;
 }

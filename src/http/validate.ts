@@ -1,11 +1,11 @@
 import { zValidator } from '@hono/zod-validator';
 import type { Context, MiddlewareHandler } from 'hono';
 import type * as z from 'zod/mini';
-import type { Block } from './blocks';
-import { refusalOf } from './blocks/issues';
-import { type BlockInput, blockParser } from './blocks/schema';
-import { badRequest, type GatewayError, twilioError } from './errors';
-import { framed } from './twilio/operations';
+import type { Block } from '../blocks';
+import { refusalOf } from '../blocks/issues';
+import { type BlockInput, blockParser } from '../blocks/schema';
+import { badRequest, type GatewayError, twilioError } from '../errors';
+import { framed } from '../twilio/operations';
 
 type Issue = z.core.$ZodIssue;
 

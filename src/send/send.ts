@@ -1,16 +1,15 @@
-import type { Block } from './blocks';
-import { toForm } from './blocks/form';
-import type { BlockInput } from './blocks/schema';
-import { type Config, twilioBaseUrl } from './config';
+import type { Block } from '../blocks';
+import { toForm } from '../blocks/form';
+import type { BlockInput } from '../blocks/schema';
+import { type Config, twilioBaseUrl } from '../config';
+import { GatewayError, toGatewayError } from '../errors';
+import type { SandboxOptions } from '../sandbox';
+import { tracked } from '../status/track';
+import { callTwilio, type Upstream } from '../twilio/client';
+import { framed, OPERATIONS } from '../twilio/operations';
+import type { Caller } from './caller';
 import { resolveAuth } from './credentials';
-import { toGatewayError } from './envelope';
-import { GatewayError } from './errors';
 import { guard } from './guard';
-import type { Caller } from './middleware/caller';
-import type { SandboxOptions } from './sandbox';
-import { tracked } from './status/track';
-import { callTwilio, type Upstream } from './twilio/client';
-import { framed, OPERATIONS } from './twilio/operations';
 
 /** What a send needs from whoever asks for it: a route, and later the queue consumer and the recipes. */
 export interface SendContext {

@@ -1,9 +1,9 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
+import type { Config } from '../config';
+import { badRequest, GatewayError, toGatewayError } from '../errors';
 import type { AppEnv } from './app-env';
-import type { Config } from './config';
-import { failure, toGatewayError } from './envelope';
-import { badRequest, GatewayError } from './errors';
+import { failure } from './envelope';
 import { frame } from './middleware/frame';
 import { blocksApi } from './routes/blocks';
 import { docsApi } from './routes/docs';

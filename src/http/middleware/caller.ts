@@ -1,19 +1,9 @@
 import { createMiddleware } from 'hono/factory';
-import type { Config } from '../config';
-import { gatewayRefusal } from '../errors';
-import { bodySha256 as sha256 } from '../twilio/signature';
+import type { Config } from '../../config';
+import { keyRequired } from '../../send/caller';
+import { bodySha256 as sha256 } from '../../twilio/signature';
+import type { AppEnv } from '../app-env';
 import { limit } from './rate-limit';
-
-/** Who is calling: a holder of one of API_KEYS (named by a digest prefix, never the key), or anyone. */
-export type Caller =
-  | { readonly kind: 'key'; readonly id: string }
-  | { readonly kind: 'anonymous'; readonly ip: string };
-
-/** Variables the caller middleware leaves. */
-export interface CallerVariables {
-  config: Config;
-  caller: Caller;
-}
 
 /** Constant-time equality of two strings: the time depends on their lengths only, not on where they differ. */
 function sameText(a: string, b: string): boolean {
@@ -81,16 +71,12 @@ export function presentedKey(headers: { header(name: string): string | undefined
   return /^\S+$/.test(header.trim()) ? header.trim() : null;
 }
 
-/** The refusal for a missing or wrong key: 401, with the schemes a caller may use. */
-export const keyRequired = () =>
-  gatewayRefusal(401, 'A valid API key is required: Authorization: Bearer <key>, X-API-Key or Basic');
-
 /**
  * Identifies the caller. A presented key must be one of API_KEYS (compared in constant time); a wrong one is a 401 whatever else the request carries. Without a key the caller is anonymous,
  * which REQUIRE_API_KEY=always refuses here; whether an anonymous caller may spend the stored credentials is
  * decided once the input is known (credentials.ts).
  */
-export const identifyCaller = createMiddleware<{ Bindings: Env; Variables: CallerVariables }>(async (c, next) => {
+export const identifyCaller = createMiddleware<AppEnv>(async (c, next) => {
   const config = c.get('config');
   const ip = c.req.header('cf-connecting-ip') ?? 'unknown';
   const key = config.API_KEYS ? presentedKey(c.req) : undefined;

@@ -1,18 +1,17 @@
-import { type Block, blocks, type Field, readAliases } from './blocks';
-import { pairsOf, toForm } from './blocks/form';
-import { kinds } from './blocks/kinds';
-import { sendSms } from './blocks/messages';
-import { blockParser } from './blocks/schema';
-import { errorBody } from './envelope';
-import { badRequest, GatewayError, gatewayRefusal, twilioError } from './errors';
-import { keyRequired } from './middleware/caller';
-import type { RequestRecord, view } from './queue';
-import { readRecipes } from './recipes/document';
-import { matches, renderFields, type Scope } from './recipes/template';
-import { SCHEME_HEADERS, SCHEMES, type Scheme, TOLERANCE_S } from './recipes/verify';
-import { RECORD_PREFIX, type Resource, sidPattern } from './twilio/api';
-import { decodePage, decodeResource } from './twilio/decode';
-import { OPERATIONS } from './twilio/operations';
+import { type Block, blocks, type Field, readAliases } from '../blocks';
+import { pairsOf, toForm } from '../blocks/form';
+import { kinds } from '../blocks/kinds';
+import { sendSms } from '../blocks/messages';
+import { blockParser } from '../blocks/schema';
+import { badRequest, errorBody, GatewayError, gatewayRefusal, twilioError } from '../errors';
+import { readRecipes } from '../recipes/document';
+import { matches, renderFields, type Scope } from '../recipes/template';
+import { SCHEME_HEADERS, SCHEMES, type Scheme, TOLERANCE_S } from '../recipes/verify';
+import { keyRequired } from '../send/caller';
+import type { RequestRecord, view } from '../send/requests';
+import { RECORD_PREFIX, type Resource, sidPattern } from '../twilio/api';
+import { decodePage, decodeResource } from '../twilio/decode';
+import { OPERATIONS } from '../twilio/operations';
 import {
   CALL_FIELDS,
   callResource,
@@ -21,7 +20,7 @@ import {
   messageResource,
   pageKey,
   pageResource,
-} from './twilio/resources';
+} from '../twilio/resources';
 import { issueToError } from './validate';
 
 /**

@@ -1,6 +1,6 @@
 import { Hono } from 'hono/tiny';
+import { GatewayError } from '../../errors';
 import type { AppEnv } from '../app-env';
-import { GatewayError } from '../errors';
 
 /** The document as built from the block tables (src/openapi.ts → public/openapi.json), read once per isolate. */
 let built: Promise<Record<string, unknown>> | undefined;

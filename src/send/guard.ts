@@ -1,9 +1,9 @@
-import type { Block } from './blocks';
-import type { BlockInput } from './blocks/schema';
-import type { Config } from './config';
-import { gatewayRefusal } from './errors';
-import { OPERATIONS } from './twilio/operations';
-import { segmentCount } from './twilio/segments';
+import type { Block } from '../blocks';
+import type { BlockInput } from '../blocks/schema';
+import type { Config } from '../config';
+import { gatewayRefusal } from '../errors';
+import { OPERATIONS } from '../twilio/operations';
+import { segmentCount } from '../twilio/segments';
 
 /** Addresses that are not phone numbers and reach no telephone network: Voice SDK clients, app channel ids. */
 const NOT_A_NUMBER = /^(client|messenger|fbm|rcs|line|apple|kakao|viber|telegram|wechat):(?!\s*\+)/i;

@@ -1,0 +1,53 @@
+import type { Context } from 'hono';
+import type { Block } from '../blocks';
+import type { BlockInput } from '../blocks/schema';
+import { fromStored, sendOnceNamed } from '../send/idempotency';
+import type { SendContext, SendOutcome } from '../send/send';
+import type { AppEnv } from './app-env';
+
+/** `executionCtx.waitUntil`, or a sink where there is no execution context (app.request in tests). */
+export const waitUntilOf = (c: { executionCtx: { waitUntil(promise: Promise<unknown>): void } }) => {
+  try {
+    const ctx = c.executionCtx;
+    return (p: Promise<unknown>) => ctx.waitUntil(p);
+  } catch {
+    return (p: Promise<unknown>) => void p.catch(() => {});
+  }
+};
+
+/** True for a request to the Worker on this machine; a deployed Worker is never reached under these names. */
+const isLocal = (url: string) => /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//.test(url);
+
+/** What the send needs from this request. */
+export function sendContext(c: Context<AppEnv>): SendContext {
+  const config = c.get('config');
+  const caller = c.get('caller');
+  return {
+    config,
+    caller,
+    // request.cf is decoded on each access: read it only when the edge follows the caller.
+    continent:
+      config.TWILIO_EDGE === 'auto' ? (c.req.raw.cf as { continent?: string } | undefined)?.continent : undefined,
+    // Simulated callbacks go to a caller with a key, or to anyone on a local run (wrangler dev on localhost):
+    // a deployed sandbox is no open relay.
+    callbacks: config.SANDBOX_CALLBACKS && (caller.kind === 'key' || isLocal(c.req.url)),
+    waitUntil: waitUntilOf(c),
+  };
+}
+
+/**
+ * The send through the IdempotencyStore named `name` (queue.ts sendOnceNamed): made at most once for that name,
+ * an earlier request's outcome replayed (the answer then says Idempotent-Replayed).
+ */
+export async function sendStored(
+  c: Context<AppEnv>,
+  name: string,
+  block: Block,
+  input: BlockInput,
+  print: string,
+  ctx: SendContext,
+): Promise<SendOutcome> {
+  const answer = await sendOnceNamed(c.env, name, block.name, input, print, ctx);
+  if (answer.replayed) c.set('replayed', true);
+  return fromStored(answer.outcome);
+}

@@ -50,7 +50,7 @@ export default defineConfig({
         // No test reaches the network: a fetch that no test stubbed lands here, not at api.twilio.com.
         // Two hosts fail slowly, for the fault tests that go through the runtime's own fetch.
         outboundService: (request: Request) => slowFault(new URL(request.url).host) ?? blocked(request),
-        // The suite sends far more than wrangler.toml's 100 per minute; test/security.test.ts proves the limit
+        // The suite sends far more than wrangler.toml's 100 per minute; test/http/security.test.ts proves the limit
         // with STRICT_LIMITER, which has the deployed limit.
         ratelimits: {
           RATE_LIMITER: { namespace_id: '1001', simple: { limit: 1_000_000, period: 60 } },
@@ -67,7 +67,7 @@ export default defineConfig({
           LOG_REQUESTS: 'all',
           // Signs the forwarded status updates (test/status*.test.ts): Standard Webhooks' own test secret.
           WEBHOOK_SECRETS: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-          // The share of each fuzz property's runs (test/fuzz.test.ts): a quarter in `npm test`, all in `npm run fuzz`.
+          // The share of each fuzz property's runs (test/http/fuzz.test.ts): a quarter in `npm test`, all in `npm run fuzz`.
           FUZZ_SCALE: process.env.FUZZ_SCALE ?? '0.25',
         },
       },

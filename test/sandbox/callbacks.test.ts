@@ -1,0 +1,224 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { app } from '../../src/http/app';
+import { isValidTwilioSignature } from '../../src/twilio/signature';
+import { ACCOUNT, CALLER_KEY, call, envWith, sms, TOKEN } from '../helpers';
+
+interface Captured {
+  url: string;
+  method: string;
+  headers: Headers;
+  params: URLSearchParams;
+}
+
+/** Captures every outbound fetch (the status callbacks) and answers 204 like a receiver would. */
+function captureCallbacks(answer: () => Response = () => new Response(null, { status: 204 })) {
+  const captured: Captured[] = [];
+  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    const body = new TextDecoder().decode(await request.arrayBuffer());
+    captured.push({
+      url: request.url,
+      method: request.method,
+      headers: request.headers,
+      params: new URLSearchParams(body),
+    });
+    return answer();
+  });
+  return captured;
+}
+
+/** POSTs to a block through the real Worker with an ExecutionContext whose waitUntil work is awaited. */
+async function send(block: string, body: unknown, overrides: Record<string, string> = {}) {
+  const pending: Promise<unknown>[] = [];
+  const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException() {}, props: {} };
+  const res = await app.request(
+    `/api/Twilio/${block}`,
+    // A caller with the suite's key: on a Worker with API_KEYS, only such callers get simulated callbacks.
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-API-Key': CALLER_KEY },
+      body: JSON.stringify(body),
+    },
+    // The emulator accepts the helpers' pair as the Worker's own, and runs its clock fast.
+    envWith({
+      TWILIO_MODE: 'sandbox',
+      SANDBOX_CALLBACKS: 'true',
+      SANDBOX_SPEED: '1000000',
+      TWILIO_ACCOUNT_SID: ACCOUNT,
+      TWILIO_AUTH_TOKEN: TOKEN,
+      ...overrides,
+    }),
+    ctx as unknown as ExecutionContext,
+  );
+  const json = (await res.json()) as Record<string, any>;
+  await Promise.all(pending);
+  return { status: res.status, json, pending };
+}
+
+const HOOK = 'https://hooks.example.com/twilio/status?tenant=7';
+
+/** Asserts every callback is a signed form POST to `url` with a distinct idempotency token. */
+async function expectSigned(captured: Captured[], url: string, key: string) {
+  const tokens = new Set<string>();
+  for (const cb of captured) {
+    expect(cb.url).toBe(url);
+    expect(cb.method).toBe('POST');
+    expect(cb.headers.get('Content-Type')).toMatch(/^application\/x-www-form-urlencoded/);
+    const signature = cb.headers.get('X-Twilio-Signature') ?? '';
+    expect(await isValidTwilioSignature(key, signature, cb.url, cb.params)).toBe(true);
+    expect(await isValidTwilioSignature('another-token', signature, cb.url, cb.params)).toBe(false);
+    tokens.add(cb.headers.get('I-Twilio-Idempotency-Token') ?? '');
+  }
+  expect(tokens.size).toBe(captured.length);
+  expect(tokens.has('')).toBe(false);
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('sandbox status callbacks (SANDBOX_CALLBACKS=true)', () => {
+  it('a message goes sending → sent → delivered (none for queued), signed with the auth token', async () => {
+    const captured = captureCallbacks();
+    const { status, json } = await send('sendSms', { ...sms, statusCallback: HOOK });
+    expect(status).toBe(200);
+    const sid = json.contextWrites.to.sid;
+    expect(captured.map((cb) => cb.params.get('MessageStatus'))).toEqual(['sending', 'sent', 'delivered']);
+    expect(captured.map((cb) => cb.params.get('SmsStatus'))).toEqual(['sending', 'sent', 'delivered']);
+    for (const cb of captured) {
+      expect(Object.fromEntries(cb.params)).toMatchObject({
+        AccountSid: ACCOUNT,
+        ApiVersion: '2010-04-01',
+        MessageSid: sid,
+        SmsSid: sid,
+        From: sms.from,
+        To: sms.to,
+      });
+      expect(cb.params.has('ErrorCode')).toBe(false);
+    }
+    await expectSigned(captured, HOOK, TOKEN);
+  });
+
+  it.each([
+    ['+15005553003', ['sending', 'sent', 'undelivered'], '30003'],
+    ['+15005553005', ['sending', 'sent', 'undelivered'], '30005'],
+    ['+15005553001', ['sending', 'failed'], '30001'],
+  ])('a message to %s ends %j with ErrorCode %s', async (to, statuses, code) => {
+    const captured = captureCallbacks();
+    const { status } = await send('sendSms', { ...sms, to, statusCallback: HOOK });
+    expect(status).toBe(200);
+    expect(captured.map((cb) => cb.params.get('MessageStatus'))).toEqual(statuses);
+    expect(captured.at(-1)?.params.get('ErrorCode')).toBe(code);
+    expect(captured.slice(0, -1).some((cb) => cb.params.has('ErrorCode'))).toBe(false);
+    await expectSigned(captured, HOOK, TOKEN);
+  });
+
+  it('a call goes initiated → ringing → in-progress → completed for all four events', async () => {
+    const captured = captureCallbacks();
+    const { json } = await send('makeCall', {
+      ...call,
+      statusCallback: HOOK,
+      statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+    });
+    const sid = json.contextWrites.to.sid;
+    expect(captured.map((cb) => cb.params.get('CallStatus'))).toEqual([
+      'initiated',
+      'ringing',
+      'in-progress',
+      'completed',
+    ]);
+    expect(captured.map((cb) => cb.params.get('SequenceNumber'))).toEqual(['0', '1', '2', '3']);
+    for (const cb of captured) {
+      expect(Object.fromEntries(cb.params)).toMatchObject({
+        AccountSid: ACCOUNT,
+        CallSid: sid,
+        From: call.from,
+        To: call.to,
+        Direction: 'outbound-api',
+        CallbackSource: 'call-progress-events',
+      });
+      expect(cb.params.get('Timestamp')).toMatch(/ \+0000$/);
+    }
+    expect(captured[3]?.params.get('CallDuration')).toMatch(/^\d+$/);
+    expect(captured[0]?.params.has('CallDuration')).toBe(false);
+    await expectSigned(captured, HOOK, TOKEN);
+  });
+
+  it('a call with no StatusCallbackEvent gets only completed, as Twilio sends', async () => {
+    const captured = captureCallbacks();
+    await send('makeCall', { ...call, statusCallback: HOOK });
+    expect(captured.map((cb) => cb.params.get('CallStatus'))).toEqual(['completed']);
+  });
+
+  it('StatusCallbackMethod GET puts the params in the query and signs the URL alone', async () => {
+    const captured = captureCallbacks();
+    await send('makeCall', {
+      ...call,
+      statusCallback: HOOK,
+      statusCallbackMethod: 'GET',
+      statusCallbackEvent: 'ringing completed',
+    });
+    expect(captured).toHaveLength(2);
+    for (const cb of captured) {
+      expect(cb.method).toBe('GET');
+      const url = new URL(cb.url);
+      expect(url.searchParams.get('tenant')).toBe('7');
+      expect(url.searchParams.get('CallStatus')).toMatch(/^(ringing|completed)$/);
+      expect([...cb.params]).toEqual([]);
+      expect(await isValidTwilioSignature(TOKEN, cb.headers.get('X-Twilio-Signature') ?? '', cb.url)).toBe(true);
+    }
+  });
+
+  it('stored API-key credentials: signed with the account token (the demo one without TWILIO_AUTH_TOKEN), never the key secret', async () => {
+    const captured = captureCallbacks();
+    const { accountSid: _, accountToken: __, ...rest } = sms;
+    const overrides = {
+      TWILIO_AUTH_TOKEN: '',
+      TWILIO_API_KEY_SID: 'SK0123456789abcdef0123456789abcdef',
+      TWILIO_API_KEY_SECRET: 'api-key-secret',
+    };
+    await send('sendSms', { ...rest, statusCallback: HOOK }, overrides);
+    expect(captured).toHaveLength(3);
+    await expectSigned(captured, HOOK, 'sandbox-demo-token');
+    for (const cb of captured) {
+      const signature = cb.headers.get('X-Twilio-Signature') ?? '';
+      expect(await isValidTwilioSignature('api-key-secret', signature, cb.url, cb.params)).toBe(false);
+    }
+  });
+
+  it('a URL fragment (#ct=…) is not sent, and credentials in the URL become Basic auth', async () => {
+    const captured = captureCallbacks();
+    await send('sendSms', { ...sms, statusCallback: 'https://u:p@hooks.example.com/s#rc=2' });
+    expect(captured[0]?.url).toBe('https://hooks.example.com/s');
+    expect(captured[0]?.headers.get('Authorization')).toBe(`Basic ${btoa('u:p')}`);
+  });
+
+  it('non-Latin-1 credentials in the URL are sent as UTF-8 Basic auth', async () => {
+    const captured = captureCallbacks();
+    await send('sendSms', { ...sms, statusCallback: 'https://j%C3%BCrgen:%E2%82%AC@hooks.example.com/s' });
+    expect(captured).toHaveLength(3);
+    const utf8 = String.fromCharCode(...new TextEncoder().encode('jürgen:€'));
+    expect(captured[0]?.headers.get('Authorization')).toBe(`Basic ${btoa(utf8)}`);
+  });
+
+  it('a failing receiver does not stop the sequence nor the answer', async () => {
+    let n = 0;
+    const captured = captureCallbacks(() => {
+      n++;
+      if (n === 1) throw new TypeError('connection refused');
+      return new Response('oops', { status: 500 });
+    });
+    const { status } = await send('sendSms', { ...sms, statusCallback: HOOK });
+    expect(status).toBe(200);
+    expect(captured.map((cb) => cb.params.get('MessageStatus'))).toEqual(['sending', 'sent', 'delivered']);
+  });
+
+  it('sends nothing without SANDBOX_CALLBACKS, without statusCallback, or on a refused send', async () => {
+    const captured = captureCallbacks();
+    const off = await send('sendSms', { ...sms, statusCallback: HOOK }, { SANDBOX_CALLBACKS: 'false' });
+    expect(off.status).toBe(200);
+    expect(off.pending).toHaveLength(0);
+    await send('sendSms', sms);
+    await send('sendSms', { ...sms, to: '+15005550009', statusCallback: HOOK });
+    await send('makeCall', { ...call, applicationSid: `AP${'1'.repeat(32)}`, url: '', statusCallback: HOOK });
+    expect(captured).toHaveLength(0);
+  });
+});

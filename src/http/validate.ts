@@ -28,14 +28,20 @@ const JSON_TYPE = /^application\/([\w.-]+\+)?json$/;
  * so the library's default body (which echoes input) never shows.
  */
 export function validateBlock(block: Block): (c: Context) => Promise<BlockInput> {
-  const { schema, parse } = blockParser(block);
-  const hook = (result: { success: boolean; data?: unknown; error?: { issues: Issue[] } }) => {
-    if (!result.success) throw issueToError(block, result.error?.issues ?? []);
+  let validators: Record<'json' | 'form', MiddlewareHandler> | undefined;
+  // Built on the block's first request, with its schema: a fresh isolate builds only what its request needs.
+  const validatorsOf = () => {
+    const { schema, parse } = blockParser(block);
+    const hook = (result: { success: boolean; data?: unknown; error?: { issues: Issue[] } }) => {
+      if (!result.success) throw issueToError(block, result.error?.issues ?? []);
+    };
+    // zod/mini's result type is narrower than the classic one the validator's typings name; same shape at run time.
+    const options = { validationFunction: (_: typeof schema, value: unknown) => parse(value) as never };
+    return {
+      json: zValidator('json', schema, hook, options) as unknown as MiddlewareHandler,
+      form: zValidator('form', schema, hook, options) as unknown as MiddlewareHandler,
+    };
   };
-  // zod/mini's result type is narrower than the classic one the validator's typings name; same shape at run time.
-  const options = { validationFunction: (_: typeof schema, value: unknown) => parse(value) as never };
-  const json = zValidator('json', schema, hook, options) as unknown as MiddlewareHandler;
-  const form = zValidator('form', schema, hook, options) as unknown as MiddlewareHandler;
   return async (c) => {
     const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     const target = JSON_TYPE.test(type) ? 'json' : FORM.has(type) ? 'form' : undefined;
@@ -45,8 +51,9 @@ export function validateBlock(block: Block): (c: Context) => Promise<BlockInput>
         badRequest('Content-Type must be application/json or application/x-www-form-urlencoded', 415),
       );
     }
+    validators ??= validatorsOf();
     let input: BlockInput | undefined;
-    await (target === 'json' ? json : form)(c, async () => {
+    await validators[target](c, async () => {
       input = c.req.valid(target as never) as BlockInput;
     });
     return input as BlockInput;

@@ -72,7 +72,7 @@ blocksApi.on('POST', '/*', async (c, next) => {
  * A read's input from its URL: the query (a repeated name as a list) and the path's SID, validated by the
  * block's schema. Credentials are never taken from a URL (URLs are logged): the Worker's own are used.
  */
-function queryInput(c: Context<AppEnv>, block: Block, parse: ReturnType<typeof blockParser>['parse']): BlockInput {
+function queryInput(c: Context<AppEnv>, block: Block): BlockInput {
   const raw = pairsOf(new URL(c.req.url).searchParams);
   if ('accountSid' in raw || 'accountToken' in raw) {
     throw framed(
@@ -81,18 +81,17 @@ function queryInput(c: Context<AppEnv>, block: Block, parse: ReturnType<typeof b
     );
   }
   const sid = c.req.param('sid');
-  const result = parse(sid === undefined ? raw : { ...raw, sid });
+  const result = blockParser(block).parse(sid === undefined ? raw : { ...raw, sid });
   if (!result.success) throw issueToError(block, result.error.issues);
   return result.data;
 }
 
 // REST-style reads (blocks/index.ts: readAliases): the key and the rate limit, then the block's own send.
 for (const [path, block] of readAliases) {
-  const { parse } = blockParser(block);
   blocksApi.get(path, async (c) => {
     await identifyCaller(c as never, nothing);
     await rateLimit(c as never, nothing);
-    return answer(c, block, await send(block, queryInput(c, block, parse), sendContext(c)));
+    return answer(c, block, await send(block, queryInput(c, block), sendContext(c)));
   });
 }
 

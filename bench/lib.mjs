@@ -92,7 +92,7 @@ export function sourceHash() {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (path !== OUT) walk(path);
+        if (path !== OUT && entry.name !== '.wrangler') walk(path);
       } else hash.update(relative(ROOT, path)).update(readFileSync(path));
     }
   };
@@ -282,3 +282,33 @@ export const git = (...args) => {
     return 'unknown';
   }
 };
+
+/** Runs wrangler (the project's) with `args`; throws with its output when it fails. */
+function wrangler(args, config) {
+  const bin = join(pkgDir('wrangler'), 'bin', 'wrangler.js');
+  const result = spawnSync(process.execPath, [bin, ...args, ...(config ? ['-c', config] : [])], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1', NO_COLOR: '1' },
+  });
+  if (result.status !== 0) throw new Error(`wrangler ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+/**
+ * Cold start: builds a Worker's upload bundle as `wrangler deploy` does, then profiles its startup `runs` times
+ * with `wrangler check startup`; each run's active (non-idle) CPU of the profile, in ms.
+ */
+export function startupMs(name, config, runs) {
+  const bundle = join(OUT, `${name}.bundle`);
+  wrangler(['deploy', '--dry-run', '--outfile', bundle], config);
+  const ms = [];
+  for (let i = 0; i < runs; i++) {
+    const profile = join(OUT, `${name}-startup-${i + 1}.cpuprofile`);
+    const out = wrangler(['check', 'startup', '--worker', bundle, '--outfile', profile], config);
+    const active = /Active:\s*([\d.]+)\s*ms/.exec(out)?.[1];
+    if (!active) throw new Error(`wrangler check startup printed no active time:\n${out}`);
+    ms.push(Number(active));
+  }
+  return ms;
+}

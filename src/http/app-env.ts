@@ -7,8 +7,6 @@ export interface AppEnv {
   Bindings: Env;
   Variables: {
     requestId: string;
-    /** Set when the answer replays an earlier request's (Idempotency-Key): the answer says so. */
-    replayed: boolean;
     config: Config;
     /** Set by the error mapping and the not-found answer. */
     failed: boolean;

@@ -1,10 +1,14 @@
 import type { Context } from 'hono';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
 import { Hono } from 'hono/tiny';
 import type { Config } from '../config';
 import { badRequest, GatewayError, toGatewayError } from '../errors';
 import type { AppEnv } from './app-env';
 import { failure } from './envelope';
-import { frame } from './middleware/frame';
+import { corsForOrigins } from './middleware/cors';
+import { logLine } from './middleware/log-line';
+import { settings } from './middleware/settings';
 import { blocksApi } from './routes/blocks';
 import { docsApi } from './routes/docs';
 import { hooksApi } from './routes/hooks';
@@ -16,13 +20,28 @@ export type { AppEnv } from './app-env';
 const SERVICE = '/api/:service{[Tt][Ww][Ii][Ll][Ii][Oo]}';
 
 /**
- * The Worker's HTTP app: one middleware every request meets (middleware/frame.ts: request id, settings, CORS,
- * secure headers, log line), then the route families. The body limit, caller keys and rate limit run on each
- * POST of the blocks API (routes/blocks.ts).
+ * The Worker's HTTP app: the middleware every request meets, in order, then the route families. The body limit,
+ * caller keys and rate limit run on each POST of the blocks API (routes/blocks.ts).
  */
 export const app = new Hono<AppEnv>();
 
-app.use(frame(answerError));
+// The caller's X-Request-Id when well-formed (1 to 255 of [A-Za-z0-9_=-]), else a fresh one, on every answer.
+app.use(requestId());
+app.use(logLine);
+// What a JSON API needs of Hono's secure headers; COOP, Origin-Agent-Cluster and the like only apply to pages.
+app.use(
+  secureHeaders({
+    crossOriginOpenerPolicy: false,
+    originAgentCluster: false,
+    xDnsPrefetchControl: false,
+    xDownloadOptions: false,
+    xFrameOptions: 'DENY',
+    xPermittedCrossDomainPolicies: false,
+    xXssProtection: false,
+  }),
+);
+app.use(settings);
+app.use('/api/*', corsForOrigins);
 
 app.route(SERVICE, blocksApi);
 app.route('/', docsApi);

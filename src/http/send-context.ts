@@ -48,6 +48,6 @@ export async function sendStored(
   ctx: SendContext,
 ): Promise<SendOutcome> {
   const answer = await sendOnceNamed(c.env, name, block.name, input, print, ctx);
-  if (answer.replayed) c.set('replayed', true);
+  if (answer.replayed) c.header('Idempotent-Replayed', 'true');
   return fromStored(answer.outcome);
 }

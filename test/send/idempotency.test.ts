@@ -46,6 +46,8 @@ describe('Idempotency-Key', () => {
     const again = await sendOnce(idem);
     expect(first.status).toBe(200);
     expect(first.replayed).toBeNull();
+    // The mark is set with c.header() before the success envelope is made: success() keeps it.
+    expect(JSON.parse(again.text).callback).toBe('success');
     expect(again).toEqual({ ...first, replayed: 'true' });
     expect(seen).toHaveLength(1);
   });

@@ -14,8 +14,8 @@ import { makeCall } from '../../src/blocks/make-call';
 import { sendMms, sendSms } from '../../src/blocks/messages';
 import { app } from '../../src/http/app';
 import { emulator, emulatorBindings } from '../../src/sandbox';
-import { ACCOUNT, envWith, minimalInput, TOKEN } from '../helpers';
 import specText from '../fixtures/twilio-api-v2010-calls-messages.openapi.json?raw';
+import { ACCOUNT, envWith, minimalInput, TOKEN } from '../helpers';
 
 interface Schema {
   type?: string;

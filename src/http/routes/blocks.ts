@@ -57,16 +57,8 @@ export const blocksApi = new Hono<AppEnv>();
 
 blocksApi.get('/', (c) => c.json(descriptor));
 
-const nothing = async () => {};
-
-// Any POST first meets its admission, in one middleware (each Hono layer costs CPU on every send): the body
-// limit, the caller's key, the rate limit.
-blocksApi.on('POST', '/*', async (c, next) => {
-  await limitBody(c, nothing);
-  await identifyCaller(c as never, nothing);
-  await rateLimit(c as never, nothing);
-  await next();
-});
+// Any POST first meets its admission, in order: the body limit, the caller's key, the rate limit.
+blocksApi.post('/*', limitBody, identifyCaller, rateLimit);
 
 /**
  * A read's input from its URL: the query (a repeated name as a list) and the path's SID, validated by the
@@ -88,9 +80,7 @@ function queryInput(c: Context<AppEnv>, block: Block): BlockInput {
 
 // REST-style reads (blocks/index.ts: readAliases): the key and the rate limit, then the block's own send.
 for (const [path, block] of readAliases) {
-  blocksApi.get(path, async (c) => {
-    await identifyCaller(c as never, nothing);
-    await rateLimit(c as never, nothing);
+  blocksApi.get(path, identifyCaller, rateLimit, async (c) => {
     return answer(c, block, await send(block, queryInput(c, block), sendContext(c)));
   });
 }

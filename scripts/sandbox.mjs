@@ -5,7 +5,8 @@
 // SANDBOX_SPEED (or --speed) runs its clock faster; SANDBOX_CALLBACKS=true (or --callbacks) sends status callbacks.
 // Point the SDK at it with client.api.baseUrl = 'http://127.0.0.1:4010', and a Worker in live mode with
 // --var TWILIO_API_BASE_URL:http://127.0.0.1:4010 plus a caller key or ALLOW_ANONYMOUS (README, "The sandbox").
-// The emulator is bundled with esbuild (the source the Worker runs).
+// The emulator is bundled with esbuild (the source the Worker runs), and the settings are decoded by the Worker's
+// own decoder (src/config.ts).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -38,7 +39,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = await mkdtemp(join(tmpdir(), 'twilio-sandbox-'));
 const outfile = join(dir, 'emulator.mjs');
 await build({
-  entryPoints: [join(root, 'src/sandbox/index.ts')],
+  stdin: {
+    contents: "export * from './src/sandbox/index.ts'; export { readConfig } from './src/config.ts';",
+    resolveDir: root,
+    loader: 'ts',
+  },
   bundle: true,
   minify: true,
   format: 'esm',
@@ -47,22 +52,20 @@ await build({
   outfile,
   logLevel: 'warning',
 });
-const { emulator, emulatorBindings, SPEED_MIN, SPEED_MAX } = await import(pathToFileURL(outfile).href);
+const { emulator, emulatorBindings, readConfig } = await import(pathToFileURL(outfile).href);
 await rm(dir, { recursive: true, force: true });
 
-const speed = Number(values.speed);
-if (!/^\d{1,7}(\.\d{1,6})?$/.test(values.speed) || speed < SPEED_MIN || speed > SPEED_MAX) {
-  fail(`Invalid SANDBOX_SPEED / --speed: ${values.speed} (${SPEED_MIN} to ${SPEED_MAX})`);
-}
-const settings = {
-  TWILIO_ACCOUNT_SID: process.env.TWILIO_ACCOUNT_SID,
-  TWILIO_AUTH_TOKEN: process.env.TWILIO_AUTH_TOKEN,
-  TWILIO_API_KEY_SID: process.env.TWILIO_API_KEY_SID,
-  TWILIO_API_KEY_SECRET: process.env.TWILIO_API_KEY_SECRET,
-  SANDBOX_SPEED: speed,
-};
 let bindings;
 try {
+  // The Worker's names, decoded as the Worker decodes them (a bad one is named, never shown).
+  const settings = readConfig({
+    TWILIO_MODE: 'sandbox',
+    TWILIO_ACCOUNT_SID: process.env.TWILIO_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN: process.env.TWILIO_AUTH_TOKEN,
+    TWILIO_API_KEY_SID: process.env.TWILIO_API_KEY_SID,
+    TWILIO_API_KEY_SECRET: process.env.TWILIO_API_KEY_SECRET,
+    SANDBOX_SPEED: values.speed,
+  });
   bindings = emulatorBindings(settings, {
     callbacks: values.callbacks,
     // Callback deliveries run after the answer; a failed one is ignored, as the emulator does in the Worker.

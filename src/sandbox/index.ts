@@ -1,6 +1,6 @@
 import type { Upstream } from '../twilio/client';
 import { type EmulatorBindings, emulator } from './app';
-import { type SandboxAccount, type SandboxSettings, sandboxAccount, sandboxSpeed } from './settings';
+import { type SandboxAccount, type SandboxSettings, sandboxAccount } from './settings';
 
 /** Options of the in-process emulator. */
 export interface SandboxOptions {
@@ -30,7 +30,7 @@ export function emulatorBindings(
     account = sandboxAccount(settings);
     accounts.set(settings, account);
   }
-  return { account, speed: sandboxSpeed(settings), callbacks: host.callbacks, waitUntil: host.waitUntil };
+  return { account, speed: settings.SANDBOX_SPEED ?? 1, callbacks: host.callbacks, waitUntil: host.waitUntil };
 }
 
 /**
@@ -44,12 +44,4 @@ export function sandboxUpstream(options: SandboxOptions): Upstream {
 }
 
 export { type EmulatorBindings, emulator } from './app';
-export {
-  DEMO_ACCOUNT_SID,
-  DEMO_AUTH_TOKEN,
-  type SandboxSettings,
-  SPEED_MAX,
-  SPEED_MIN,
-  sandboxAccount,
-  sandboxSpeed,
-} from './settings';
+export { DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN, type SandboxSettings, sandboxAccount } from './settings';

@@ -11,7 +11,7 @@ export interface SandboxSettings {
   readonly TWILIO_AUTH_TOKEN?: string | undefined;
   readonly TWILIO_API_KEY_SID?: string | undefined;
   readonly TWILIO_API_KEY_SECRET?: string | undefined;
-  /** How many simulated seconds pass per real second (1 to 1,000,000; default 1). */
+  /** How many simulated seconds pass per real second, as config.ts decoded it (default 1). */
   readonly SANDBOX_SPEED?: number | undefined;
 }
 
@@ -24,10 +24,6 @@ export interface SandboxAccount {
   /** True when no account SID was given: the demo pair is in use. */
   readonly demo: boolean;
 }
-
-/** The slowest and fastest clock: at 1 a call lasts about 12 s, within a Worker's waitUntil window. */
-export const SPEED_MIN = 1;
-export const SPEED_MAX = 1_000_000;
 
 /**
  * The account the emulator accepts: TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN (the demo token when only the SID
@@ -45,10 +41,4 @@ export function sandboxAccount(settings: SandboxSettings): SandboxAccount {
     apiKey: keySid && keySecret ? { sid: keySid, secret: keySecret } : undefined,
     demo: sid === undefined,
   };
-}
-
-/** SANDBOX_SPEED as a number within bounds; undefined or out of range reads as 1 (the caller validates first). */
-export function sandboxSpeed(settings: SandboxSettings): number {
-  const speed = settings.SANDBOX_SPEED;
-  return speed !== undefined && speed >= SPEED_MIN && speed <= SPEED_MAX ? speed : 1;
 }

@@ -1,4 +1,4 @@
-import { basicAuthorization } from '../twilio/encoding';
+import { basicAuthorization, FORM_TYPE } from '../twilio/encoding';
 import { rfc2822 } from '../twilio/resources';
 import { twilioSignature } from '../twilio/signature';
 import { phoneOf } from './numbers';
@@ -150,7 +150,7 @@ async function deliver(
     Accept: '*/*',
   };
   if (auth) headers.Authorization = auth;
-  if (target.method === 'POST') headers['Content-Type'] = 'application/x-www-form-urlencoded; charset=utf-8';
+  if (target.method === 'POST') headers['Content-Type'] = `${FORM_TYPE}; charset=utf-8`;
   // No redirect is followed and each delivery is bounded: the emulator is no relay to wherever a URL points.
   const init: RequestInit = {
     method: target.method,

@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import { verifySignature } from '../recipes/verify';
 import { sandboxAccount } from '../sandbox/settings';
+import { isFormType } from '../twilio/encoding';
 import { isValidTwilioSignature } from '../twilio/signature';
 
 /** The gateway's own query parameters on its callback URL (status/track.ts): not Twilio's fields. */
@@ -24,7 +25,7 @@ export function signedUrl(received: string, publicUrl: string | undefined): stri
   return publicUrl + url.pathname + url.search;
 }
 
-const isForm = (headers: Headers) => /^application\/x-www-form-urlencoded/i.test(headers.get('content-type') ?? '');
+const isForm = (headers: Headers) => isFormType(headers.get('content-type'));
 
 /**
  * Twilio's fields of a callback: the form of a POST, the flat JSON object of a POST signed with `bodySHA256`,
@@ -67,13 +68,17 @@ export function tokenFor(config: Config, accountSid: string | null): string | un
 
 /**
  * True when `X-Twilio-Signature` is Twilio's signature of the callback under `token` (constant-time compares):
- * a GET's URL alone, a form POST's URL and fields, a JSON POST's URL with its `bodySHA256` and the body's hash.
+ * a GET's URL alone, a form POST's URL and fields (`fields`: the route passes those it decoded), a JSON POST's URL
+ * with its `bodySHA256` and the body's hash.
  */
-export async function isSignedBy(token: string, received: Received): Promise<boolean> {
+export async function isSignedBy(
+  token: string,
+  received: Received,
+  fields: URLSearchParams = fieldsOf(received),
+): Promise<boolean> {
   const { method, headers, url, body } = received;
   const signature = headers.get('x-twilio-signature');
   if (!signature) return false;
   if (method === 'GET') return isValidTwilioSignature(token, signature, url);
-  const form = isForm(headers) ? new URLSearchParams(new TextDecoder().decode(body)) : undefined;
-  return verifySignature('twilio', token, { headers, body, url, form });
+  return verifySignature('twilio', token, { headers, body, url, form: isForm(headers) ? fields : undefined });
 }

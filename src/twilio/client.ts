@@ -1,6 +1,6 @@
 import { badGateway, type GatewayError, gatewayTimeout, twilioError } from '../errors';
 import { decodeAnswer, decodeError } from './decode';
-import { basicAuthorization } from './encoding';
+import { basicAuthorization, FORM_TYPE } from './encoding';
 import { OPERATIONS, type Operation, operationPath, type TwilioRequest } from './operations';
 
 /**
@@ -192,7 +192,7 @@ export async function callTwilio(
   const headers: Record<string, string> = form
     ? {
         Authorization: authorization,
-        'Content-Type': 'application/x-www-form-urlencoded',
+        'Content-Type': FORM_TYPE,
         Accept: 'application/json',
         'User-Agent': USER_AGENT,
       }

@@ -1,22 +1,16 @@
 import { createMiddleware } from 'hono/factory';
 import type { Config } from '../../config';
 import { keyRequired } from '../../send/caller';
-import { bodySha256 as sha256 } from '../../twilio/signature';
+import { parseBasic } from '../../twilio/encoding';
+import { sameText, bodySha256 as sha256 } from '../../twilio/signature';
 import type { AppEnv } from '../app-env';
 import { limit } from './rate-limit';
-
-/** Constant-time equality of two strings: the time depends on their lengths only, not on where they differ. */
-function sameText(a: string, b: string): boolean {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i % (b.length || 1));
-  return diff === 0;
-}
 
 /**
  * The id of the configured key `presented` is, or undefined. Every entry is compared, in constant time, so the
  * time taken says nothing of which one (or whether one) matched: a plain entry against the key, a `sha256:` entry
  * against the key's digest (computed only when there is such an entry). Hono's `timingSafeEqual` would hash both
- * sides of every comparison again; measured, that was most of this Worker's CPU per send.
+ * sides of every comparison again (docs/benchmarks.md).
  */
 async function match(presented: string, config: Config): Promise<string | undefined> {
   const entries = config.API_KEYS ?? [];
@@ -56,15 +50,7 @@ export function presentedKey(headers: { header(name: string): string | undefined
   if (authorization) {
     const bearer = /^Bearer +(\S+)$/i.exec(authorization);
     if (bearer) return bearer[1] ?? null;
-    const basic = /^Basic +([A-Za-z0-9+/]+={0,2})$/i.exec(authorization);
-    if (!basic) return null;
-    try {
-      const pair = atob(basic[1] ?? '');
-      const colon = pair.indexOf(':');
-      return colon >= 0 && colon < pair.length - 1 ? pair.slice(colon + 1) : null;
-    } catch {
-      return null;
-    }
+    return parseBasic(authorization)?.password ?? null;
   }
   const header = headers.header('x-api-key');
   if (header === undefined) return undefined;

@@ -11,6 +11,7 @@ import { guard } from '../../send/guard';
 import { fingerprint, storeName } from '../../send/idempotency';
 import { type RequestRecord, view } from '../../send/requests';
 import { send } from '../../send/send';
+import { isFormType } from '../../twilio/encoding';
 import { OPERATIONS } from '../../twilio/operations';
 import { bodySha256 } from '../../twilio/signature';
 import type { AppEnv } from '../app-env';
@@ -67,9 +68,7 @@ hooksApi.post(
     const { headers } = c.req.raw;
     const body = new Uint8Array(await c.req.arrayBuffer());
     const text = new TextDecoder().decode(body);
-    const form = /^application\/x-www-form-urlencoded/i.test(headers.get('content-type') ?? '')
-      ? new URLSearchParams(text)
-      : undefined;
+    const form = isFormType(headers.get('content-type')) ? new URLSearchParams(text) : undefined;
     const dryRun = /^(1|true)$/.test(c.req.query('dryRun') ?? '');
     const { verify, block } = recipe;
     const { changes } = OPERATIONS[block.action];

@@ -26,7 +26,7 @@ statusApi.on(['GET', 'POST'], STATUS_PATH, limitBody, async (c) => {
   };
   const fields = fieldsOf(received);
   const token = tokenFor(config, fields.get('AccountSid'));
-  if (!token || !(await isSignedBy(token, received))) {
+  if (!token || !(await isSignedBy(token, received, fields))) {
     // A wrong signature counts against its IP, as a wrong caller key does; nothing is recorded.
     await limit(c, `ip:${headers.get('cf-connecting-ip')}`);
     throw gatewayRefusal(403, 'The X-Twilio-Signature is missing or wrong');

@@ -5,7 +5,7 @@ import { callFields } from './make-call';
 import { paging } from './message-records';
 
 /** The record a block names: Twilio's path parameter `Sid`. */
-const callSid = recordSid(RECORD_PREFIX.Calls, 'The Call SID.', `CA${'0123456789abcdef'.repeat(2)}`);
+const callSid = recordSid(RECORD_PREFIX.Calls, 'The Call SID.');
 const one = { ...credentials, sid: callSid } as const satisfies Record<string, FieldRow>;
 
 /** Twilio's call statuses, as a list filter. */

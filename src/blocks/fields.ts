@@ -5,6 +5,7 @@
  * all derived from the result, and what a kind means lives in kinds.ts.
  */
 
+import { exampleSid, type Resource } from '../twilio/api';
 import type { Action } from '../twilio/operations';
 
 /** How a field's value is read and checked; each kind is described once, in kinds.ts. */
@@ -83,7 +84,7 @@ export interface BlockTable {
   readonly title: string;
   readonly description: string;
   /** The Twilio collection it works on. */
-  readonly resource: 'Messages' | 'Calls';
+  readonly resource: Resource;
   /** What it does there (twilio/operations.ts says how: method, path, form or query); `create` when absent. */
   readonly action?: Action;
   /** Form pairs it always sends besides the fields (cancelMessage: `Status=canceled`). */
@@ -138,12 +139,13 @@ export const statusCallbackRule = {
 } as const satisfies Extra;
 
 /** The SID of the record a block reads or changes: `sid`, in the URL path. */
-export const recordSid = (prefix: string, description: string, example: string): FieldRow => ({
+export const recordSid = (prefix: string, description: string): FieldRow => ({
   kind: 'sid',
   prefix,
   in: 'path',
   description,
-  example,
+  // An alternation (`SM|MM`) shows its first prefix.
+  example: exampleSid(prefix.slice(0, 2)),
 });
 
 /** The requirement of every block that names a record: without its SID there is nothing to ask Twilio about. */
@@ -164,7 +166,7 @@ export const credentials = {
   accountSid: {
     kind: 'credential',
     description: 'A 34 character string that uniquely identifies this account.',
-    example: 'AC0123456789abcdef0123456789abcdef',
+    example: exampleSid('AC'),
   },
   accountToken: {
     kind: 'credential',

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { sidPattern } from '../twilio/api';
+import { exampleSid, sidPattern } from '../twilio/api';
 import type { Field, Kind, Value } from './fields';
 
 /** A JSON Schema (2020-12, as OpenAPI 3.1 uses) of one field's value. */
@@ -157,7 +157,7 @@ export const kinds: { readonly [K in Kind]: KindSpec } = {
     docType: 'String',
     jsonSchema: (f) => ({ type: 'string', pattern: sidPattern(f.prefix ?? '').source }),
     expects: (f) => `a SID: ${f.prefix?.replace('|', ' or ')} followed by 32 hex digits`,
-    example: (f) => `${f.prefix}${'0123456789abcdef'.repeat(2)}`,
+    example: (f) => exampleSid(f.prefix ?? ''),
     widget: 'text',
     form: 'one',
   },

@@ -1,9 +1,9 @@
-import { RECORD_PREFIX } from '../twilio/api';
+import { exampleSid, RECORD_PREFIX } from '../twilio/api';
 import { defineBlock } from './define';
 import { address, credentials, date, type FieldRow, integer, recordSid, sidRequired, text } from './fields';
 
 /** The record a block names: Twilio's path parameter `Sid`. */
-const sid = recordSid(RECORD_PREFIX.Messages, 'The Message SID.', `SM${'0123456789abcdef'.repeat(2)}`);
+const sid = recordSid(RECORD_PREFIX.Messages, 'The Message SID.');
 const one = { ...credentials, sid } as const satisfies Record<string, FieldRow>;
 
 /** Paging of a list, as Twilio's ListMessage and ListCall take it. */
@@ -11,7 +11,7 @@ const one = { ...credentials, sid } as const satisfies Record<string, FieldRow>;
 export const paging = {
   pageSize: integer('Records per page (1 to 1000, default 50).', { min: 1, max: 1000, example: 20 }),
   page: integer('The page number, from 0 (next page: page + 1).', { min: 0, example: 0 }),
-  pageToken: text("A list answer's nextPageToken.", { max: 256, example: 'PASM0123456789abcdef0123456789abcdef' }),
+  pageToken: text("A list answer's nextPageToken.", { max: 256, example: `PA${exampleSid('SM')}` }),
 } as const satisfies Record<string, FieldRow>;
 
 /** Fetch one message. */

@@ -8,7 +8,8 @@ import { sendSms } from '../blocks/messages';
 import type { BlockInput } from '../blocks/schema';
 import { MAX_BODY_BYTES } from '../body-limit';
 import { moreInfoUrl } from '../errors';
-import { API_VERSION, newSid, RECORD_PREFIX, type Resource, sidPattern } from '../twilio/api';
+import { API_VERSION, newSid, RECORD_PREFIX, RESOURCES, type Resource, sidPattern } from '../twilio/api';
+import { isFormType, parseBasic } from '../twilio/encoding';
 import { callResource, messageResource } from '../twilio/resources';
 import { segmentCount } from '../twilio/segments';
 import { sameText } from '../twilio/signature';
@@ -66,22 +67,6 @@ function refuse(c: Context, refusal: Refusal, detail?: string) {
   return c.json(body, status as 400);
 }
 
-/** The Basic-auth pair of a request, or undefined when it is missing or malformed. */
-function basicAuth(header: string | undefined): { user: string; password: string } | undefined {
-  const match = /^Basic ([A-Za-z0-9+/]+=*)$/i.exec(header?.trim() ?? '');
-  if (!match?.[1]) return undefined;
-  let decoded: string;
-  try {
-    const binary = atob(match[1]);
-    decoded = new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)));
-  } catch {
-    return undefined;
-  }
-  const colon = decoded.indexOf(':');
-  if (colon < 1 || colon === decoded.length - 1) return undefined;
-  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
-
 /** Whether the pair is the account's SID and auth token, or its API key's SID and secret. */
 function authenticates(account: SandboxAccount, auth: { user: string; password: string }): boolean {
   if (auth.user === account.accountSid) return sameText(auth.password, account.authToken);
@@ -96,8 +81,7 @@ const notFound = (c: Context) =>
   });
 
 async function formOf(c: Context): Promise<URLSearchParams> {
-  const type = c.req.header('content-type') ?? '';
-  if (!/application\/x-www-form-urlencoded/i.test(type)) return new URLSearchParams();
+  if (!isFormType(c.req.header('content-type'))) return new URLSearchParams();
   // Decoded by hand: workerd warns when .text() reads a body whose type is not text/*.
   return new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer()));
 }
@@ -174,7 +158,7 @@ emulator.use(
 );
 
 emulator.use(`${ACCOUNT_PATH}/*`, async (c, next) => {
-  const auth = basicAuth(c.req.header('authorization'));
+  const auth = parseBasic(c.req.header('authorization'));
   if (!auth || !authenticates(c.env.account, auth)) {
     c.header('WWW-Authenticate', 'Basic realm="Twilio API"');
     return refuse(
@@ -266,7 +250,7 @@ emulator.post(`${ACCOUNT_PATH}/Calls.json`, async (c) => {
   return c.json(view(record, now), 201);
 });
 
-for (const kind of ['Messages', 'Calls'] as const) {
+for (const kind of RESOURCES) {
   emulator.get(`${ACCOUNT_PATH}/${kind}.json`, (c) => {
     const query = new URL(c.req.url).searchParams;
     const read = readForm(kind === 'Messages' ? listMessages : listCalls, query);

@@ -8,7 +8,8 @@ import { hex } from './encoding';
 export const API_VERSION = '2010-04-01';
 
 /** The collections a send creates a record in. */
-export type Resource = 'Messages' | 'Calls';
+export const RESOURCES = ['Messages', 'Calls'] as const;
+export type Resource = (typeof RESOURCES)[number];
 
 /** The path of a collection of an account: `/2010-04-01/Accounts/{sid}/{resource}.json`. */
 export function apiPath<A extends string, R extends string>(
@@ -28,6 +29,9 @@ export const RECORD_PREFIX: { readonly [R in Resource]: string } = { Messages: '
 
 /** An account SID. */
 export const ACCOUNT_SID = sidPattern('AC');
+
+/** The SID the documentation shows for `prefix`: the prefix and 0123456789abcdef twice. */
+export const exampleSid = (prefix: string) => `${prefix}${'0123456789abcdef'.repeat(2)}`;
 
 /** `prefix` + 32 random hex digits, as Twilio's SIDs are. */
 export function newSid(prefix: string): string {

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { RECORD_PREFIX, sidPattern } from './api';
 import type { TwilioRequest } from './operations';
-import { CALL_FIELDS, DATE_FIELDS, MESSAGE_FIELDS, pageKey } from './resources';
+import { CALL_FIELDS, camel, DATE_FIELDS, MESSAGE_FIELDS, pageKey } from './resources';
 
 const nullable = v.nullish(v.union([v.string(), v.number()]));
 
@@ -12,17 +12,6 @@ const resourceSchema = (sid: RegExp) =>
     account_sid: nullable,
     subresource_uris: v.nullish(v.record(v.string(), v.string())),
   });
-
-const camelNames = new Map<string, string>();
-/** snake_case to camelCase, remembered: the same few dozen keys come back on every request. */
-function camel(key: string): string {
-  let name = camelNames.get(key);
-  if (name === undefined) {
-    name = key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-    if (camelNames.size < 256) camelNames.set(key, name);
-  }
-  return name;
-}
 
 /** Every field of the original block, camelCased, null: the start of each decoded resource. */
 const blank = (fields: readonly string[]) => Object.fromEntries(fields.map((key) => [camel(key), null]));

@@ -138,7 +138,18 @@ export function callResource(draft: CallDraft) {
 }
 
 /** The key of a list page's records: `messages` or `calls`. */
-export const pageKey = (resource: Resource) => (resource === 'Messages' ? 'messages' : 'calls');
+export const pageKey = (resource: Resource) => resource.toLowerCase() as Lowercase<Resource>;
+
+const camelNames = new Map<string, string>();
+/** Twilio's snake_case name in camelCase, remembered: the same few dozen keys come back on every request. */
+export function camel(key: string): string {
+  let name = camelNames.get(key);
+  if (name === undefined) {
+    name = key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    if (camelNames.size < 256) camelNames.set(key, name);
+  }
+  return name;
+}
 
 /** What a list page needs: the records of this page and where it stands in the whole list. */
 export interface PageDraft<R> {

@@ -1,27 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Block, blocks, type Field } from '../../src/blocks';
 import { installFakeTwilio } from '../fake-twilio';
-import { ACCOUNT, call, mms, post, sms, TOKEN } from '../helpers';
+import { ACCOUNT, call, minimalInput, mms, post, sms, TOKEN } from '../helpers';
 
 afterEach(() => vi.restoreAllMocks());
 
 const own = { accountSid: ACCOUNT, accountToken: TOKEN };
-const message = { ...own, sid: `SM${'ab'.repeat(16)}` };
-const voice = { ...own, sid: `CA${'ab'.repeat(16)}` };
-const base: Record<string, Record<string, unknown>> = {
-  makeCall: call,
-  sendSms: sms,
-  sendMms: mms,
-  getMessage: message,
-  listMessages: own,
-  cancelMessage: message,
-  redactMessage: message,
-  deleteMessage: message,
-  getCall: voice,
-  listCalls: own,
-  updateCall: voice,
-  deleteCall: voice,
-};
+/** A block's smallest valid request, from its table (helpers.ts), with the request's own credentials. */
+const base = (block: Block): Record<string, unknown> => ({ ...own, ...minimalInput(block) });
 
 /**
  * A caller value for a field and the form values Twilio must then receive, by the field's kind: the
@@ -71,7 +57,7 @@ function sample(field: Field): { value: unknown; sent: string[] } {
 
 /** The Twilio keys a base request sends (every name but the credentials). */
 const baseKeys = (block: Block) =>
-  Object.entries(base[block.name] ?? {}).flatMap(([name, value]) =>
+  Object.entries(base(block)).flatMap(([name, value]) =>
     value === undefined ? [] : [block.fields[name]?.key].filter((key) => key !== undefined),
   );
 
@@ -80,7 +66,7 @@ describe.each(blocks.map((b) => [b.name, b] as const))('%s: every field reaches 
   it.each(named.map(([name, field]) => [name, field] as const))('%s', async (name, field) => {
     const { seen } = installFakeTwilio();
     const { value, sent } = sample(field);
-    const { status, json } = await post(block.name, { ...base[block.name], [name]: value });
+    const { status, json } = await post(block.name, { ...base(block), [name]: value });
     expect(json.callback, JSON.stringify(json)).toBe('success');
     expect(status).toBe(200);
     expect(seen).toHaveLength(1);
@@ -177,11 +163,11 @@ describe('value shapes', () => {
   };
 
   it('mediaUrl: a string is one item, an array repeats the key', async () => {
-    expect(await sent('sendMms', { ...base.sendMms, mediaUrl: 'https://e.com/a.png' }, 'MediaUrl')).toEqual([
+    expect(await sent('sendMms', { ...mms, mediaUrl: 'https://e.com/a.png' }, 'MediaUrl')).toEqual([
       'https://e.com/a.png',
     ]);
     const ten = Array.from({ length: 10 }, (_, i) => `https://e.com/${i}.png`);
-    expect(await sent('sendMms', { ...base.sendMms, mediaUrl: ten }, 'MediaUrl')).toEqual(ten);
+    expect(await sent('sendMms', { ...mms, mediaUrl: ten }, 'MediaUrl')).toEqual(ten);
   });
   it('mediaUrl: a string with a comma or space stays one URL', async () => {
     const url = 'https://e.com/a.png?x=1,2';

@@ -50,20 +50,8 @@ describe('GET /api/Twilio', () => {
   });
   it('lists the block doc’s three blocks in its order, then the reads and changes, each with success and error callbacks', async () => {
     const d = await descriptor();
-    expect(d.blocks.map((b) => b.name)).toEqual([
-      'makeCall',
-      'sendSms',
-      'sendMms',
-      'getMessage',
-      'listMessages',
-      'cancelMessage',
-      'redactMessage',
-      'deleteMessage',
-      'getCall',
-      'listCalls',
-      'updateCall',
-      'deleteCall',
-    ]);
+    expect(d.blocks.map((b) => b.name)).toEqual(blocks.map((b) => b.name));
+    expect(d.blocks.slice(0, 3).map((b) => b.name)).toEqual(['makeCall', 'sendSms', 'sendMms']);
     for (const block of d.blocks) {
       expect(block.callbacks).toEqual(['success', 'error']);
       expect(block.description.length).toBeGreaterThan(10);
@@ -87,20 +75,14 @@ describe('GET /api/Twilio', () => {
   });
   it('has every parameter: 2 credentials + 36 for makeCall, 2 + 25 for the message blocks, 2 + Twilio’s for the others', async () => {
     const d = await descriptor();
-    // ListMessage: 8; ListCall: 13; UpdateCall: 10 with the Sid; fetch, delete, cancel and redact: the Sid.
-    expect(d.blocks.map((b) => b.args.length)).toEqual([38, 27, 27, 3, 10, 3, 3, 3, 3, 15, 12, 3]);
+    expect(d.blocks.slice(0, 3).map((b) => b.args.length)).toEqual([38, 27, 27]);
+    // The others: Twilio's parameters, as their tables (checked against Twilio's OpenAPI in contract.test.ts).
+    expect(d.blocks.map((b) => b.args.length)).toEqual(blocks.map((b) => Object.keys(b.fields).length));
   });
   it('the record’s SID is a required arg named sid wherever a block names one record', async () => {
     const d = await descriptor();
-    const named = [
-      'getMessage',
-      'cancelMessage',
-      'redactMessage',
-      'deleteMessage',
-      'getCall',
-      'updateCall',
-      'deleteCall',
-    ];
+    const named = blocks.filter((b) => b.action !== 'create' && b.action !== 'list').map((b) => b.name);
+    expect(named.length).toBeGreaterThan(0);
     for (const name of named) {
       const sid = d.blocks.find((b) => b.name === name)!.args.find((a) => a.name === 'sid');
       expect(sid, name).toMatchObject({ type: 'String', required: true });

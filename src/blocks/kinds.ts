@@ -56,7 +56,9 @@ const dateTime = () =>
   );
 const INTEGER = /^-?\d{1,15}$/;
 const DECIMAL = /^-?\d{1,15}(\.\d{1,15})?$/;
-const toBoolean = (v: boolean | 'true' | 'false') => v === true || v === 'true';
+/** The booleans Twilio takes on a form: what twilio-node sends, and what older helpers send (Python's `str(True)`). */
+const BOOLEAN_FORMS = ['true', 'false', 'True', 'False'] as const;
+const toBoolean = (v: boolean | (typeof BOOLEAN_FORMS)[number]) => v === true || v === 'true' || v === 'True';
 
 const numeric = (digits: RegExp) =>
   z.pipe(z.union([z.number(), z.string().check(z.regex(digits))]), z.transform(Number));
@@ -180,7 +182,7 @@ export const kinds: { readonly [K in Kind]: KindSpec } = {
     form: 'one',
   },
   boolean: {
-    schema: () => z.pipe(z.union([z.boolean(), z.enum(['true', 'false'])]), z.transform(toBoolean)),
+    schema: () => z.pipe(z.union([z.boolean(), z.enum(BOOLEAN_FORMS)]), z.transform(toBoolean)),
     docType: 'Boolean',
     jsonSchema: () => ({ type: 'boolean' }),
     expects: () => 'true or false',

@@ -197,6 +197,9 @@ describe('value shapes', () => {
     [false, 'false'],
     ['true', 'true'],
     ['false', 'false'],
+    // What older official helpers (twilio-python 7) put on the form, and Twilio takes.
+    ['True', 'true'],
+    ['False', 'false'],
   ])('boolean %j is sent as %s', async (value, expected) => {
     expect(await sent('makeCall', { ...call, record: value }, 'Record')).toEqual([expected]);
     expect(await sent('sendSms', { ...sms, provideFeedback: value }, 'ProvideFeedback')).toEqual([expected]);

@@ -262,7 +262,7 @@ export function invalidValue(field: Field): fc.Arbitrary<unknown> {
       return fc.oneof(
         nonStringNonNumber.filter((v) => typeof v !== 'boolean'),
         fc.integer(),
-        fc.constantFrom('TRUE', 'False', 'yes', '1', '0', 'on'),
+        fc.constantFrom('TRUE', 'fALSE', 'yes', '1', '0', 'on'),
       );
     case 'enum': {
       const options = field.options ?? [];

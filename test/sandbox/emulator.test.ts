@@ -202,6 +202,18 @@ describe('emulator: validation derived from the block tables', () => {
     expect(ok.status).toBe(201);
   });
 
+  it('takes booleans as twilio-node (true/false) and older helpers (True/False) send them, and nothing else', async () => {
+    for (const value of ['true', 'false', 'True', 'False']) {
+      expect((await twilio('Calls', { ...callable, Record: value })).status).toBe(201);
+      expect((await twilio('Messages', { ...sendable, SmartEncoded: value, SendAsMms: value })).status).toBe(201);
+    }
+    for (const value of ['TRUE', 'yes', '1']) {
+      const refused = await twilio('Calls', { ...callable, Record: value });
+      expect(refused.status).toBe(400);
+      expect(refused.json.message).toContain("'Record'");
+    }
+  });
+
   it('accepts lower-case methods, as Twilio upper-cases them', async () => {
     expect((await twilio('Calls', { ...callable, Method: 'get' })).status).toBe(201);
   });

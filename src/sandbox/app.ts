@@ -235,7 +235,7 @@ emulator.post(`${ACCOUNT_PATH}/Calls.json`, async (c) => {
     created: now,
     speed: c.env.speed,
     resource: { ...resource },
-    steps: callSteps(),
+    steps: callSteps(to, input.timeout === undefined ? undefined : Number(input.timeout)),
     // With an ApplicationSid, Twilio ignores the request's callback parameters for the Application's own.
     callback:
       typeof input.statusCallback === 'string' && input.applicationSid === undefined

@@ -71,7 +71,7 @@ function callEvent(record: SandboxRecord, step: Step): Record<string, string> | 
     const seconds = answered ? secondsBetween(record, answered.at, step.at) : 0;
     params.CallDuration = String(seconds);
     params.Duration = String(Math.ceil(seconds / 60));
-    params.SipResponseCode = answered ? '200' : '487';
+    params.SipResponseCode = String(step.sip ?? (answered ? 200 : 487));
   }
   return params;
 }

@@ -141,3 +141,14 @@ export const DELIVERY_FAILURES: Readonly<Record<string, { status: 'failed' | 'un
   '+15005553007': { status: 'undelivered', code: 30007 },
   '+15005553008': { status: 'undelivered', code: 30008 },
 };
+
+/**
+ * Call endings the emulator adds (Twilio's test credentials have none): a call to `+1500555002N` is accepted,
+ * then ends `busy` (SIP 486 Busy Here), `no-answer` after ringing for its Timeout (SIP 487 Request Terminated:
+ * Twilio stops ringing) or `failed` (SIP 500), with a duration of 0.
+ */
+export const CALL_ENDINGS: Readonly<Record<string, { status: 'busy' | 'no-answer' | 'failed'; sip: number }>> = {
+  '+15005550020': { status: 'busy', sip: 486 },
+  '+15005550021': { status: 'no-answer', sip: 487 },
+  '+15005550022': { status: 'failed', sip: 500 },
+};

@@ -1,6 +1,6 @@
 import type { Resource } from '../twilio/api';
 import { rfc2822 } from '../twilio/resources';
-import { DELIVERY_FAILURES, phoneOf } from './numbers';
+import { CALL_ENDINGS, DELIVERY_FAILURES, phoneOf } from './numbers';
 
 /**
  * What the emulator remembers: each created Message and Call with its timeline, on a clock of its own that
@@ -17,6 +17,8 @@ export interface Step {
   readonly event?: string;
   /** Twilio's error code of a failure ending. */
   readonly errorCode?: number;
+  /** The SIP response code a call's end reports (SipResponseCode), where it is not 200 or 487. */
+  readonly sip?: number;
 }
 
 /** Where a record's status callbacks go; for calls, which events were asked for. */
@@ -156,12 +158,28 @@ export function messageSteps(to: string, first: 'queued' | 'accepted' | 'schedul
   return steps;
 }
 
-/** A call's timeline: queued (initiated) → ringing → in-progress (answered) → completed after CALL_SECONDS. */
-export function callSteps(): Step[] {
-  return [
+/** Seconds a call rings before it ends `no-answer`, when the request gives no Timeout (Twilio's default). */
+export const RING_SECONDS = 60;
+
+/**
+ * A call's timeline: queued (initiated) → ringing → in-progress (answered) → completed after CALL_SECONDS, or the
+ * ending its To number asks for (CALL_ENDINGS): busy instead of ringing, no-answer after ringing `ringSeconds`,
+ * failed before ringing.
+ */
+export function callSteps(to: string, ringSeconds = RING_SECONDS): Step[] {
+  const initiated: Step[] = [
     { status: 'queued', at: 0 },
     { status: 'queued', at: 0.5 * S, event: 'initiated' },
-    { status: 'ringing', at: 1.5 * S, event: 'ringing' },
+  ];
+  const ending = CALL_ENDINGS[to];
+  const ended = (status: string, at: number): Step => ({ status, at, event: 'completed', sip: ending?.sip ?? 487 });
+  if (ending?.status === 'failed') return [...initiated, ended('failed', 1 * S)];
+  if (ending?.status === 'busy') return [...initiated, ended('busy', 1.5 * S)];
+  const ringing: Step = { status: 'ringing', at: 1.5 * S, event: 'ringing' };
+  if (ending) return [...initiated, ringing, ended('no-answer', (1.5 + ringSeconds) * S)];
+  return [
+    ...initiated,
+    ringing,
     { status: 'in-progress', at: 4.5 * S, event: 'answered' },
     { status: 'completed', at: (4.5 + CALL_SECONDS) * S, event: 'completed' },
   ];

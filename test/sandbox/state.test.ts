@@ -308,6 +308,61 @@ describe('the clock: where a record stands is computed when read', () => {
   });
 });
 
+describe("call endings beyond Twilio's magic numbers: busy, no-answer, failed", () => {
+  const endings = [
+    // To, status, the moments it passes through (ms, status), its end
+    ['+15005550020', 'busy', [[1499, 'queued']], 1500],
+    [
+      '+15005550021',
+      'no-answer',
+      [
+        [1500, 'ringing'],
+        [61_499, 'ringing'],
+      ],
+      61_500,
+    ],
+    ['+15005550022', 'failed', [[999, 'queued']], 1000],
+  ] as const;
+  it.each(endings)(
+    'a call to %s ends %s, never answered: no start_time, duration 0',
+    async (to, status, before, end) => {
+      const s = setup();
+      const { status: created, json } = await dial(s, { To: to });
+      expect(created).toBe(201);
+      for (const [ms, was] of before) {
+        s.at(ms);
+        expect((await fetchRecord(s, 'Calls', json.sid)).json).toMatchObject({ status: was, end_time: null });
+      }
+      s.at(end);
+      const read = (await fetchRecord(s, 'Calls', json.sid)).json;
+      expect(read).toMatchObject({ status, start_time: null, end_time: rfc(end), duration: '0' });
+      // An ended call takes no update, and may be deleted.
+      expectTwilioError(await twilio(s, 'POST', `Calls/${json.sid}.json`, { Status: 'completed' }), 400, 21220);
+      expect((await twilio(s, 'DELETE', `Calls/${json.sid}.json`)).status).toBe(204);
+    },
+  );
+
+  it("no-answer rings for the request's Timeout, Twilio's default 60 s without one", async () => {
+    const s = setup();
+    const { json } = await dial(s, { To: '+15005550021', Timeout: '15' });
+    s.at(16_499);
+    expect((await fetchRecord(s, 'Calls', json.sid)).json.status).toBe('ringing');
+    s.at(16_500);
+    expect((await fetchRecord(s, 'Calls', json.sid)).json).toMatchObject({ status: 'no-answer', duration: '0' });
+  });
+
+  it('a list filtered by Status finds each ending', async () => {
+    const s = setup();
+    for (const to of ['+15005550020', '+15005550021', '+15005550022', TO]) await dial(s, { To: to });
+    s.at(120_000);
+    for (const status of ['busy', 'no-answer', 'failed', 'completed']) {
+      const page = (await twilio(s, 'GET', 'Calls.json', { Status: status })).json;
+      expect(page.calls).toHaveLength(1);
+      expect(page.calls[0].status).toBe(status);
+    }
+  });
+});
+
 describe('updates and deletes: what each state allows, with Twilio’s errors', () => {
   it('hang up: an answered call ends completed now; a second hang-up or a redirect is 21220', async () => {
     const s = setup();
@@ -653,6 +708,40 @@ describe('callbacks follow the clock, as Twilio sends them', () => {
     await Promise.all(s.pending);
     expect(captured.map((c) => c.params.get('CallStatus'))).toEqual(['ringing', 'canceled']);
     expect(Object.fromEntries(captured[1]!.params)).toMatchObject({ CallDuration: '0', SipResponseCode: '487' });
+  });
+
+  const endings = [
+    ['+15005550020', 'busy', ['initiated', 'busy'], '486'],
+    ['+15005550021', 'no-answer', ['initiated', 'ringing', 'no-answer'], '487'],
+    ['+15005550022', 'failed', ['initiated', 'failed'], '500'],
+  ] as const;
+  it.each(endings)(
+    'a call to %s reports %s as its completed event, with SipResponseCode and duration 0',
+    async (to, _, statuses, sip) => {
+      const captured = captureCallbacks();
+      const s = setup({ speed: 1_000_000, callbacks: true, realClock: true });
+      const events = ['initiated', 'ringing', 'answered', 'completed'];
+      await dial(s, { To: to, StatusCallback: HOOK, StatusCallbackEvent: events });
+      await Promise.all(s.pending);
+      expect(captured.map((c) => c.params.get('CallStatus'))).toEqual(statuses);
+      expect(captured.map((c) => c.params.get('SequenceNumber'))).toEqual(statuses.map((_, i) => String(i)));
+      expect(Object.fromEntries(captured.at(-1)!.params)).toMatchObject({
+        CallDuration: '0',
+        Duration: '0',
+        SipResponseCode: sip,
+        To: to,
+      });
+      // Only the last event is an ending: the others carry no duration or SIP code.
+      for (const c of captured.slice(0, -1)) expect(c.params.has('SipResponseCode')).toBe(false);
+    },
+  );
+
+  it('an ending is sent to a request that asked only for completed (the default), and only it', async () => {
+    const captured = captureCallbacks();
+    const s = setup({ speed: 1_000_000, callbacks: true, realClock: true });
+    await dial(s, { To: '+15005550020', StatusCallback: HOOK });
+    await Promise.all(s.pending);
+    expect(captured.map((c) => c.params.get('CallStatus'))).toEqual(['busy']);
   });
 
   it('a loop stops at once when the next moment is past its window (a scheduled message); an update starts another', async () => {

@@ -180,6 +180,32 @@ describe('the official twilio SDK against npm run sandbox', () => {
     });
   }
 
+  for (const [to, status] of [
+    ['+15005550020', 'busy'],
+    ['+15005550021', 'no-answer'],
+    ['+15005550022', 'failed'],
+  ]) {
+    it(`a call to ${to} (an emulator extension) is accepted, then ends ${status} with duration 0`, async () => {
+      const c = client();
+      const { sid, status: first } = await c.calls.create({ from: FROM, to, url: VOICE, timeout: 5 });
+      assert.equal(first, 'queued');
+      const end = await until(
+        () => c.calls(sid).fetch(),
+        (call) => call.status === status,
+      );
+      assert.equal(end.duration, '0');
+      assert.equal(end.startTime, null);
+    });
+  }
+
+  it('takes booleans as True/False, the form older helpers send', async () => {
+    const c = client();
+    const call = await c.calls.create({ from: FROM, to: TO, url: VOICE, record: 'True' });
+    assert.equal(call.status, 'queued');
+    const message = await c.messages.create({ from: FROM, to: TO, body: 'b', smartEncoded: 'False' });
+    assert.equal(message.status, 'queued');
+  });
+
   it('fetches a message until it reads delivered, with its dates', async () => {
     const c = client();
     const { sid } = await c.messages.create({ from: FROM, to: TO, body: 'track me' });

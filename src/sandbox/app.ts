@@ -14,6 +14,7 @@ import { callResource, messageResource } from '../twilio/resources';
 import { segmentCount } from '../twilio/segments';
 import { sameText } from '../twilio/signature';
 import { deliverAsTheClockRuns } from './callbacks';
+import { type HandOff, lateRequests } from './late';
 import { listPage } from './list';
 import { checkCallAddresses, checkMessageAddresses, type Refusal } from './numbers';
 import { INVALID_PARAMETER, readForm } from './params';
@@ -28,7 +29,9 @@ import {
   keep,
   MESSAGE_FINAL,
   messageSteps,
+  realAt,
   type SandboxRecord,
+  type Step,
   view,
 } from './records';
 import type { SandboxAccount } from './settings';
@@ -45,6 +48,8 @@ export interface EmulatorBindings {
   readonly waitUntil: (promise: Promise<unknown>) => void;
   /** How long callback deliveries may run after a request (a Worker's waitUntil window); default 25 s. */
   readonly callbackWindowMs?: number;
+  /** Takes over the callbacks of a record that outlives the window (a Durable Object's alarm); none: they stop. */
+  readonly handOff?: HandOff | undefined;
   /** The real clock, ms since the epoch; Date.now unless a test drives it. */
   readonly now?: () => number;
 }
@@ -88,15 +93,29 @@ async function formOf(c: Context): Promise<URLSearchParams> {
 
 const nowOf = (c: Context<Env>) => (c.env.now ?? Date.now)();
 
-/** Sends the record's callbacks as its clock runs, after the answer (when callbacks are on and it has a URL). */
+/**
+ * Sends the record's callbacks as its clock runs, after the answer (when callbacks are on and it has a URL): in
+ * this request's waitUntil window, or, for a record whose timeline ends after it, all through the host's handOff.
+ */
 function follow(c: Context<Env>, record: SandboxRecord) {
-  if (!c.env.callbacks || !record.callback || record.delivering) return;
+  if (!c.env.callbacks || !record.callback) return;
+  const windowMs = c.env.callbackWindowMs ?? CALLBACK_WINDOW_MS;
+  const { handOff } = c.env;
+  const end = realAt(record, (record.steps.at(-1) as Step).at);
+  if (record.late || (handOff && end > nowOf(c) + windowMs)) {
+    // Handed again only when an update changed the timeline or the target: nothing is sent twice.
+    if (!handOff || (record.late?.steps === record.steps && record.late.callback === record.callback)) return;
+    record.late = { steps: record.steps, callback: record.callback };
+    c.env.waitUntil(lateRequests(record, c.env.account.authToken).then((requests) => handOff(record.sid, requests)));
+    return;
+  }
+  if (record.delivering) return;
   c.env.waitUntil(
     deliverAsTheClockRuns(record, {
       authToken: c.env.account.authToken,
       send: (request) => fetch(request),
       now: c.env.now ?? Date.now,
-      windowMs: c.env.callbackWindowMs ?? CALLBACK_WINDOW_MS,
+      windowMs,
     }),
   );
 }

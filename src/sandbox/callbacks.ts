@@ -113,7 +113,7 @@ export async function deliverAsTheClockRuns(record: SandboxRecord, ctx: Delivery
       }
       record.reported++;
       const params = eventOf(record, step);
-      if (params) await deliver(record.callback, params, ctx);
+      if (params) await sendCallback(await callbackRequest(record.callback, params, ctx.authToken), ctx.send);
     }
   } finally {
     record.delivering = false;
@@ -121,15 +121,15 @@ export async function deliverAsTheClockRuns(record: SandboxRecord, ctx: Delivery
 }
 
 /**
- * Sends one callback as Twilio does: form-encoded (or in the query for GET), signed with X-Twilio-Signature
- * under the auth token, with its own I-Twilio-Idempotency-Token. A URL fragment (Twilio's `#ct=…&rt=…` tuning)
- * is not sent; credentials in the URL become Basic auth. A failure is ignored (Twilio logs an 11200).
+ * One callback as Twilio sends it: form-encoded (or in the query for GET), signed with X-Twilio-Signature under
+ * the auth token, with its own I-Twilio-Idempotency-Token. A URL fragment (Twilio's `#ct=…&rt=…` tuning) is not
+ * sent; credentials in the URL become Basic auth.
  */
-async function deliver(
+export async function callbackRequest(
   target: { readonly url: string; readonly method: 'GET' | 'POST' },
   event: Readonly<Record<string, string>>,
-  ctx: DeliveryContext,
-): Promise<void> {
+  authToken: string,
+): Promise<Request> {
   const url = new URL(target.url);
   url.hash = '';
   const auth = url.username
@@ -141,8 +141,8 @@ async function deliver(
   if (target.method === 'GET') for (const [name, value] of params) url.searchParams.append(name, value);
   const signature =
     target.method === 'GET'
-      ? await twilioSignature(ctx.authToken, url.href)
-      : await twilioSignature(ctx.authToken, url.href, params);
+      ? await twilioSignature(authToken, url.href)
+      : await twilioSignature(authToken, url.href, params);
   const headers: Record<string, string> = {
     'X-Twilio-Signature': signature,
     'I-Twilio-Idempotency-Token': crypto.randomUUID(),
@@ -151,16 +151,22 @@ async function deliver(
   };
   if (auth) headers.Authorization = auth;
   if (target.method === 'POST') headers['Content-Type'] = `${FORM_TYPE}; charset=utf-8`;
-  // No redirect is followed and each delivery is bounded: the emulator is no relay to wherever a URL points.
-  const init: RequestInit = {
+  return new Request(url.href, {
     method: target.method,
     headers,
-    redirect: 'manual',
-    signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
-  };
-  if (target.method === 'POST') init.body = params.toString();
+    ...(target.method === 'POST' ? { body: params.toString() } : {}),
+  });
+}
+
+/**
+ * Sends one callback (callbackRequest), bounded by CALLBACK_TIMEOUT_MS and following no redirect: the emulator is
+ * no relay to wherever a URL points. A failure is ignored (Twilio logs an 11200).
+ */
+export async function sendCallback(request: Request, send: (request: Request) => Promise<Response>): Promise<void> {
   try {
-    const response = await ctx.send(new Request(url.href, init));
+    const response = await send(
+      new Request(request, { redirect: 'manual', signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS) }),
+    );
     await response.body?.cancel();
   } catch {
     // Twilio logs an 11200 in its debugger and carries on; so does the emulator.

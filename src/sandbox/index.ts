@@ -1,5 +1,6 @@
 import type { Upstream } from '../twilio/client';
 import { type EmulatorBindings, emulator } from './app';
+import type { HandOff } from './late';
 import { type SandboxAccount, type SandboxSettings, sandboxAccount } from './settings';
 
 /** Options of the in-process emulator. */
@@ -8,6 +9,8 @@ export interface SandboxOptions {
   readonly callbacks: boolean;
   /** Keeps callback deliveries alive after the response (ExecutionContext.waitUntil). */
   readonly waitUntil: (promise: Promise<unknown>) => void;
+  /** Takes over the callbacks due after the waitUntil window (the Worker's LateCallbacks objects). */
+  readonly handOff?: HandOff | undefined;
   /**
    * The Worker's settings (its Config): the emulator accepts exactly TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN (and
    * TWILIO_API_KEY_SID + TWILIO_API_KEY_SECRET), and runs its clock at SANDBOX_SPEED. None: the demo pair.
@@ -23,14 +26,15 @@ const accounts = new WeakMap<object, SandboxAccount>();
  */
 export function emulatorBindings(
   settings: SandboxSettings,
-  host: Pick<EmulatorBindings, 'callbacks' | 'waitUntil'>,
+  host: Pick<EmulatorBindings, 'callbacks' | 'waitUntil' | 'handOff'>,
 ): EmulatorBindings {
   let account = accounts.get(settings);
   if (!account) {
     account = sandboxAccount(settings);
     accounts.set(settings, account);
   }
-  return { account, speed: settings.SANDBOX_SPEED ?? 1, callbacks: host.callbacks, waitUntil: host.waitUntil };
+  const { callbacks, waitUntil, handOff } = host;
+  return { account, speed: settings.SANDBOX_SPEED ?? 1, callbacks, waitUntil, handOff };
 }
 
 /**
@@ -44,4 +48,6 @@ export function sandboxUpstream(options: SandboxOptions): Upstream {
 }
 
 export { type EmulatorBindings, emulator } from './app';
+export type { HandOff } from './late';
+export type { LateRequest } from './late-store';
 export { DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN, type SandboxSettings, sandboxAccount } from './settings';

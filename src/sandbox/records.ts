@@ -52,6 +52,11 @@ export interface SandboxRecord {
   sequence: number;
   /** Whether a delivery loop is running for this record. */
   delivering: boolean;
+  /**
+   * For a record that outlives a request's window: the timeline and target last handed to its LateCallbacks
+   * object, which then sends all its callbacks (no loop runs for it).
+   */
+  late?: { readonly steps: readonly Step[]; readonly callback: CallbackTarget };
 }
 
 /** How many records one isolate keeps; the oldest is forgotten first. */

@@ -1,5 +1,8 @@
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { app } from '../../src/http/app';
+import type { LateRequest } from '../../src/sandbox';
 import { isValidTwilioSignature } from '../../src/twilio/signature';
 import { ACCOUNT, CALLER_KEY, call, envWith, sms, TOKEN } from '../helpers';
 
@@ -220,5 +223,130 @@ describe('sandbox status callbacks (SANDBOX_CALLBACKS=true)', () => {
     await send('sendSms', { ...sms, to: '+15005550009', statusCallback: HOOK });
     await send('makeCall', { ...call, applicationSid: `AP${'1'.repeat(32)}`, url: '', statusCallback: HOOK });
     expect(captured).toHaveLength(0);
+  });
+});
+
+describe('callbacks due after the waitUntil window go to a Durable Object of the record (LateCallbacks)', () => {
+  /** The LateCallbacks object of a record, and what it keeps. */
+  const lateOf = (sid: string) => env.LATE_CALLBACKS.get(env.LATE_CALLBACKS.idFromName(sid));
+  const keptBy = (sid: string) =>
+    runInDurableObject(lateOf(sid), async (_, state) => ({
+      state: await state.storage.get<{ next: number; pending: LateRequest[] }>('state'),
+      alarm: await state.storage.getAlarm(),
+    }));
+  /** Moves every kept callback's due time to the past, as if the clock had reached them. */
+  const makeDue = (sid: string) =>
+    runInDurableObject(lateOf(sid), async (_, state) => {
+      const kept = await state.storage.get<{ next: number; pending: LateRequest[] }>('state');
+      if (!kept) return;
+      await state.storage.put('state', { ...kept, pending: kept.pending.map((r) => ({ ...r, due: Date.now() - 1 })) });
+    });
+  /** The callbacks a request describes, as a receiver reads them. */
+  const paramsOf = (requests: readonly LateRequest[]) =>
+    requests.map((r) => Object.fromEntries(new URLSearchParams(r.body ?? '')));
+  const realTime = { SANDBOX_SPEED: '1' };
+
+  it('a call that rings a minute (no-answer) keeps its ending for the alarm, which sends it signed, once', async () => {
+    const captured = captureCallbacks();
+    const before = Date.now();
+    const { json } = await send('makeCall', { ...call, to: '+15005550021', statusCallback: HOOK }, realTime);
+    const sid = json.contextWrites.to.sid;
+    expect(captured).toHaveLength(0);
+    const { state, alarm } = await keptBy(sid);
+    expect(paramsOf(state?.pending ?? [])).toEqual([
+      expect.objectContaining({
+        CallSid: sid,
+        CallStatus: 'no-answer',
+        SipResponseCode: '487',
+        SequenceNumber: '0',
+        CallDuration: '0',
+      }),
+    ]);
+    // Ringing 60 s (Twilio's default Timeout) from 1.5 s: due 61.5 s after the call was created, on a real clock.
+    const due = state?.pending[0]?.due ?? 0;
+    expect(due).toBeGreaterThanOrEqual(before + 61_500);
+    expect(alarm).toBe(due);
+    await makeDue(sid);
+    expect(await runDurableObjectAlarm(lateOf(sid))).toBe(true);
+    expect(captured.map((cb) => cb.params.get('CallStatus'))).toEqual(['no-answer']);
+    await expectSigned(captured, HOOK, TOKEN);
+    // Sent, and the object forgets the record: a second alarm has nothing to send.
+    expect(await keptBy(sid)).toEqual({ state: undefined, alarm: null });
+    expect(await runDurableObjectAlarm(lateOf(sid))).toBe(false);
+    expect(captured).toHaveLength(1);
+  });
+
+  it('a scheduled message keeps all its callbacks, numbered as the record runs, and nothing goes in the window', async () => {
+    const captured = captureCallbacks();
+    // Whole seconds, as the block sends SendAt: the first callback is due exactly then.
+    const sendAt = new Date(Math.ceil((Date.now() + 3_600_000) / 1000) * 1000).toISOString();
+    const { json } = await send(
+      'sendSms',
+      {
+        ...sms,
+        from: undefined,
+        messagingServiceSid: `MG${'5'.repeat(32)}`,
+        scheduleType: 'fixed',
+        sendAt,
+        statusCallback: HOOK,
+      },
+      realTime,
+    );
+    const sid = json.contextWrites.to.sid;
+    expect(json.contextWrites.to.status).toBe('scheduled');
+    const { state } = await keptBy(sid);
+    expect(paramsOf(state?.pending ?? []).map((p) => p.MessageStatus)).toEqual([
+      'queued',
+      'sending',
+      'sent',
+      'delivered',
+    ]);
+    expect(state?.pending[0]?.due).toBe(Date.parse(sendAt));
+    await makeDue(sid);
+    await runDurableObjectAlarm(lateOf(sid));
+    expect(captured.map((cb) => cb.params.get('MessageStatus'))).toEqual(['queued', 'sending', 'sent', 'delivered']);
+    await expectSigned(captured, HOOK, TOKEN);
+  });
+
+  it('a hang-up while it rings replaces what was not sent: canceled goes out, no-answer never', async () => {
+    const captured = captureCallbacks();
+    const { json } = await send('makeCall', { ...call, to: '+15005550021', statusCallback: HOOK }, realTime);
+    const sid = json.contextWrites.to.sid;
+    const { accountSid, accountToken } = call;
+    const update = await send('updateCall', { accountSid, accountToken, sid, status: 'canceled' }, realTime);
+    expect(update.json.contextWrites.to.status).toBe('canceled');
+    // The ending is due now: the alarm may already have sent it; else it is run here.
+    const { state } = await keptBy(sid);
+    if (state) expect(paramsOf(state.pending).map((p) => p.CallStatus)).toEqual(['canceled']);
+    await makeDue(sid);
+    await runDurableObjectAlarm(lateOf(sid));
+    for (let i = 0; i < 200 && captured.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(captured.map((cb) => cb.params.get('CallStatus'))).toEqual(['canceled']);
+    expect(captured[0]?.params.get('SipResponseCode')).toBe('487');
+    expect(await keptBy(sid)).toEqual({ state: undefined, alarm: null });
+  });
+
+  it('what was sent is never sent again when the timeline is handed over once more', async () => {
+    const captured = captureCallbacks();
+    const { json } = await send(
+      'makeCall',
+      { ...call, to: '+15005550021', statusCallback: HOOK, statusCallbackEvent: ['initiated', 'ringing', 'completed'] },
+      realTime,
+    );
+    const sid = json.contextWrites.to.sid;
+    const { state } = await keptBy(sid);
+    const requests = state?.pending ?? [];
+    expect(paramsOf(requests).map((p) => p.CallStatus)).toEqual(['initiated', 'ringing', 'no-answer']);
+    // The first two are sent; the same timeline handed over again leaves only the third to send.
+    await runInDurableObject(lateOf(sid), (instance) =>
+      (instance as unknown as { schedule(r: LateRequest[]): Promise<void> }).schedule(
+        requests.map((r, i) => (i < 2 ? { ...r, due: Date.now() - 1 } : r)),
+      ),
+    );
+    await runDurableObjectAlarm(lateOf(sid));
+    for (let i = 0; i < 200 && captured.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await lateOf(sid).schedule(requests);
+    expect(paramsOf((await keptBy(sid)).state?.pending ?? []).map((p) => p.CallStatus)).toEqual(['no-answer']);
+    expect(captured.map((cb) => cb.params.get('CallStatus'))).toEqual(['initiated', 'ringing']);
   });
 });

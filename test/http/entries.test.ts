@@ -1,5 +1,5 @@
 import { afterEach, expect, it, vi } from 'vitest';
-import { sandboxUpstream } from '../../src/sandbox';
+import { workerSandbox } from '../../src/sandbox/worker';
 import { useSandbox } from '../../src/send/send';
 import { errorText, post } from '../helpers';
 
@@ -7,7 +7,7 @@ const input = { from: '+15005550006', to: '+15005550006', body: 'hello' };
 
 afterEach(() => {
   // test/setup.ts's state: the build with the emulator.
-  useSandbox(sandboxUpstream);
+  useSandbox(workerSandbox);
   vi.restoreAllMocks();
 });
 

@@ -97,7 +97,7 @@ export function validValue(field: Field): fc.Arbitrary<unknown> {
     case 'number':
       return asNumberOrString(fc.integer({ min: -1e7, max: 1e7 }).map((i) => i / 100));
     case 'boolean':
-      return fc.constantFrom(true, false, 'true', 'false');
+      return fc.constantFrom(true, false, 'true', 'false', 'True', 'False');
     case 'enum':
       return fc.constantFrom(...(field.options ?? []));
     case 'method':

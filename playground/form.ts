@@ -124,7 +124,7 @@ export interface BlockForm {
 
 /**
  * The form of a block, generated from its schema: each required group first (a group of several as a fieldset
- * "one of"), prefilled with the smallest valid body; the credentials; the other fields, collapsed and empty.
+ * "one of"), prefilled with the smallest valid body; the credentials and the other fields, collapsed and empty.
  */
 export function blockForm(block: BlockSpec): BlockForm {
   const controls: Control[] = [];
@@ -154,9 +154,9 @@ export function blockForm(block: BlockSpec): BlockForm {
     (name) => !grouped.has(name) && block.fields[name]?.['x-widget'] === 'password',
   );
   const credentials = h(
-    'fieldset',
+    'details',
     { class: 'group' },
-    h('legend', {}, 'Twilio credentials (optional)'),
+    h('summary', {}, 'Twilio credentials (optional)'),
     h('p', { class: 'hint' }, "When empty, the Worker's own secrets are used (npm start sets demo ones)."),
     ...secrets.map((name) => add(name)),
   );

@@ -26,6 +26,9 @@ const inboxList = byId('inbox-list');
 const docDetails = byId<HTMLDetailsElement>('document');
 const docText = byId('document-text');
 
+/** The block the page opens on: the README's first example. */
+const FIRST_BLOCK = 'sendSms';
+
 let blocks: BlockSpec[] = [];
 let current: { block: BlockSpec; form: BlockForm } | undefined;
 
@@ -123,6 +126,7 @@ async function send(event: SubmitEvent) {
     );
     envelope.textContent = shown;
     record(block, call.body, res.status, answer, shown);
+    showAnswer();
   } catch (error) {
     statusLine.className = 'status err';
     statusLine.textContent = `The Worker could not be reached: ${error instanceof Error ? error.message : String(error)}`;
@@ -130,6 +134,12 @@ async function send(event: SubmitEvent) {
   } finally {
     sendButton.disabled = false;
   }
+}
+
+/** On a phone the answer is below the form: bring it to the top of the screen, unless it is in view already. */
+function showAnswer() {
+  const box = statusLine.getBoundingClientRect();
+  if (box.top < 0 || box.bottom > window.innerHeight) statusLine.scrollIntoView({ block: 'start' });
 }
 
 async function copy() {
@@ -169,6 +179,7 @@ async function start() {
   docDetails.addEventListener('toggle', () => {
     if (docDetails.open && !docText.textContent) docText.textContent = JSON.stringify(doc, null, 2);
   });
+  if (blocks.some((b) => b.name === FIRST_BLOCK)) blockSelect.value = FIRST_BLOCK;
   showBlock(blockSelect.value);
   sendButton.disabled = false;
   // The webhook recipes and their dry run, with the same API key.

@@ -5,15 +5,13 @@
 // request left the Worker's origin, and saves
 // screenshots at desktop and phone width under test-results/. Run by `npm test` after vitest.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { root, startWorker } from '../../scripts/npm-start.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
   '--headless',
@@ -103,64 +101,6 @@ function ensureChromium() {
   if (!existsSync(CHROMIUM)) throw new Error(`apt-get ran, but there is no ${CHROMIUM}`);
 }
 
-/** A TCP port nobody listens on right now. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** `npm start`'s own command line (package.json), on the given ports: the Worker exactly as a user runs it. */
-async function startWorker(extra = '') {
-  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const port = await freePort();
-  const inspector = await freePort();
-  if (!/wrangler dev .*--port 8787/.test(scripts.start)) {
-    throw new Error(`npm start is expected to run "wrangler dev ... --port 8787", not: ${scripts.start}`);
-  }
-  const command = `${scripts.start.replace('--port 8787', `--port ${port}`)} --ip 127.0.0.1 --inspector-port ${inspector}${extra}`;
-  let log = '';
-  const child = spawn('sh', ['-c', command], {
-    cwd: root,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH}`,
-      WRANGLER_SEND_METRICS: 'false',
-      CI: 'true',
-    },
-  });
-  child.stdout.on('data', (chunk) => {
-    log += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    log += chunk;
-  });
-  const origin = `http://127.0.0.1:${port}`;
-  const stop = () => {
-    try {
-      process.kill(-child.pid, 'SIGTERM');
-    } catch {}
-  };
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${log}`);
-    try {
-      const res = await fetch(`${origin}/openapi.json`);
-      if (res.ok) return { origin, stop, log: () => log };
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  stop();
-  throw new Error(`wrangler dev did not answer on ${origin} within 90 s:\n${log}`);
-}
-
 /** Runs a shell snippet as a user would paste it, with the real curl; curl's config adds only -s and the status. */
 function runSnippet(snippet, home) {
   const out = execFileSync('sh', ['-c', snippet], { env: { ...process.env, CURL_HOME: home }, encoding: 'utf8' });
@@ -242,6 +182,35 @@ async function withCallerKeys(curlHome) {
   }
 }
 
+/** Whether the element is wholly inside the viewport as the page is scrolled now. */
+const onScreen = (locator) =>
+  locator.evaluate((e) => {
+    const box = e.getBoundingClientRect();
+    return box.top >= 0 && box.bottom <= window.innerHeight;
+  });
+
+/**
+ * At phone width (390 x 844), freshly opened: Send is on the first screen without scrolling (it stays at the
+ * bottom while the form is on screen), and after Send the answer is brought into view.
+ */
+async function onAPhone(browser, origin) {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  try {
+    await page.goto(`${origin}/`);
+    await page.locator('body[data-ready="true"]').waitFor({ timeout: 15_000 });
+    assert.equal(await page.inputValue('#block'), 'sendSms');
+    assert.equal(await page.evaluate(() => window.scrollY), 0);
+    assert.ok(await onScreen(page.locator('#send')), 'Send is on the first screen of a phone');
+    await page.click('#send');
+    assert.equal((await shownAnswer(page, 200)).callback, 'success');
+    assert.ok(await onScreen(page.locator('#status')), 'the answer is brought into view after Send');
+    await page.screenshot({ path: join(SCREENSHOTS, 'playground-phone-answer.png') });
+    step('on a phone (390 x 844): Send is on the first screen, and the answer scrolls into view after Send');
+  } finally {
+    await page.close();
+  }
+}
+
 async function main() {
   ensureChromium();
   const worker = await startWorker(RECIPE_VARS);
@@ -278,7 +247,8 @@ async function main() {
       described,
     );
     assert.deepEqual(described.slice(0, 3), ['makeCall', 'sendSms', 'sendMms']);
-    step('the page loads its blocks from /openapi.json and says it is in sandbox mode');
+    assert.equal(await page.inputValue('#block'), 'sendSms', "the page opens on the README's first example");
+    step('the page loads its blocks from /openapi.json, says it is in sandbox mode and opens on sendSms');
 
     // Every control has a label; the focused control shows its outline.
     const unlabelled = await page.evaluate(() =>
@@ -403,6 +373,8 @@ async function main() {
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone`);
     await page.screenshot({ path: join(SCREENSHOTS, 'playground-phone.png'), fullPage: true });
     step('no horizontal scroll at 390 px; screenshots in test-results/ (desktop, phone)');
+
+    await onAPhone(browser, origin);
 
     assert.deepEqual([...hosts], [new URL(origin).host], 'every request of the page went to the Worker');
     assert.deepEqual(problems, [], 'no console error (a CSP violation would be one)');

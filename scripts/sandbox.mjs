@@ -4,7 +4,7 @@
 // and optionally TWILIO_API_KEY_SID + TWILIO_API_KEY_SECRET; with none, the demo pair (printed at start).
 // SANDBOX_SPEED (or --speed) runs its clock faster; SANDBOX_CALLBACKS=true (or --callbacks) sends status callbacks.
 // Point the SDK at it with client.api.baseUrl = 'http://127.0.0.1:4010', and a Worker in live mode with
-// --var TWILIO_API_BASE_URL:http://127.0.0.1:4010 plus a caller key or ALLOW_ANONYMOUS (README, "The sandbox").
+// --var TWILIO_API_BASE_URL:http://127.0.0.1:4010 plus a caller key or ALLOW_ANONYMOUS (docs/sandbox.md).
 // The emulator is bundled with esbuild (the source the Worker runs), and the settings are decoded by the Worker's
 // own decoder (src/config.ts).
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -86,6 +86,8 @@ const Settings = v.object({
   WEBHOOK_SECRETS: v.optional(commaList(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, 5)),
   /** How long a SID's status history is kept after its last update. */
   STATUS_RETENTION_DAYS: whole(1, 365, 7),
+  /** Opt-outs (src/optouts/): `on` refuses a send to a person who opted out of its sender, before Twilio is called. */
+  OPT_OUTS: v.optional(v.picklist(['on', 'off']), 'on'),
   /** The Worker's public base URL (behind a proxy: the one Twilio is given), without a trailing slash. */
   PUBLIC_URL: v.optional(
     v.pipe(

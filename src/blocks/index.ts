@@ -3,6 +3,7 @@ import type { Block } from './fields';
 import { makeCall } from './make-call';
 import { cancelMessage, deleteMessage, getMessage, listMessages, redactMessage } from './message-records';
 import { sendMms, sendSms } from './messages';
+import { addOptOut, listOptOuts, removeOptOut } from './opt-outs';
 
 /**
  * All blocks: the block doc's three, then reading and changing records. Adding a block here adds its route,
@@ -21,6 +22,9 @@ export const blocks: readonly Block[] = [
   listCalls,
   updateCall,
   deleteCall,
+  listOptOuts,
+  addOptOut,
+  removeOptOut,
 ];
 
 /** REST-style GET aliases of the reads, under `/api/Twilio`: the path's `:sid` and the query are the block's input. */

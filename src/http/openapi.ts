@@ -21,6 +21,7 @@ import {
   pageKey,
   pageResource,
 } from '../twilio/resources';
+import { OPT_OUT_SCHEMAS, optOutAnswer } from './openapi-opt-outs';
 import { issueToError } from './validate';
 
 /**
@@ -220,6 +221,7 @@ const deletedSchema: Schema = {
 
 /** What a block answers in `contextWrites.to`, by its action: the record, a page of records, or a deletion. */
 function answerOf(block: Block): { readonly schema: string; readonly what: string } {
+  if (block.resource === 'OptOuts') return optOutAnswer(block.action);
   const noun = NOUN[block.resource] as string;
   switch (block.action) {
     case 'create':
@@ -1125,6 +1127,7 @@ export function openApiDocument(): Schema {
         MessagePage: pageSchema('Messages'),
         CallPage: pageSchema('Calls'),
         Deleted: deletedSchema,
+        ...OPT_OUT_SCHEMAS,
         ErrorEnvelope: errorEnvelope,
         Descriptor: descriptorSchema,
         RequestRecord: requestRecordSchema,

@@ -3,6 +3,7 @@ import { toForm } from '../blocks/form';
 import type { BlockInput } from '../blocks/schema';
 import { type Config, twilioBaseUrl } from '../config';
 import { GatewayError, toGatewayError } from '../errors';
+import type { OptOutStores } from '../optouts/store';
 import type { SandboxOptions } from '../sandbox';
 import { tracked } from '../status/track';
 import { callTwilio, type Upstream } from '../twilio/client';
@@ -10,6 +11,7 @@ import { framed, OPERATIONS } from '../twilio/operations';
 import type { Caller } from './caller';
 import { resolveAuth } from './credentials';
 import { guard } from './guard';
+import { manageOptOuts, noteOptedOut, refuseOptedOut } from './opt-outs';
 
 /** What a send needs from whoever asks for it: a route, and later the queue consumer and the recipes. */
 export interface SendContext {
@@ -22,6 +24,8 @@ export interface SendContext {
   readonly caller: Caller;
   /** Sandbox mode: whether this caller may have status callbacks sent (SANDBOX_CALLBACKS and an authorised caller). */
   readonly callbacks: boolean;
+  /** The opt-out stores (the OPT_OUT_STORE binding), where the Worker has them. */
+  readonly optOuts?: OptOutStores | undefined;
 }
 
 /** What Twilio's side of a send looked like, for the log line. */
@@ -61,6 +65,8 @@ export async function send(block: Block, input: BlockInput, ctx: SendContext): P
   const { config } = ctx;
   const operation = OPERATIONS[block.action];
   try {
+    // The opt-out blocks are answered by the gateway's own list, not by Twilio.
+    if (block.resource === 'OptOuts') return { ok: true, resource: await manageOptOuts(block, input, ctx), trace: {} };
     // A record's SID was checked against its pattern by the block's schema before it gets into a path.
     const sid = operation.record ? (input.sid as string) : undefined;
     const auth = resolveAuth(
@@ -70,6 +76,7 @@ export async function send(block: Block, input: BlockInput, ctx: SendContext): P
       ctx.caller,
     );
     guard(block, input, config);
+    await refuseOptedOut(block, input, ctx);
     const upstream = config.TWILIO_MODE === 'sandbox' ? sandbox(ctx) : network;
     const result = await callTwilio(
       { baseUrl: twilioBaseUrl(config, ctx.continent), upstream, timeoutMs: config.TWILIO_TIMEOUT_MS },
@@ -85,7 +92,9 @@ export async function send(block: Block, input: BlockInput, ctx: SendContext): P
     const trace = { status: result.status, requestId: result.requestId, attempts: result.attempts };
     return { ok: true, resource: result.resource, trace };
   } catch (err) {
-    return { ok: false, error: framed(block.action, toGatewayError(err)) };
+    const error = toGatewayError(err);
+    await noteOptedOut(block, input, ctx, error);
+    return { ok: false, error: framed(block.action, error) };
   }
 }
 

@@ -32,6 +32,8 @@ addFormats(loose);
 
 /** The schema of what a block answers in contextWrites.to, by its action (src/openapi.ts: answerOf). */
 function answerSchema(block: Block): string {
+  if (block.resource === 'OptOuts')
+    return { list: 'OptOutPage', create: 'OptOut' }[block.action as string] ?? 'OptOutRemoved';
   const noun = block.resource === 'Calls' ? 'Call' : 'Message';
   if (block.action === 'list') return `${noun}Page`;
   return block.action === 'delete' ? 'Deleted' : noun;
@@ -241,7 +243,7 @@ describe('each request schema is derived from its block table', () => {
       );
       const body = (await res.json()) as Doc;
       expect(body.callback, JSON.stringify(body)).toBe('success');
-      const resource = doc.components.schemas[block.resource === 'Calls' ? 'Call' : 'Message'];
+      const resource = doc.components.schemas[answerSchema(block)];
       expect(ajv.validate(resource, body.contextWrites.to), JSON.stringify(ajv.errors)).toBe(true);
     }
   });

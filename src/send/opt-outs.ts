@@ -1,0 +1,99 @@
+import type { Block } from '../blocks';
+import type { BlockInput } from '../blocks/schema';
+import { GatewayError, gatewayRefusal, twilioError } from '../errors';
+import { type OptOutStores, type OptOutVia, storeOf } from '../optouts/store';
+import { type Caller, keyRequired } from './caller';
+import { isOpen } from './credentials';
+import type { SendContext } from './send';
+
+/** Twilio's code for a send to a person who opted out (FACTS.md). */
+export const OPTED_OUT = 21610;
+
+/**
+ * Twilio's own 21610 answer, made by the gateway: `[HTTP 400] Unable to create record: Attempt to send to
+ * unsubscribed recipient`, with `source: "gateway"` since Twilio was never called.
+ */
+export function optedOut(): GatewayError {
+  const twilio = twilioError(400, OPTED_OUT, 'Attempt to send to unsubscribed recipient');
+  return new GatewayError(twilio.status, twilio.text, { ...twilio.detail, source: 'gateway' });
+}
+
+/** The stores to read, or undefined when opt-outs are off (OPT_OUTS=off) or the Worker has no binding. */
+const storesOf = (ctx: SendContext) => (ctx.config.OPT_OUTS === 'on' ? ctx.optOuts : undefined);
+
+/** The senders a message goes out as: its Messaging Service and its From number, each a scope of opt-outs. */
+function sendersOf(input: BlockInput): string[] {
+  return [input.messagingServiceSid, input.from].filter((s): s is string => typeof s === 'string');
+}
+
+/** Whether the send is a message Twilio would refuse for an opt-out: a new message (sendSms, sendMms). */
+const isMessage = (block: Block) => block.resource === 'Messages' && block.action === 'create';
+
+/**
+ * Refuses a message to a person who opted out of any of its senders, before Twilio is called (one call to the
+ * sender's store; none with OPT_OUTS=off).
+ */
+export async function refuseOptedOut(block: Block, input: BlockInput, ctx: SendContext): Promise<void> {
+  const stores = storesOf(ctx);
+  if (!stores || !isMessage(block) || typeof input.to !== 'string') return;
+  const to = input.to;
+  const found = await Promise.all(sendersOf(input).map((sender) => storeOf(stores, sender).has(to)));
+  if (found.includes(true)) throw optedOut();
+}
+
+/** Records Twilio's own 21610 answer as an opt-out of the senders the message named. */
+export async function noteOptedOut(block: Block, input: BlockInput, ctx: SendContext, error: GatewayError) {
+  const stores = storesOf(ctx);
+  if (!stores || !isMessage(block) || error.detail.source !== 'twilio' || error.detail.code !== OPTED_OUT) return;
+  const to = input.to;
+  if (typeof to !== 'string') return;
+  // Twilio keeps its own list as well: a store that fails here costs a later refusal by Twilio, not a send.
+  await Promise.all(sendersOf(input).map((sender) => storeOf(stores, sender).add(to, 'twilio-21610'))).catch(() => {});
+}
+
+/** Records an opt-out of `to` for every scope that received it (keywords, the addOptOut block). */
+export async function addOptOut(stores: OptOutStores, senders: readonly string[], to: string, via: OptOutVia) {
+  return Promise.all(senders.map((sender) => storeOf(stores, sender).add(to, via)));
+}
+
+/** Removes the opt-out of `to` from every scope named; true when any had it. */
+export async function removeOptOut(stores: OptOutStores, senders: readonly string[], to: string) {
+  const removed = await Promise.all(senders.map((sender) => storeOf(stores, sender).remove(to)));
+  return removed.includes(true);
+}
+
+/** Only a caller who may spend the stored credentials may read or change the list (an API key, or an open Worker). */
+function mayManage(caller: Caller, ctx: SendContext) {
+  if (caller.kind === 'anonymous' && !isOpen(ctx.config)) throw keyRequired();
+}
+
+/** Pages of listOptOuts: at most this many, 50 unless pageSize says otherwise. */
+const DEFAULT_PAGE = 50;
+
+/**
+ * The opt-out blocks (blocks/opt-outs.ts), answered by the stores, not by Twilio: listOptOuts, addOptOut,
+ * removeOptOut, each for one sender (its From number or Messaging Service).
+ */
+export async function manageOptOuts(block: Block, input: BlockInput, ctx: SendContext) {
+  mayManage(ctx.caller, ctx);
+  const stores = ctx.optOuts;
+  if (!stores) throw gatewayRefusal(501, 'Opt-outs need the OPT_OUT_STORE Durable Object binding');
+  const sender = String(input.messagingServiceSid ?? input.from);
+  const store = storeOf(stores, sender);
+  const to = typeof input.to === 'string' ? input.to : undefined;
+  switch (block.action) {
+    case 'list': {
+      const limit = typeof input.pageSize === 'number' ? input.pageSize : DEFAULT_PAGE;
+      if (to !== undefined) {
+        const one = await store.get(to);
+        return { sender, optOuts: one ? [one] : [], nextPageToken: null };
+      }
+      const page = await store.list(limit, typeof input.pageToken === 'string' ? input.pageToken : '');
+      return { sender, optOuts: page.optOuts, nextPageToken: page.next };
+    }
+    case 'create':
+      return { sender, ...(await store.add(to as string, 'manual')), optedOut: true };
+    default:
+      return { sender, to, optedOut: false, removed: await store.remove(to as string) };
+  }
+}

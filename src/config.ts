@@ -88,6 +88,8 @@ const Settings = v.object({
   STATUS_RETENTION_DAYS: whole(1, 365, 7),
   /** Opt-outs (src/optouts/): `on` refuses a send to a person who opted out of its sender, before Twilio is called. */
   OPT_OUTS: v.optional(v.picklist(['on', 'off']), 'on'),
+  /** How long the messages and calls a number received are kept (src/inbound/store.ts). */
+  INBOUND_RETENTION_DAYS: whole(1, 365, 7),
   /** The Worker's public base URL (behind a proxy: the one Twilio is given), without a trailing slash. */
   PUBLIC_URL: v.optional(
     v.pipe(

@@ -1,6 +1,7 @@
 import { app } from './http/app';
 import { consume, type SendMessage } from './send/queue';
 
+export { InboundStore } from './inbound/store';
 export { OptOutStore } from './optouts/store';
 export { LateCallbacks } from './sandbox/late-store';
 export { IdempotencyStore } from './send/idempotency';

@@ -12,6 +12,7 @@ import { settings } from './middleware/settings';
 import { blocksApi } from './routes/blocks';
 import { docsApi } from './routes/docs';
 import { hooksApi } from './routes/hooks';
+import { inboundApi } from './routes/inbound';
 import { statusApi } from './routes/status';
 
 export type { AppEnv } from './app-env';
@@ -47,6 +48,7 @@ app.route(SERVICE, blocksApi);
 app.route('/', docsApi);
 app.route('/', hooksApi);
 app.route('/', statusApi);
+app.route('/', inboundApi);
 
 app.notFound((c) => {
   c.set('failed', true);

@@ -70,7 +70,7 @@ const MAX_OUTBOX = 32;
 /** Attempts of one forward, then it is dropped and the next one goes. */
 export const MAX_FORWARD_ATTEMPTS = 6;
 /** The delay before attempt n + 1, after n failed: 30 s, 2 min, 10 min, 1 h, 4 h. */
-const BACKOFF_MS = [30e3, 120e3, 600e3, 3600e3, 14_400e3];
+export const BACKOFF_MS = [30e3, 120e3, 600e3, 3600e3, 14_400e3];
 /** A forward not yet attempted is attempted by the alarm after this long, if the receiver's attempt was lost. */
 const GRACE_MS = 30e3;
 const DAY_MS = 86_400e3;

@@ -2,11 +2,10 @@ import { Hono } from 'hono/tiny';
 import { gatewayRefusal } from '../../errors';
 import { STATUS_PATH } from '../../status/track';
 import { readUpdate } from '../../status/update';
-import { fieldsOf, isSignedBy, type Received, signedUrl, tokenFor } from '../../status/verify';
 import type { AppEnv } from '../app-env';
 import { limitBody } from '../middleware/body-limit';
-import { limit } from '../middleware/rate-limit';
 import { waitUntilOf } from '../send-context';
+import { verifiedWebhook } from '../twilio-webhook';
 
 /**
  * Twilio's status callbacks, `POST /twilio/status` (or GET, for StatusCallbackMethod=GET). HTTP only: the
@@ -15,22 +14,8 @@ import { waitUntilOf } from '../send-context';
 export const statusApi = new Hono<AppEnv>();
 
 statusApi.on(['GET', 'POST'], STATUS_PATH, limitBody, async (c) => {
-  const config = c.get('config');
-  const { method, headers } = c.req.raw;
-  const url = signedUrl(c.req.url, config.PUBLIC_URL);
-  const received: Received = {
-    method,
-    headers,
-    url,
-    body: method === 'POST' ? new Uint8Array(await c.req.arrayBuffer()) : new Uint8Array(),
-  };
-  const fields = fieldsOf(received);
-  const token = tokenFor(config, fields.get('AccountSid'));
-  if (!token || !(await isSignedBy(token, received, fields))) {
-    // A wrong signature counts against its IP, as a wrong caller key does; nothing is recorded.
-    await limit(c, `ip:${headers.get('cf-connecting-ip')}`);
-    throw gatewayRefusal(403, 'The X-Twilio-Signature is missing or wrong');
-  }
+  const { fields, url } = await verifiedWebhook(c);
+  const headers = c.req.raw.headers;
   const update = await readUpdate(fields, headers.get('i-twilio-idempotency-token'));
   if (!update) throw gatewayRefusal(400, 'The callback names no message or call status');
   const namespace = (c.env as Partial<Env> | undefined)?.STATUS;

@@ -1,0 +1,93 @@
+import * as v from 'valibot';
+import { GatewayError } from '../errors';
+import { compile, type Template } from '../recipes/template';
+
+const url = v.pipe(v.string(), v.maxLength(2048), v.url(), v.regex(/^https?:\/\//));
+const words = (max: number) => v.pipe(v.string(), v.minLength(1), v.maxLength(max));
+
+/** What an inbound message does (besides the keywords): nothing more, a reply, a forward, a recipe. */
+const MessageAction = v.variant('action', [
+  v.strictObject({ action: v.literal('none') }),
+  v.strictObject({ action: v.literal('reply'), message: words(1600) }),
+  v.strictObject({ action: v.literal('forward'), url }),
+  v.strictObject({ action: v.literal('recipe'), recipe: v.pipe(v.string(), v.regex(/^[\w-]{1,64}$/)) }),
+]);
+
+/** What an incoming call answers: a TwiML verb, or a forward (the call then hears nothing and ends). */
+const VoiceAction = v.variant('action', [
+  v.strictObject({ action: v.literal('say'), text: words(4000) }),
+  v.strictObject({ action: v.literal('play'), url }),
+  v.strictObject({ action: v.literal('dial'), number: v.pipe(v.string(), v.regex(/^\+[1-9]\d{1,14}$/)) }),
+  v.strictObject({ action: v.literal('forward'), url }),
+]);
+
+/** A Twilio number (E.164), a channel address, or a Messaging Service SID, or `default`. */
+const Receiver = v.pipe(v.string(), v.regex(/^(default|\+[1-9]\d{1,14}|[a-z]+:\+?[\w.@-]{1,64}|MG[0-9a-fA-F]{32})$/));
+
+const InboundSchema = v.strictObject({
+  /** The answer to HELP and INFO. */
+  help: v.optional(words(1600)),
+  /** Per receiving number (or Messaging Service), with `default` for the others. */
+  messages: v.optional(v.record(Receiver, MessageAction), {}),
+  voice: v.optional(v.record(Receiver, VoiceAction), {}),
+});
+
+type Raw = v.InferOutput<typeof InboundSchema>;
+export type MessageAction = v.InferOutput<typeof MessageAction>;
+export type VoiceAction = v.InferOutput<typeof VoiceAction>;
+
+/** The decoded INBOUND setting: templates compiled. */
+export interface Inbound {
+  readonly help?: string | undefined;
+  readonly messages: Raw['messages'];
+  readonly voice: Raw['voice'];
+  /** The compiled templates of replies, by their text. */
+  readonly templates: ReadonlyMap<string, Template>;
+}
+
+/** The configuration error of INBOUND: names where, never a value. */
+const invalid = (problems: readonly string[]) =>
+  new GatewayError(500, `Gateway configuration error: invalid INBOUND: ${problems.slice(0, 5).join('; ')}`, {
+    source: 'gateway',
+    code: null,
+  });
+
+const cache = new WeakMap<object, Inbound>();
+
+/**
+ * The INBOUND setting (a JSON object; docs/inbound.md), decoded once per env with valibot: the help text and, per
+ * Twilio number or Messaging Service (or `default`), what a message and a call do. Unset: keywords only, calls
+ * get an empty answer. A wrong one is a 500 configuration error naming where, for every inbound request.
+ */
+export function readInbound(env: object): Inbound {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  let given: unknown = (env as { INBOUND?: unknown }).INBOUND || {};
+  try {
+    if (typeof given === 'string') given = JSON.parse(given);
+  } catch {
+    throw invalid(['not JSON']);
+  }
+  const result = v.safeParse(InboundSchema, given);
+  if (!result.success) {
+    throw invalid(result.issues.map((issue) => `${v.getDotPath(issue) ?? 'it'} must be ${issue.expected}`));
+  }
+  const templates = new Map<string, Template>();
+  const problems: string[] = [];
+  for (const [receiver, action] of Object.entries(result.output.messages)) {
+    if (action.action !== 'reply') continue;
+    const compiled = compile(action.message);
+    if (typeof compiled === 'string') problems.push(`messages.${receiver}.message: ${compiled}`);
+    else templates.set(action.message, compiled);
+  }
+  if (problems.length) throw invalid(problems);
+  const inbound = { ...result.output, templates };
+  cache.set(env, inbound);
+  return inbound;
+}
+
+/** The action configured for a receiver: the first of its scopes that has one (the number, then its service), else `default`. */
+export function actionFor<A>(table: Readonly<Record<string, A>>, scopes: readonly string[]): A | undefined {
+  for (const scope of [...scopes, 'default']) if (Object.hasOwn(table, scope)) return table[scope];
+  return undefined;
+}

@@ -1,0 +1,66 @@
+import { app } from '../../src/http/app';
+import { twilioSignature } from '../../src/twilio/signature';
+import { ENV_ACCOUNT, ENV_TOKEN, envWith } from '../helpers';
+
+/** The gateway's public address in these tests. */
+export const GATEWAY = 'https://gateway.example.com';
+/** The Twilio number that receives, and the one the suite's sends go out from. */
+export const NUMBER = '+15005550006';
+
+/** A fresh SID of a message or call. */
+export const sidOf = (prefix: 'SM' | 'CA') => `${prefix}${crypto.randomUUID().replaceAll('-', '')}`;
+
+/** An incoming message's fields, as Twilio posts them for the Worker's account. */
+export const messageFields = (from: string, body: string, extra: Record<string, string> = {}) => ({
+  AccountSid: ENV_ACCOUNT,
+  ApiVersion: '2010-04-01',
+  Body: body,
+  From: from,
+  MessageSid: sidOf('SM'),
+  NumMedia: '0',
+  NumSegments: '1',
+  SmsStatus: 'received',
+  To: NUMBER,
+  ...extra,
+});
+
+export interface WebhookOptions {
+  readonly path?: string;
+  /** A signature to send instead of the right one (null: none). */
+  readonly signature?: string | null;
+  readonly token?: string;
+  readonly idempotency?: string;
+  readonly env?: Record<string, string | undefined>;
+}
+
+/**
+ * POSTs a webhook to the real app as Twilio does: the form signed with the account's token over the URL and its
+ * fields, with an idempotency token; awaits the work the answer left (a forward).
+ */
+export async function postWebhook(fields: Record<string, string>, options: WebhookOptions = {}) {
+  const url = `${GATEWAY}${options.path ?? '/twilio/messages'}`;
+  const params = new URLSearchParams(fields);
+  const signature =
+    options.signature !== undefined
+      ? options.signature
+      : await twilioSignature(options.token ?? ENV_TOKEN, url, params);
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/x-www-form-urlencoded',
+    'I-Twilio-Idempotency-Token': options.idempotency ?? crypto.randomUUID(),
+  };
+  if (signature !== null) headers['X-Twilio-Signature'] = signature;
+  const pending: Promise<unknown>[] = [];
+  const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException() {}, props: {} };
+  const res = await app.request(
+    url,
+    { method: 'POST', headers, body: params.toString() },
+    envWith(options.env),
+    ctx as unknown as ExecutionContext,
+  );
+  const text = await res.text();
+  await Promise.all(pending);
+  return { status: res.status, text, res };
+}
+
+/** The TwiML of an answer with these verbs. */
+export const twimlOf = (verbs = '') => `<?xml version="1.0" encoding="UTF-8"?><Response>${verbs}</Response>`;

@@ -1,0 +1,237 @@
+import { env } from 'cloudflare:workers';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { inboxOf } from '../../src/inbound/store';
+import { storeOf } from '../../src/optouts/store';
+import { installFakeTwilio } from '../fake-twilio';
+import { expectError, post, sms } from '../helpers';
+import { person } from '../optouts/helpers';
+import { messageFields, NUMBER, postWebhook, sidOf, twimlOf } from './helpers';
+
+const REFUSED = '[HTTP 400] Unable to create record: Attempt to send to unsubscribed recipient';
+const SERVICE = `MG${'0123456789abcdef'.repeat(2)}`;
+const HELP = 'Acme alerts & news. Reply STOP to stop.';
+const settings = (inbound: object) => ({ INBOUND: JSON.stringify({ help: HELP, ...inbound }) });
+
+afterEach(() => vi.restoreAllMocks());
+
+const optedOut = (sender: string, to: string) => storeOf(env.OPT_OUT_STORE, sender).has(to);
+
+describe('POST /twilio/messages: the keywords, as Twilio matches them', () => {
+  const optOuts = ['STOP', 'stop', ' Stop ', '\tSTOPALL\n', 'unsubscribe', 'Cancel', 'END', 'quit', 'QuIt  '];
+  for (const body of optOuts) {
+    it(`${JSON.stringify(body)} opts the person out of the number, and the next send to them is refused`, async () => {
+      const from = person();
+      const answer = await postWebhook(messageFields(from, body));
+      expect(answer.status).toBe(200);
+      expect(answer.res.headers.get('content-type')).toBe('text/xml; charset=utf-8');
+      expect(answer.text).toBe(twimlOf());
+      expect(await optedOut(NUMBER, from)).toBe(true);
+      const { seen } = installFakeTwilio();
+      expectError(await post('sendSms', { ...sms, to: from }), 400, REFUSED, { code: 21610, source: 'gateway' });
+      expect(seen).toHaveLength(0);
+    });
+  }
+
+  for (const body of ['START', ' yes', 'UnStop\r\n']) {
+    it(`${JSON.stringify(body)} opts the person back in, and sends go out again`, async () => {
+      const from = person();
+      await postWebhook(messageFields(from, 'STOP'));
+      const answer = await postWebhook(messageFields(from, body));
+      expect(answer.text).toBe(twimlOf());
+      expect(await optedOut(NUMBER, from)).toBe(false);
+      installFakeTwilio();
+      expect((await post('sendSms', { ...sms, to: from })).json.callback).toBe('success');
+    });
+  }
+
+  for (const body of ['HELP', 'info', ' Help ']) {
+    it(`${JSON.stringify(body)} answers the configured help text, escaped, and changes no opt-out`, async () => {
+      const from = person();
+      const answer = await postWebhook(messageFields(from, body), { env: settings({}) });
+      expect(answer.text).toBe(twimlOf('<Message>Acme alerts &amp; news. Reply STOP to stop.</Message>'));
+      expect(await optedOut(NUMBER, from)).toBe(false);
+    });
+  }
+
+  it('HELP without a configured help text answers an empty Response', async () => {
+    expect((await postWebhook(messageFields(person(), 'HELP'))).text).toBe(twimlOf());
+  });
+
+  for (const body of ['STOP PLEASE', 'stop.', 'S TOP', 'STOPP', '\uFF33\uFF34\uFF2F\uFF30', 'ſtop', '']) {
+    it(`${JSON.stringify(body)} is not a keyword: nothing changes`, async () => {
+      const from = person();
+      await postWebhook(messageFields(from, body));
+      expect(await optedOut(NUMBER, from)).toBe(false);
+    });
+  }
+});
+
+describe('POST /twilio/messages: the scope of an opt-out', () => {
+  it('belongs to the pair: other numbers still send to the person, and the number to other people', async () => {
+    const from = person();
+    await postWebhook(messageFields(from, 'STOP'));
+    const { seen } = installFakeTwilio();
+    expect((await post('sendSms', { ...sms, from: '+15005550007', to: from })).json.callback).toBe('success');
+    expect((await post('sendSms', { ...sms, to: person() })).json.callback).toBe('success');
+    expect(seen).toHaveLength(2);
+  });
+
+  it('a number inside a Messaging Service opts the person out of the service too', async () => {
+    const from = person();
+    await postWebhook(messageFields(from, 'STOP', { MessagingServiceSid: SERVICE }));
+    installFakeTwilio();
+    const { from: _from, ...viaService } = sms;
+    expectError(await post('sendSms', { ...viaService, messagingServiceSid: SERVICE, to: from }), 400, REFUSED, {
+      code: 21610,
+      source: 'gateway',
+    });
+    expect(await optedOut(NUMBER, from)).toBe(true);
+  });
+
+  it('with OPT_OUTS=off a STOP is recorded as a message but opts no one out', async () => {
+    const from = person();
+    await postWebhook(messageFields(from, 'STOP'), { env: { OPT_OUTS: 'off' } });
+    expect(await optedOut(NUMBER, from)).toBe(false);
+  });
+});
+
+describe('POST /twilio/messages: the signature', () => {
+  const cases: [string, { signature?: string | null; token?: string }][] = [
+    ['missing', { signature: null }],
+    ['forged', { signature: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' }],
+    ['made with another token', { token: 'not-the-account-token' }],
+  ];
+  for (const [name, options] of cases) {
+    it(`a ${name} signature is a 403, and nothing is recorded: no opt-out, no message`, async () => {
+      const from = person();
+      const fields = messageFields(from, 'STOP', { To: '+15005550123' });
+      const answer = await postWebhook(fields, options);
+      expect(answer.status).toBe(403);
+      expect(JSON.parse(answer.text).contextWrites.to).toBe(
+        '[HTTP 403] Refused by the gateway: The X-Twilio-Signature is missing or wrong',
+      );
+      expect(await optedOut('+15005550123', from)).toBe(false);
+      expect((await inboxOf(env, '+15005550123').list({ from, limit: 10 })).messages).toEqual([]);
+    });
+  }
+
+  it('a signed body that was changed on the way is a 403', async () => {
+    const fields = messageFields(person(), 'hello');
+    const { twilioSignature } = await import('../../src/twilio/signature');
+    const signature = await twilioSignature(
+      'env-secret-token-never-echoed',
+      'https://gateway.example.com/twilio/messages',
+      new URLSearchParams({ ...fields, Body: 'other' }),
+    );
+    expect((await postWebhook(fields, { signature })).status).toBe(403);
+  });
+
+  it('a webhook without a MessageSid, From or To is a 400', async () => {
+    const { MessageSid: _sid, ...fields } = messageFields(person(), 'hi');
+    expect((await postWebhook(fields)).status).toBe(400);
+  });
+});
+
+describe('POST /twilio/messages: retries and races', () => {
+  it("Twilio's retry of a message is recorded once and answered the same", async () => {
+    const fields = messageFields(person(), 'hello', { To: '+15005550124' });
+    const inbound = settings({ messages: { default: { action: 'reply', message: 'Got it, {{From}}' } } });
+    const first = await postWebhook(fields, { env: inbound, idempotency: 'token-1' });
+    const again = await postWebhook(fields, { env: inbound, idempotency: 'token-1' });
+    expect(again.text).toBe(first.text);
+    expect(first.text).toBe(twimlOf(`<Message>Got it, ${fields.From}</Message>`));
+    const page = await inboxOf(env, '+15005550124').list({ from: fields.From, limit: 10 });
+    expect(page.messages.map((m) => m.sid)).toEqual([fields.MessageSid]);
+  });
+
+  it('a STOP racing a send: the send is sent or refused, never lost, and every send after the STOP is refused', async () => {
+    const from = person();
+    const { seen } = installFakeTwilio();
+    const [stop, raced] = await Promise.all([
+      postWebhook(messageFields(from, 'STOP')),
+      post('sendSms', { ...sms, to: from }),
+    ]);
+    expect(stop.status).toBe(200);
+    if (raced.json.callback === 'success') expect(seen).toHaveLength(1);
+    else {
+      expectError(raced, 400, REFUSED, { code: 21610, source: 'gateway' });
+      expect(seen).toHaveLength(0);
+    }
+    const sent = seen.length;
+    expectError(await post('sendSms', { ...sms, to: from }), 400, REFUSED, { code: 21610, source: 'gateway' });
+    expect(seen).toHaveLength(sent);
+  });
+});
+
+describe('POST /twilio/messages: TwiML escaping', () => {
+  const hostile: [string, string][] = [
+    [
+      '</Message><Dial>+19005550100</Dial><Message>',
+      '&lt;/Message&gt;&lt;Dial&gt;+19005550100&lt;/Dial&gt;&lt;Message&gt;',
+    ],
+    [
+      ']]><Redirect>https://evil.example</Redirect><![CDATA[',
+      ']]&gt;&lt;Redirect&gt;https://evil.example&lt;/Redirect&gt;&lt;![CDATA[',
+    ],
+    [
+      '&amp; &lt; "quoted" \'single\' <!-- comment -->',
+      '&amp;amp; &amp;lt; &quot;quoted&quot; &apos;single&apos; &lt;!-- comment --&gt;',
+    ],
+    [
+      'nul\u0000 bell\u0007 vt\u000B ff\u000C esc\u001B lone\uD800 \uDC00 ok\uD83D\uDE00 tab\t nonchar\uFFFE\uFFFF',
+      // A form cannot carry a lone surrogate: it arrives as U+FFFD, which XML allows.
+      'nul bell vt ff esc lone\uFFFD \uFFFD ok\uD83D\uDE00 tab\t nonchar',
+    ],
+  ];
+  for (const [body, escaped] of hostile) {
+    it(`an auto-reply of ${JSON.stringify(body).slice(0, 40)}… stays one well-formed <Message> of escaped text`, async () => {
+      const inbound = settings({ messages: { default: { action: 'reply', message: 'You said: {{Body}}' } } });
+      const answer = await postWebhook(messageFields(person(), body), { env: inbound });
+      expect(answer.text).toBe(twimlOf(`<Message>You said: ${escaped}</Message>`));
+      // The declaration, <Response>, <Message> and their two closing tags: no other markup.
+      expect(answer.text.match(/</g)).toHaveLength(5);
+    });
+  }
+});
+
+describe('INBOUND, validated at load', () => {
+  const wrong: [string, unknown][] = [
+    ['not JSON', '{'],
+    ['an unknown action', { messages: { default: { action: 'explode' } } }],
+    ['a receiver that is no number', { messages: { 'not a number': { action: 'none' } } }],
+    ['a reply template that cannot be read', { messages: { default: { action: 'reply', message: 'Hi {{' } } }],
+    ['a forward to no URL', { messages: { default: { action: 'forward', url: 'ftp://x' } } }],
+    ['an unknown key', { greeting: 'hi' }],
+  ];
+  for (const [name, value] of wrong) {
+    it(`${name} is a 500 configuration error naming INBOUND, and nothing is recorded`, async () => {
+      const from = person();
+      const answer = await postWebhook(messageFields(from, 'STOP'), {
+        env: { INBOUND: typeof value === 'string' ? value : JSON.stringify(value) },
+      });
+      expect(answer.status).toBe(500);
+      expect(JSON.parse(answer.text).contextWrites.to).toMatch(/^Gateway configuration error: invalid INBOUND: /);
+      expect(await optedOut(NUMBER, from)).toBe(false);
+    });
+  }
+
+  it('a number of its own overrides the default, and a Messaging Service applies to its numbers', async () => {
+    const inbound = settings({
+      messages: {
+        default: { action: 'reply', message: 'default' },
+        [SERVICE]: { action: 'reply', message: 'service' },
+        '+15005550125': { action: 'reply', message: 'number' },
+      },
+    });
+    const reply = async (extra: Record<string, string>) =>
+      (await postWebhook(messageFields(person(), 'hi', extra), { env: inbound })).text;
+    expect(await reply({ To: '+15005550125', MessagingServiceSid: SERVICE })).toBe(
+      twimlOf('<Message>number</Message>'),
+    );
+    expect(await reply({ To: '+15005550126', MessagingServiceSid: SERVICE })).toBe(
+      twimlOf('<Message>service</Message>'),
+    );
+    expect(await reply({ To: '+15005550126' })).toBe(twimlOf('<Message>default</Message>'));
+    expect(sidOf('SM')).toMatch(/^SM[0-9a-f]{32}$/);
+  });
+});

@@ -83,8 +83,8 @@ export interface BlockTable {
   readonly name: string;
   readonly title: string;
   readonly description: string;
-  /** The Twilio collection it works on, or the gateway's own list of opt-outs (answered without Twilio). */
-  readonly resource: Resource | 'OptOuts';
+  /** The Twilio collection it works on, or the gateway's own records (opt-outs, inbound messages: no Twilio call). */
+  readonly resource: Resource | 'OptOuts' | 'Inbound';
   /** What it does there (twilio/operations.ts says how: method, path, form or query); `create` when absent. */
   readonly action?: Action;
   /** Form pairs it always sends besides the fields (cancelMessage: `Status=canceled`). */

@@ -1,5 +1,6 @@
 import { deleteCall, getCall, listCalls, updateCall } from './call-records';
 import type { Block } from './fields';
+import { listInbound } from './inbound';
 import { makeCall } from './make-call';
 import { cancelMessage, deleteMessage, getMessage, listMessages, redactMessage } from './message-records';
 import { sendMms, sendSms } from './messages';
@@ -25,6 +26,7 @@ export const blocks: readonly Block[] = [
   listOptOuts,
   addOptOut,
   removeOptOut,
+  listInbound,
 ];
 
 /** REST-style GET aliases of the reads, under `/api/Twilio`: the path's `:sid` and the query are the block's input. */
@@ -33,6 +35,7 @@ export const readAliases: readonly (readonly [path: string, block: Block])[] = [
   ['/messages/:sid', getMessage],
   ['/calls', listCalls],
   ['/calls/:sid', getCall],
+  ['/inbound', listInbound],
 ];
 
 export type { Block, Field, FieldRow, Kind, Requirement, TwilioRule, Value } from './fields';

@@ -38,6 +38,37 @@ export const OPT_OUT_SCHEMAS: Readonly<Record<string, Schema>> = {
     required: ['sender', 'optOuts', 'nextPageToken'],
     examples: [{ sender: '+15005550006', optOuts: [EXAMPLE], nextPageToken: null }],
   },
+  InboundPage: {
+    type: 'object',
+    description: 'A page of the messages a number received, newest first. The next page: pageToken = nextPageToken.',
+    properties: {
+      to: { type: 'string', description: 'The number that received them.' },
+      messages: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            sid: { type: 'string' },
+            kind: { const: 'message' },
+            from: { type: 'string' },
+            to: { type: 'string' },
+            body: { type: ['string', 'null'] },
+            messagingServiceSid: { type: ['string', 'null'] },
+            receivedAt: { type: 'string', format: 'date-time' },
+            fields: {
+              type: 'object',
+              additionalProperties: { type: 'string' },
+              description: 'Every field Twilio sent.',
+            },
+          },
+          required: ['sid', 'kind', 'from', 'to', 'body', 'messagingServiceSid', 'receivedAt', 'fields'],
+        },
+      },
+      nextPageToken: { type: ['string', 'null'] },
+    },
+    required: ['to', 'messages', 'nextPageToken'],
+    examples: [{ to: '+15005550006', messages: [], nextPageToken: null }],
+  },
   OptOutRemoved: {
     type: 'object',
     description: 'The person is no longer opted out of the sender; removed says whether they were.',
@@ -47,8 +78,9 @@ export const OPT_OUT_SCHEMAS: Readonly<Record<string, Schema>> = {
   },
 };
 
-/** What an opt-out block answers in `contextWrites.to`. */
-export function optOutAnswer(action: Action): { readonly schema: string; readonly what: string } {
+/** What a block on the gateway's own records answers in `contextWrites.to` (the opt-outs, listInbound). */
+export function optOutAnswer(action: Action, resource = 'OptOuts'): { readonly schema: string; readonly what: string } {
+  if (resource === 'Inbound') return { schema: 'InboundPage', what: 'A page of inbound messages.' };
   if (action === 'list') return { schema: 'OptOutPage', what: 'A page of opt-outs.' };
   if (action === 'create') return { schema: 'OptOut', what: 'The opt-out, recorded.' };
   return { schema: 'OptOutRemoved', what: 'The opt-out, removed.' };

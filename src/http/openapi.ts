@@ -221,7 +221,7 @@ const deletedSchema: Schema = {
 
 /** What a block answers in `contextWrites.to`, by its action: the record, a page of records, or a deletion. */
 function answerOf(block: Block): { readonly schema: string; readonly what: string } {
-  if (block.resource === 'OptOuts') return optOutAnswer(block.action);
+  if (block.resource === 'OptOuts' || block.resource === 'Inbound') return optOutAnswer(block.action, block.resource);
   const noun = NOUN[block.resource] as string;
   switch (block.action) {
     case 'create':
@@ -628,6 +628,8 @@ interface Route {
     readonly examples?: Readonly<Record<string, { readonly summary: string; readonly value: unknown }>>;
     /** Its headers besides X-Request-Id, when not a keyed POST's (Idempotent-Replayed). */
     readonly headers?: readonly string[];
+    /** Its media type, when not JSON (TwiML: text/xml). */
+    readonly mediaType?: string;
   };
   /** Other success answers (202, 204), by status. */
   readonly answers?: Readonly<Record<string, Schema>>;
@@ -855,6 +857,54 @@ const statusRoutes = (['post', 'get'] as const).map(
   }),
 );
 
+/** Twilio's webhooks of the owner's numbers (routes/inbound.ts; docs/inbound.md): verified as the status callbacks are. */
+const inboundRoutes = (
+  [
+    [
+      '/twilio/messages',
+      'inboundMessage',
+      "Twilio's incoming-message webhook",
+      "An SMS, MMS or WhatsApp message to one of the owner's numbers. A keyword (the whole trimmed body, any case: STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT; START, YES, UNSTOP) opts the person out of, or back into, the number and its Messaging Service before the answer; HELP and INFO answer INBOUND's help text. Recorded once per MessageSid (Twilio's retries act once); then INBOUND's action for the number: none, reply (a <Message> template), forward (a Standard Webhooks-signed message.received event).",
+    ],
+  ] as const
+).map(
+  ([path, operationId, summary, description]): Route => ({
+    method: 'post',
+    path,
+    operationId,
+    summary,
+    description,
+    tags: ['inbound'],
+    parameters: [
+      { name: 'X-Twilio-Signature', in: 'header', required: true, schema: { type: 'string' } },
+      { name: 'I-Twilio-Idempotency-Token', in: 'header', required: false, schema: { type: 'string' } },
+    ],
+    bodyContent: {
+      'application/x-www-form-urlencoded': {
+        schema: {
+          type: 'object',
+          description: "Twilio's fields, as Twilio sends them.",
+          additionalProperties: { type: 'string' },
+        },
+      },
+    },
+    success: {
+      description: 'TwiML: every value read from the message is escaped.',
+      mediaType: 'text/xml',
+      schema: { type: 'string', examples: ['<?xml version="1.0" encoding="UTF-8"?><Response></Response>'] },
+      headers: [],
+    },
+    errors: ['500'],
+    ownErrors: {
+      ...STATUS_ERRORS,
+      400: [
+        'The webhook names no MessageSid, From and To.',
+        gatewayRefusal(400, 'The webhook names no MessageSid, From and To').text,
+      ],
+    },
+  }),
+);
+
 const routes: readonly Route[] = [
   ...blocks.map((block): Route => {
     const answer = answerOf(block);
@@ -1047,6 +1097,7 @@ const routes: readonly Route[] = [
     keyed: 'optional',
   },
   ...statusRoutes,
+  ...inboundRoutes,
 ];
 
 /** The caller-key schemes, as alternatives: any one of them. */
@@ -1085,7 +1136,10 @@ function operation(route: Route): Schema {
         description: success.description,
         headers: headersOf('200', success.headers ?? (idempotent ? ['Idempotent-Replayed'] : [])),
         content: {
-          'application/json': { schema: success.schema, ...(success.examples ? { examples: success.examples } : {}) },
+          [success.mediaType ?? 'application/json']: {
+            schema: success.schema,
+            ...(success.examples ? { examples: success.examples } : {}),
+          },
         },
       },
       ...route.answers,
@@ -1116,6 +1170,10 @@ export function openApiDocument(): Schema {
       { name: 'hooks', description: 'Webhook recipes: a SaaS webhook in, one call or message out, exactly once.' },
       { name: 'async', description: 'The records of asynchronous sends (Prefer: respond-async, HOOKS_ASYNC=true).' },
       { name: 'status', description: "Twilio's status callbacks: verified, recorded in order, forwarded signed." },
+      {
+        name: 'inbound',
+        description: "Twilio's webhooks of the owner's numbers: keywords, opt-outs, replies, forwards.",
+      },
       { name: 'meta', description: 'What the Worker offers.' },
     ],
     paths,

@@ -33,6 +33,7 @@ export function sendContext(c: Context<AppEnv>): SendContext {
     callbacks: config.SANDBOX_CALLBACKS && (caller.kind === 'key' || isLocal(c.req.url)),
     waitUntil: waitUntilOf(c),
     optOuts: (c.env as Partial<Env> | undefined)?.OPT_OUT_STORE,
+    inbox: (c.env as Partial<Env> | undefined)?.INBOX,
   };
 }
 

@@ -1,8 +1,7 @@
 import type { Config } from '../config';
 import { gatewayRefusal } from '../errors';
-import type { OptOutStores } from '../optouts/store';
+import { addOptOut, type OptOutStores, removeOptOut } from '../optouts/store';
 import { render } from '../recipes/template';
-import { addOptOut, removeOptOut } from '../send/opt-outs';
 import { keywordOf } from './keywords';
 import { actionFor, type Inbound } from './settings';
 import { inboxOf, type Received } from './store';

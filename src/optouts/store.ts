@@ -78,3 +78,14 @@ export type OptOutStores = DurableObjectNamespace<OptOutStore>;
 
 /** The store of one sender. */
 export const storeOf = (stores: OptOutStores, sender: string) => stores.get(stores.idFromName(sender));
+
+/** Records an opt-out of `to` for every scope that received it (keywords, the addOptOut block). */
+export async function addOptOut(stores: OptOutStores, senders: readonly string[], to: string, via: OptOutVia) {
+  return Promise.all(senders.map((sender) => storeOf(stores, sender).add(to, via)));
+}
+
+/** Removes the opt-out of `to` from every scope named; true when any had it. */
+export async function removeOptOut(stores: OptOutStores, senders: readonly string[], to: string) {
+  const removed = await Promise.all(senders.map((sender) => storeOf(stores, sender).remove(to)));
+  return removed.includes(true);
+}

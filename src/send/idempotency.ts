@@ -113,6 +113,7 @@ export class IdempotencyStore extends DurableObject<Env> {
       caller: request.caller,
       waitUntil: (promise) => this.ctx.waitUntil(promise),
       optOuts: this.env.OPT_OUT_STORE,
+      inbox: this.env.INBOX,
     };
     const outcome = block
       ? await send(block, request.input, ctx)

@@ -1,10 +1,10 @@
 import type { Block } from '../blocks';
 import type { BlockInput } from '../blocks/schema';
+import type { Config } from '../config';
 import { GatewayError, gatewayRefusal, twilioError } from '../errors';
-import { type OptOutStores, type OptOutVia, storeOf } from '../optouts/store';
+import { type OptOutStores, storeOf } from '../optouts/store';
 import { type Caller, keyRequired } from './caller';
 import { isOpen } from './credentials';
-import type { SendContext } from './send';
 
 /** Twilio's code for a send to a person who opted out (FACTS.md). */
 export const OPTED_OUT = 21610;
@@ -18,8 +18,9 @@ export function optedOut(): GatewayError {
   return new GatewayError(twilio.status, twilio.text, { ...twilio.detail, source: 'gateway' });
 }
 
-/** The stores to read, or undefined when opt-outs are off (OPT_OUTS=off) or the Worker has no binding. */
-const storesOf = (ctx: SendContext) => (ctx.config.OPT_OUTS === 'on' ? ctx.optOuts : undefined);
+/** The stores a send reads: none when opt-outs are off (OPT_OUTS=off) or the Worker has no binding. */
+export const enforced = (config: Config, stores: OptOutStores | undefined) =>
+  config.OPT_OUTS === 'on' ? stores : undefined;
 
 /** The senders a message goes out as: its Messaging Service and its From number, each a scope of opt-outs. */
 function sendersOf(input: BlockInput): string[] {
@@ -33,8 +34,7 @@ const isMessage = (block: Block) => block.resource === 'Messages' && block.actio
  * Refuses a message to a person who opted out of any of its senders, before Twilio is called (one call to the
  * sender's store; none with OPT_OUTS=off).
  */
-export async function refuseOptedOut(block: Block, input: BlockInput, ctx: SendContext): Promise<void> {
-  const stores = storesOf(ctx);
+export async function refuseOptedOut(block: Block, input: BlockInput, stores: OptOutStores | undefined) {
   if (!stores || !isMessage(block) || typeof input.to !== 'string') return;
   const to = input.to;
   const found = await Promise.all(sendersOf(input).map((sender) => storeOf(stores, sender).has(to)));
@@ -42,8 +42,12 @@ export async function refuseOptedOut(block: Block, input: BlockInput, ctx: SendC
 }
 
 /** Records Twilio's own 21610 answer as an opt-out of the senders the message named. */
-export async function noteOptedOut(block: Block, input: BlockInput, ctx: SendContext, error: GatewayError) {
-  const stores = storesOf(ctx);
+export async function noteOptedOut(
+  block: Block,
+  input: BlockInput,
+  stores: OptOutStores | undefined,
+  error: GatewayError,
+) {
   if (!stores || !isMessage(block) || error.detail.source !== 'twilio' || error.detail.code !== OPTED_OUT) return;
   const to = input.to;
   if (typeof to !== 'string') return;
@@ -51,20 +55,9 @@ export async function noteOptedOut(block: Block, input: BlockInput, ctx: SendCon
   await Promise.all(sendersOf(input).map((sender) => storeOf(stores, sender).add(to, 'twilio-21610'))).catch(() => {});
 }
 
-/** Records an opt-out of `to` for every scope that received it (keywords, the addOptOut block). */
-export async function addOptOut(stores: OptOutStores, senders: readonly string[], to: string, via: OptOutVia) {
-  return Promise.all(senders.map((sender) => storeOf(stores, sender).add(to, via)));
-}
-
-/** Removes the opt-out of `to` from every scope named; true when any had it. */
-export async function removeOptOut(stores: OptOutStores, senders: readonly string[], to: string) {
-  const removed = await Promise.all(senders.map((sender) => storeOf(stores, sender).remove(to)));
-  return removed.includes(true);
-}
-
-/** Only a caller who may spend the stored credentials may read or change the list (an API key, or an open Worker). */
-function mayManage(caller: Caller, ctx: SendContext) {
-  if (caller.kind === 'anonymous' && !isOpen(ctx.config)) throw keyRequired();
+/** Only a caller who may spend the stored credentials may read the gateway's records or change them (an API key, or an open Worker). */
+export function mayManage(caller: Caller, config: Config) {
+  if (caller.kind === 'anonymous' && !isOpen(config)) throw keyRequired();
 }
 
 /** Pages of listOptOuts: at most this many, 50 unless pageSize says otherwise. */
@@ -74,9 +67,12 @@ const DEFAULT_PAGE = 50;
  * The opt-out blocks (blocks/opt-outs.ts), answered by the stores, not by Twilio: listOptOuts, addOptOut,
  * removeOptOut, each for one sender (its From number or Messaging Service).
  */
-export async function manageOptOuts(block: Block, input: BlockInput, ctx: SendContext) {
-  mayManage(ctx.caller, ctx);
-  const stores = ctx.optOuts;
+export async function manageOptOuts(
+  block: Block,
+  input: BlockInput,
+  { caller, config, optOuts: stores }: { caller: Caller; config: Config; optOuts?: OptOutStores | undefined },
+) {
+  mayManage(caller, config);
   if (!stores) throw gatewayRefusal(501, 'Opt-outs need the OPT_OUT_STORE Durable Object binding');
   const sender = String(input.messagingServiceSid ?? input.from);
   const store = storeOf(stores, sender);

@@ -3,6 +3,7 @@ import { toForm } from '../blocks/form';
 import type { BlockInput } from '../blocks/schema';
 import { type Config, twilioBaseUrl } from '../config';
 import { GatewayError, toGatewayError } from '../errors';
+import type { InboundStore } from '../inbound/store';
 import type { OptOutStores } from '../optouts/store';
 import type { SandboxOptions } from '../sandbox';
 import { tracked } from '../status/track';
@@ -11,7 +12,8 @@ import { framed, OPERATIONS } from '../twilio/operations';
 import type { Caller } from './caller';
 import { resolveAuth } from './credentials';
 import { guard } from './guard';
-import { manageOptOuts, noteOptedOut, refuseOptedOut } from './opt-outs';
+import { listReceived } from './inbound-list';
+import { enforced, manageOptOuts, noteOptedOut, refuseOptedOut } from './opt-outs';
 
 /** What a send needs from whoever asks for it: a route, and later the queue consumer and the recipes. */
 export interface SendContext {
@@ -26,6 +28,8 @@ export interface SendContext {
   readonly callbacks: boolean;
   /** The opt-out stores (the OPT_OUT_STORE binding), where the Worker has them. */
   readonly optOuts?: OptOutStores | undefined;
+  /** The inbound message stores (the INBOX binding), for listInbound. */
+  readonly inbox?: DurableObjectNamespace<InboundStore> | undefined;
 }
 
 /** What Twilio's side of a send looked like, for the log line. */
@@ -65,8 +69,9 @@ export async function send(block: Block, input: BlockInput, ctx: SendContext): P
   const { config } = ctx;
   const operation = OPERATIONS[block.action];
   try {
-    // The opt-out blocks are answered by the gateway's own list, not by Twilio.
+    // The opt-out blocks and listInbound are answered by the gateway's own records, not by Twilio.
     if (block.resource === 'OptOuts') return { ok: true, resource: await manageOptOuts(block, input, ctx), trace: {} };
+    if (block.resource === 'Inbound') return { ok: true, resource: await listReceived(input, ctx), trace: {} };
     // A record's SID was checked against its pattern by the block's schema before it gets into a path.
     const sid = operation.record ? (input.sid as string) : undefined;
     const auth = resolveAuth(
@@ -76,7 +81,7 @@ export async function send(block: Block, input: BlockInput, ctx: SendContext): P
       ctx.caller,
     );
     guard(block, input, config);
-    await refuseOptedOut(block, input, ctx);
+    await refuseOptedOut(block, input, enforced(config, ctx.optOuts));
     const upstream = config.TWILIO_MODE === 'sandbox' ? sandbox(ctx) : network;
     const result = await callTwilio(
       { baseUrl: twilioBaseUrl(config, ctx.continent), upstream, timeoutMs: config.TWILIO_TIMEOUT_MS },
@@ -93,7 +98,7 @@ export async function send(block: Block, input: BlockInput, ctx: SendContext): P
     return { ok: true, resource: result.resource, trace };
   } catch (err) {
     const error = toGatewayError(err);
-    await noteOptedOut(block, input, ctx, error);
+    await noteOptedOut(block, input, enforced(config, ctx.optOuts), error);
     return { ok: false, error: framed(block.action, error) };
   }
 }

@@ -32,6 +32,7 @@ addFormats(loose);
 
 /** The schema of what a block answers in contextWrites.to, by its action (src/openapi.ts: answerOf). */
 function answerSchema(block: Block): string {
+  if (block.resource === 'Inbound') return 'InboundPage';
   if (block.resource === 'OptOuts')
     return { list: 'OptOutPage', create: 'OptOut' }[block.action as string] ?? 'OptOutRemoved';
   const noun = block.resource === 'Calls' ? 'Call' : 'Message';
@@ -98,6 +99,8 @@ describe('GET /openapi.json', () => {
         '/api/Twilio/messages/{sid}',
         '/api/Twilio/calls',
         '/api/Twilio/calls/{sid}',
+        '/api/Twilio/inbound',
+        '/twilio/messages',
         '/hooks/{name}',
         '/hooks',
         '/api/Twilio/requests/{id}',

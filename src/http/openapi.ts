@@ -866,6 +866,12 @@ const inboundRoutes = (
       "Twilio's incoming-message webhook",
       "An SMS, MMS or WhatsApp message to one of the owner's numbers. A keyword (the whole trimmed body, any case: STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT; START, YES, UNSTOP) opts the person out of, or back into, the number and its Messaging Service before the answer; HELP and INFO answer INBOUND's help text. Recorded once per MessageSid (Twilio's retries act once); then INBOUND's action for the number: none, reply (a <Message> template), forward (a Standard Webhooks-signed message.received event).",
     ],
+    [
+      '/twilio/voice',
+      'inboundCall',
+      "Twilio's incoming-call webhook",
+      "A call to one of the owner's numbers. Recorded once per CallSid; then INBOUND's voice action for the number: say (a <Say> template), play (<Play> a URL), dial (<Dial> a number the destination guard allows; else nothing, and the call ends), forward (a Standard Webhooks-signed call.received event). Unset: an empty Response.",
+    ],
   ] as const
 ).map(
   ([path, operationId, summary, description]): Route => ({

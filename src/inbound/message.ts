@@ -65,7 +65,12 @@ export async function receiveMessage(fields: URLSearchParams, ctx: InboundContex
   if (first && action?.action === 'forward') ctx.waitUntil(inbox.flush());
   if (keyword === 'help') return twiml(inbound.help ? `<Message>${xmlText(inbound.help)}</Message>` : '');
   if (keyword || action?.action !== 'reply') return twiml();
-  const template = inbound.templates.get(action.message) ?? [];
-  const text = render(template, { payload: received.fields, headers: ctx.headers }, new Set());
+  const text = rendered(action.message, received, ctx);
   return twiml(text ? `<Message>${xmlText(text)}</Message>` : '');
+}
+
+/** A configured template rendered with what arrived (`{{Body}}`, `{{From}}`…: Twilio's fields); not yet escaped. */
+export function rendered(text: string, received: Received, ctx: InboundContext): string {
+  const template = ctx.inbound.templates.get(text) ?? [];
+  return render(template, { payload: received.fields, headers: ctx.headers }, new Set());
 }

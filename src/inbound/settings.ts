@@ -40,7 +40,7 @@ export interface Inbound {
   readonly help?: string | undefined;
   readonly messages: Raw['messages'];
   readonly voice: Raw['voice'];
-  /** The compiled templates of replies, by their text. */
+  /** The compiled templates of replies and of what a call is told, by their text. */
   readonly templates: ReadonlyMap<string, Template>;
 }
 
@@ -73,11 +73,18 @@ export function readInbound(env: object): Inbound {
   }
   const templates = new Map<string, Template>();
   const problems: string[] = [];
-  for (const [receiver, action] of Object.entries(result.output.messages)) {
-    if (action.action !== 'reply') continue;
-    const compiled = compile(action.message);
-    if (typeof compiled === 'string') problems.push(`messages.${receiver}.message: ${compiled}`);
-    else templates.set(action.message, compiled);
+  const texts = [
+    ...Object.entries(result.output.messages).map(([at, a]) => [
+      `messages.${at}.message`,
+      a.action === 'reply' && a.message,
+    ]),
+    ...Object.entries(result.output.voice).map(([at, a]) => [`voice.${at}.text`, a.action === 'say' && a.text]),
+  ] as const;
+  for (const [where, text] of texts) {
+    if (!text) continue;
+    const compiled = compile(text);
+    if (typeof compiled === 'string') problems.push(`${where}: ${compiled}`);
+    else templates.set(text, compiled);
   }
   if (problems.length) throw invalid(problems);
   const inbound = { ...result.output, templates };

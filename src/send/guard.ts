@@ -8,6 +8,10 @@ import { segmentCount } from '../twilio/segments';
 /** Addresses that are not phone numbers and reach no telephone network: Voice SDK clients, app channel ids. */
 const NOT_A_NUMBER = /^(client|messenger|fbm|rcs|line|apple|kakao|viber|telegram|wechat):(?!\s*\+)/i;
 
+/** True when the Worker may reach `address`: ALLOWED_DESTINATIONS is unset, or it names its prefix. */
+export const reachable = (address: string, config: Config) =>
+  !config.ALLOWED_DESTINATIONS || allowed(address, config.ALLOWED_DESTINATIONS);
+
 /** True when `address` may be sent to under the list of allowed prefixes (`+1`, `+44`, …). */
 function allowed(address: string, prefixes: readonly string[]): boolean {
   if (NOT_A_NUMBER.test(address)) return true;

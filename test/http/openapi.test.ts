@@ -101,6 +101,7 @@ describe('GET /openapi.json', () => {
         '/api/Twilio/calls/{sid}',
         '/api/Twilio/inbound',
         '/twilio/messages',
+        '/twilio/voice',
         '/hooks/{name}',
         '/hooks',
         '/api/Twilio/requests/{id}',

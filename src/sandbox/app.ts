@@ -14,6 +14,7 @@ import { callResource, messageResource } from '../twilio/resources';
 import { segmentCount } from '../twilio/segments';
 import { sameText } from '../twilio/signature';
 import { deliverAsTheClockRuns } from './callbacks';
+import { postInbound } from './inbound';
 import { type HandOff, lateRequests } from './late';
 import { listPage } from './list';
 import { checkCallAddresses, checkMessageAddresses, type Refusal } from './numbers';
@@ -188,6 +189,12 @@ emulator.use(`${ACCOUNT_PATH}/*`, async (c, next) => {
   }
   if (c.req.param('account') !== c.env.account.accountSid) return notFound(c);
   await next();
+});
+
+// The emulator as the person: a signed incoming message or call posted to the Worker (sandbox/inbound.ts).
+emulator.post(`${ACCOUNT_PATH}/Sandbox/Inbound.json`, async (c) => {
+  const answer = await postInbound(c.env.account, await formOf(c));
+  return answer instanceof Response ? answer : refuse(c, answer);
 });
 
 emulator.post(`${ACCOUNT_PATH}/Messages.json`, async (c) => {

@@ -381,3 +381,59 @@ describe('npm run sandbox with SANDBOX_CALLBACKS=true and no credentials', () =>
     }
   });
 });
+
+describe('npm run sandbox acting as the person (Sandbox/Inbound.json)', () => {
+  let receiver;
+  const received = [];
+
+  before(async () => {
+    receiver = createServer((request, response) => {
+      let body = '';
+      request.setEncoding('utf8');
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        received.push({
+          url: request.url,
+          headers: request.headers,
+          params: Object.fromEntries(new URLSearchParams(body)),
+        });
+        response.writeHead(200, { 'Content-Type': 'text/xml' }).end('<Response><Message>ok</Message></Response>');
+      });
+    });
+    receiver.listen(0, '127.0.0.1');
+    await once(receiver, 'listening');
+  });
+
+  after(() => receiver?.close());
+
+  it("posts signed incoming messages and calls, which the SDK's own validateRequest accepts", async () => {
+    const { port } = receiver.address();
+    const inbound = (fields) =>
+      client().request({
+        method: 'post',
+        uri: `${baseUrl}/2010-04-01/Accounts/${ACCOUNT}/Sandbox/Inbound.json`,
+        data: fields,
+      });
+    const cases = [
+      { Url: `http://127.0.0.1:${port}/twilio/messages`, From: TO, To: FROM, Body: 'STOP' },
+      { Url: `http://127.0.0.1:${port}/twilio/messages?tenant=7`, From: TO, To: FROM, Body: "héllo & <b>'quoted'</b>" },
+      { Url: `http://127.0.0.1:${port}/twilio/voice`, From: TO, To: FROM, Kind: 'call' },
+    ];
+    for (const fields of cases) {
+      const answer = await inbound(fields);
+      assert.equal(answer.statusCode, 200);
+      assert.equal(answer.body.answer, '<Response><Message>ok</Message></Response>');
+    }
+    assert.equal(received.length, cases.length);
+    for (const r of received) {
+      const signature = r.headers['x-twilio-signature'];
+      const url = `http://127.0.0.1:${port}${r.url}`;
+      assert.equal(twilio.validateRequest(TOKEN, signature, url, r.params), true);
+      assert.equal(twilio.validateRequest('another-token', signature, url, r.params), false);
+    }
+    assert.equal(received[0].params.Body, 'STOP');
+    assert.equal(received[2].params.CallStatus, 'ringing');
+  });
+});

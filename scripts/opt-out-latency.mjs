@@ -1,0 +1,68 @@
+// `npm run bench:opt-outs`: the latency the opt-out check adds to a send (one call to the sender's OptOutStore
+// Durable Object, a SQLite read). Builds the Worker as `wrangler deploy` does and serves it twice in workerd
+// (miniflare) in live mode with a canned Twilio 201 as its outbound: once with OPT_OUTS=off (the send path never
+// reads the list), once with OPT_OUTS=on. Times sequential sends over HTTP, alternating: off; on, a pair with no
+// opt-out; on, a pair with one (refused with 21610 before Twilio). Prints medians and 90th percentiles in ms.
+import * as L from '../bench/lib.mjs';
+
+const N = Number(process.env.N ?? 1000);
+const KEY = 'latency-caller-key-0123456789';
+const FROM = '+15005550006';
+
+L.selectWorkerd();
+const created = JSON.stringify({ sid: `SM${'a'.repeat(32)}`, account_sid: `AC${'0'.repeat(32)}`, status: 'queued' });
+const scriptPath = L.buildWorker();
+const serve = (name, OPT_OUTS) =>
+  L.serve({
+    name,
+    scriptPath,
+    bindings: {
+      TWILIO_MODE: 'live',
+      TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+      TWILIO_AUTH_TOKEN: 'latency-token',
+      TWILIO_API_BASE_URL: 'http://twilio.stub',
+      API_KEYS: KEY,
+      OPT_OUTS,
+    },
+    durableObjects: { OPT_OUT_STORE: { className: 'OptOutStore', useSQLite: true } },
+    outboundService: () =>
+      new Response(created, {
+        status: 201,
+        headers: { 'content-type': 'application/json', 'content-length': `${created.length}` },
+      }),
+  });
+const off = await serve('opt-outs-off', 'off');
+const on = await serve('opt-outs-on', 'on');
+
+async function post(base, block, input, status = 200) {
+  const headers = { 'content-type': 'application/json', 'x-api-key': KEY };
+  const started = performance.now();
+  const res = await fetch(new URL(`/api/Twilio/${block}`, base), { method: 'POST', headers, body: JSON.stringify(input) });
+  await res.text();
+  if (res.status !== status) throw new Error(`${block} answered ${res.status}`);
+  return performance.now() - started;
+}
+const sms = (to) => ({ from: FROM, to, body: 'hi' });
+await post(on.url, 'addOptOut', { from: FROM, to: '+14155550199' });
+const runs = {
+  off: () => post(off.url, 'sendSms', sms('+14155550100')),
+  noOptOut: () => post(on.url, 'sendSms', sms('+14155550100')),
+  optedOut: () => post(on.url, 'sendSms', sms('+14155550199'), 400),
+};
+for (let i = 0; i < 200; i++) for (const run of Object.values(runs)) await run();
+const times = { off: [], noOptOut: [], optedOut: [] };
+for (let i = 0; i < N; i++) for (const [name, run] of Object.entries(runs)) times[name].push(await run());
+await off.stop();
+await on.stop();
+const at = (xs, p) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * p)];
+const ms = (x) => Math.round(x * 100) / 100;
+const summary = (xs) => ({ medianMs: ms(at(xs, 0.5)), p90Ms: ms(at(xs, 0.9)) });
+console.log(
+  JSON.stringify({
+    sends: N,
+    off: summary(times.off),
+    noOptOut: summary(times.noOptOut),
+    optedOut: summary(times.optedOut),
+    addedMedianMs: ms(at(times.noOptOut, 0.5) - at(times.off, 0.5)),
+  }),
+);

@@ -77,6 +77,28 @@ async function startSandbox(env) {
   return { child, url, out };
 }
 
+/** An HTTP server on a free port of 127.0.0.1 that keeps each request's URL, headers and form in `received`. */
+async function startReceiver(received, answer) {
+  const receiver = createServer((request, response) => {
+    let body = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      received.push({
+        url: request.url,
+        headers: request.headers,
+        params: Object.fromEntries(new URLSearchParams(body)),
+      });
+      answer(response);
+    });
+  });
+  receiver.listen(0, '127.0.0.1');
+  await once(receiver, 'listening');
+  return receiver;
+}
+
 async function stop(child) {
   if (child && child.exitCode === null) {
     child.kill('SIGTERM');
@@ -313,23 +335,7 @@ describe('npm run sandbox with SANDBOX_CALLBACKS=true and no credentials', () =>
   const received = [];
 
   before(async () => {
-    receiver = createServer((request, response) => {
-      let body = '';
-      request.setEncoding('utf8');
-      request.on('data', (chunk) => {
-        body += chunk;
-      });
-      request.on('end', () => {
-        received.push({
-          url: request.url,
-          headers: request.headers,
-          params: Object.fromEntries(new URLSearchParams(body)),
-        });
-        response.writeHead(204).end();
-      });
-    });
-    receiver.listen(0, '127.0.0.1');
-    await once(receiver, 'listening');
+    receiver = await startReceiver(received, (response) => response.writeHead(204).end());
     demo = await startSandbox({
       TWILIO_ACCOUNT_SID: '',
       TWILIO_AUTH_TOKEN: '',
@@ -387,23 +393,9 @@ describe('npm run sandbox acting as the person (Sandbox/Inbound.json)', () => {
   const received = [];
 
   before(async () => {
-    receiver = createServer((request, response) => {
-      let body = '';
-      request.setEncoding('utf8');
-      request.on('data', (chunk) => {
-        body += chunk;
-      });
-      request.on('end', () => {
-        received.push({
-          url: request.url,
-          headers: request.headers,
-          params: Object.fromEntries(new URLSearchParams(body)),
-        });
-        response.writeHead(200, { 'Content-Type': 'text/xml' }).end('<Response><Message>ok</Message></Response>');
-      });
-    });
-    receiver.listen(0, '127.0.0.1');
-    await once(receiver, 'listening');
+    receiver = await startReceiver(received, (response) =>
+      response.writeHead(200, { 'Content-Type': 'text/xml' }).end('<Response><Message>ok</Message></Response>'),
+    );
   });
 
   after(() => receiver?.close());

@@ -37,7 +37,11 @@ const on = await serve('opt-outs-on', 'on');
 async function post(base, block, input, status = 200) {
   const headers = { 'content-type': 'application/json', 'x-api-key': KEY };
   const started = performance.now();
-  const res = await fetch(new URL(`/api/Twilio/${block}`, base), { method: 'POST', headers, body: JSON.stringify(input) });
+  const res = await fetch(new URL(`/api/Twilio/${block}`, base), {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(input),
+  });
   await res.text();
   if (res.status !== status) throw new Error(`${block} answered ${res.status}`);
   return performance.now() - started;

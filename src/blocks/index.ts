@@ -29,6 +29,9 @@ export const blocks: readonly Block[] = [
   listInbound,
 ];
 
+/** True for a block the gateway answers from its own records (the opt-outs, listInbound): it never calls Twilio. */
+export const isOwnRecord = (block: Block) => block.resource === 'OptOuts' || block.resource === 'Inbound';
+
 /** REST-style GET aliases of the reads, under `/api/Twilio`: the path's `:sid` and the query are the block's input. */
 export const readAliases: readonly (readonly [path: string, block: Block])[] = [
   ['/messages', listMessages],

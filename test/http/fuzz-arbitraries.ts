@@ -132,10 +132,13 @@ export function validInput(block: Block, token: string): fc.Arbitrary<Record<str
   const names = Object.entries(block.fields)
     .filter(([, field]) => field.kind !== 'credential')
     .map(([name]) => name);
-  const credentials = fc.oneof(
-    { weight: 3, arbitrary: accountSid.map((sid) => ({ accountSid: sid, accountToken: token })) },
-    { weight: 1, arbitrary: fc.constant({}) },
-  );
+  // The blocks on the gateway's own records (opt-outs, listInbound) take no Twilio credentials.
+  const credentials = Object.hasOwn(block.fields, 'accountSid')
+    ? fc.oneof(
+        { weight: 3, arbitrary: accountSid.map((sid) => ({ accountSid: sid, accountToken: token })) },
+        { weight: 1, arbitrary: fc.constant({}) },
+      )
+    : fc.constant({});
   const required = fc.tuple(...block.requires.map((group) => fc.subarray([...group.anyOf], { minLength: 1 })));
   const optional = fc.subarray(names, { maxLength: Math.min(6, names.length) });
   return fc.tuple(credentials, required, optional).chain(([creds, groups, extra]) => {
@@ -330,7 +333,8 @@ export function refusedInput(block: Block, token: string): fc.Arbitrary<Refused>
       hugeString(100, 5000),
     )
     .filter((k) => !names.includes(k) && k !== 'args');
-  const credentials = fc.record({ accountSid, accountToken: fc.constant(token) });
+  const takesCredentials = Object.hasOwn(block.fields, 'accountSid');
+  const credentials = takesCredentials ? fc.record({ accountSid, accountToken: fc.constant(token) }) : fc.constant({});
   return fc.tuple(validInput(block, token), credentials).chain(([input, creds]) =>
     fc.oneof(
       {
@@ -371,37 +375,45 @@ export function refusedInput(block: Block, token: string): fc.Arbitrary<Refused>
                 return { input: out, mutation: { kind: 'drop-group', message: group.message } };
               }),
       },
-      {
-        weight: 1,
-        arbitrary: fc.constantFrom('accountSid', 'accountToken').map((drop): Refused => {
-          const out: Record<string, unknown> = { ...input, ...creds };
-          delete out[drop];
-          return { input: out, mutation: { kind: 'half-credentials' } };
-        }),
-      },
-      {
-        weight: 1,
-        arbitrary: fc
-          .oneof(
-            fc.constantFrom('AC../../x', 'AC123', 'ac0123456789abcdef0123456789abcdef', '../Calls', 'AC%2F..%2F'),
-            fc.string({ unit: 'binary', minLength: 1, maxLength: 80 }),
-          )
-          .filter((sid) => sid.trim() !== '' && !/^AC[0-9a-fA-F]{32}$/.test(sid) && sid.length <= 256)
-          .map(
-            (sid): Refused => ({
-              input: { ...input, ...creds, accountSid: sid },
-              mutation: { kind: 'bad-account', sid },
-            }),
-          ),
-      },
-      {
-        weight: 1,
-        arbitrary: fc
-          .constantFrom<unknown>([token], { token }, `${token}${'z'.repeat(300)}`, [token, token], 5)
-          .map(
-            (bad): Refused => ({ input: { ...input, ...creds, accountToken: bad }, mutation: { kind: 'token-leak' } }),
-          ),
-      },
+      // The credentials' mutations, for the blocks that take credentials.
+      ...(takesCredentials
+        ? [
+            {
+              weight: 1,
+              arbitrary: fc.constantFrom('accountSid', 'accountToken').map((drop): Refused => {
+                const out: Record<string, unknown> = { ...input, ...creds };
+                delete out[drop];
+                return { input: out, mutation: { kind: 'half-credentials' } };
+              }),
+            },
+            {
+              weight: 1,
+              arbitrary: fc
+                .oneof(
+                  fc.constantFrom('AC../../x', 'AC123', 'ac0123456789abcdef0123456789abcdef', '../Calls', 'AC%2F..%2F'),
+                  fc.string({ unit: 'binary', minLength: 1, maxLength: 80 }),
+                )
+                .filter((sid) => sid.trim() !== '' && !/^AC[0-9a-fA-F]{32}$/.test(sid) && sid.length <= 256)
+                .map(
+                  (sid): Refused => ({
+                    input: { ...input, ...creds, accountSid: sid },
+                    mutation: { kind: 'bad-account', sid },
+                  }),
+                ),
+            },
+            {
+              weight: 1,
+              arbitrary: fc
+                .constantFrom<unknown>([token], { token }, `${token}${'z'.repeat(300)}`, [token, token], 5)
+                .map(
+                  (bad): Refused => ({
+                    input: { ...input, ...creds, accountToken: bad },
+                    mutation: { kind: 'token-leak' },
+                  }),
+                ),
+            },
+          ]
+        : []),
     ),
   );
 }

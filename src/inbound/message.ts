@@ -51,7 +51,7 @@ export const scopesOf = (received: Received) =>
  * TwiML. A keyword is answered by its own rule (HELP: the help text; STOP and START: Twilio confirms them), never
  * by an auto-reply.
  */
-export async function receiveMessage(fields: URLSearchParams, ctx: InboundContext): Promise<string> {
+export async function receiveMessage(fields: URLSearchParams, ctx: InboundContext): Promise<Answered> {
   const { env, config, inbound } = ctx;
   const received = receivedOf(fields, 'message');
   const scopes = scopesOf(received);
@@ -63,10 +63,19 @@ export async function receiveMessage(fields: URLSearchParams, ctx: InboundContex
   const inbox = inboxOf(env, received.to);
   const first = await inbox.receive(received, action?.action === 'forward' ? action.url : undefined);
   if (first && action?.action === 'forward') ctx.waitUntil(inbox.flush());
-  if (keyword === 'help') return twiml(inbound.help ? `<Message>${xmlText(inbound.help)}</Message>` : '');
-  if (keyword || action?.action !== 'reply') return twiml();
+  // A recipe runs once per message, keywords included (the owner's on-call phone may want to know of a STOP).
+  const run = first && action?.action === 'recipe' ? { recipe: action.recipe, received } : undefined;
+  if (keyword === 'help')
+    return { twiml: twiml(inbound.help ? `<Message>${xmlText(inbound.help)}</Message>` : ''), run };
+  if (keyword || action?.action !== 'reply') return { twiml: twiml(), run };
   const text = rendered(action.message, received, ctx);
-  return twiml(text ? `<Message>${xmlText(text)}</Message>` : '');
+  return { twiml: twiml(text ? `<Message>${xmlText(text)}</Message>` : '') };
+}
+
+/** The answer to Twilio, and the recipe the route runs after it (its send goes through send/, above this room). */
+export interface Answered {
+  readonly twiml: string;
+  readonly run?: { readonly recipe: string; readonly received: Received } | undefined;
 }
 
 /** A configured template rendered with what arrived (`{{Body}}`, `{{From}}`…: Twilio's fields); not yet escaped. */

@@ -5,11 +5,12 @@ import { compile, type Template } from '../recipes/template';
 const url = v.pipe(v.string(), v.maxLength(2048), v.url(), v.regex(/^https?:\/\//));
 const words = (max: number) => v.pipe(v.string(), v.minLength(1), v.maxLength(max));
 
-/** What an inbound message does (besides the keywords): nothing more, a reply, a forward. */
+/** What an inbound message does (besides the keywords): nothing more, a reply, a forward, a recipe of RECIPES. */
 const MessageAction = v.variant('action', [
   v.strictObject({ action: v.literal('none') }),
   v.strictObject({ action: v.literal('reply'), message: words(1600) }),
   v.strictObject({ action: v.literal('forward'), url }),
+  v.strictObject({ action: v.literal('recipe'), recipe: v.pipe(v.string(), v.regex(/^[\w-]{1,64}$/)) }),
 ]);
 
 /** What an incoming call answers: a TwiML verb, or a forward (the call then hears nothing and ends). */

@@ -1,13 +1,19 @@
+import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
 import { gatewayRefusal } from '../../errors';
 import { receiveMessage } from '../../inbound/message';
 import { readInbound } from '../../inbound/settings';
+import type { Received } from '../../inbound/store';
 import { TWIML_TYPE } from '../../inbound/twiml';
 import { receiveCall } from '../../inbound/voice';
+import { readRecipes, recipesDocument } from '../../recipes/document';
+import { matches, renderFields } from '../../recipes/template';
 import { reachable } from '../../send/guard';
+import { fingerprint } from '../../send/idempotency';
 import type { AppEnv } from '../app-env';
 import { limitBody } from '../middleware/body-limit';
-import { waitUntilOf } from '../send-context';
+import { rateLimit } from '../middleware/rate-limit';
+import { sendContext, sendStored, waitUntilOf } from '../send-context';
 import { verifiedWebhook } from '../twilio-webhook';
 
 /** The webhook paths to give a Twilio number (docs/inbound.md). */
@@ -28,10 +34,50 @@ for (const path of [MESSAGES_PATH, VOICE_PATH]) {
     if (!env?.INBOX) throw gatewayRefusal(501, 'Inbound messages need the INBOX Durable Object binding');
     const config = c.get('config');
     const ctx = { env, config, inbound: readInbound(env), headers: c.req.raw.headers, waitUntil: waitUntilOf(c) };
-    const answer =
-      path === VOICE_PATH
-        ? await receiveCall(fields, { ...ctx, mayDial: (number) => reachable(number, config) })
-        : await receiveMessage(fields, ctx);
-    return c.body(answer, 200, { 'Content-Type': TWIML_TYPE });
+    if (path === VOICE_PATH) {
+      const answer = await receiveCall(fields, { ...ctx, mayDial: (number) => reachable(number, config) });
+      return c.body(answer, 200, { 'Content-Type': TWIML_TYPE });
+    }
+    const { twiml, run } = await receiveMessage(fields, ctx);
+    if (run) ctx.waitUntil(runRecipe(c, run.recipe, run.received));
+    return c.body(twiml, 200, { 'Content-Type': TWIML_TYPE });
   });
+}
+
+/**
+ * A number's recipe (INBOUND's `recipe` action) with the message as its payload: its `when`, its fields rendered
+ * and validated as a caller's input, then the send once per MessageSid (an IdempotencyStore named after it), the
+ * destination guard and the credentials' rules applying as to any send. After the answer to Twilio: a recipe that
+ * does not apply, a refusal or a failure is logged, never retried by Twilio.
+ */
+async function runRecipe(c: Context<AppEnv>, name: string, received: Received): Promise<void> {
+  const recipe = readRecipes(c.env, await recipesDocument(c.env)).byName.get(name);
+  const scope = { payload: received.fields, headers: c.req.raw.headers };
+  if (!recipe || (recipe.when && !matches(recipe.when, scope))) {
+    if (!recipe) console.error(JSON.stringify({ inbound: received.sid, recipe: name, error: 'no such recipe' }));
+    return;
+  }
+  // Twilio, proved by its signature, is the caller of what a number's recipe sends; its rate limit applies.
+  c.set('caller', { kind: 'key', id: `inbound:${received.to}` });
+  try {
+    await rateLimit(c as never, async () => {});
+  } catch {
+    console.error(JSON.stringify({ inbound: received.sid, recipe: name, error: 'rate limited' }));
+    return;
+  }
+  const parsed = recipe.parse(renderFields(recipe.fields, scope, new Set()));
+  if (!parsed.success) {
+    console.error(JSON.stringify({ inbound: received.sid, recipe: name, error: 'the rendered input is invalid' }));
+    return;
+  }
+  const { block } = recipe;
+  const outcome = await sendStored(
+    c,
+    `inbound:${received.sid}`,
+    block,
+    parsed.data,
+    await fingerprint(block.name, parsed.data),
+    sendContext(c),
+  );
+  if (!outcome.ok) console.error(JSON.stringify({ inbound: received.sid, recipe: name, error: outcome.error.text }));
 }

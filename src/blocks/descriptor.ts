@@ -16,8 +16,15 @@ const describeBlock = (block: Block) => ({
   callbacks: ['success', 'error'],
 });
 
-/** `GET /api/Twilio`: the package descriptor, derived from the block tables. */
-export const descriptor = {
+let built: ReturnType<typeof build> | undefined;
+
+/** `GET /api/Twilio`: the package descriptor, derived from the block tables on its first request. */
+export const descriptor = () => {
+  built ??= build();
+  return built;
+};
+
+const build = () => ({
   package: 'Twilio',
   tagline: 'Make voice calls, send SMS and send MMS through Twilio with one JSON call.',
   description:
@@ -27,4 +34,4 @@ export const descriptor = {
     credentials: Object.keys(credentials),
   },
   blocks: blocks.map(describeBlock),
-};
+});

@@ -55,7 +55,7 @@ async function sendOnce(c: Context<AppEnv>, block: Block, input: BlockInput, ctx
  */
 export const blocksApi = new Hono<AppEnv>();
 
-blocksApi.get('/', (c) => c.json(descriptor));
+blocksApi.get('/', (c) => c.json(descriptor()));
 
 // Any POST first meets its admission, in order: the body limit, the caller's key, the rate limit.
 blocksApi.post('/*', limitBody, identifyCaller, rateLimit);

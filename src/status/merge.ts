@@ -1,3 +1,6 @@
+import type { Resource } from '../twilio/api';
+import type { Action } from '../twilio/operations';
+import { pageKey } from '../twilio/resources';
 import { advances } from './rank';
 import { historyOf, type StatusHistory } from './store';
 
@@ -26,4 +29,29 @@ export async function withHistory(env: Partial<Env>, resource: Record<string, un
     ...(ahead ? { status: history.status, errorCode: code } : {}),
     timeline: history.timeline,
   };
+}
+
+/**
+ * At most this many records of a list page get their history: each is one call to its SID's StatusStore (a
+ * Durable Object per SID; the calls go out together), and a Worker request may make 1,000 such subrequests.
+ */
+export const MAX_MERGED = 100;
+
+/**
+ * A block's answer with the stored history merged in: a fetched record (withHistory), or each record of a list
+ * page, up to MAX_MERGED, the store calls made at once; any other answer as it is.
+ */
+export async function withHistoryOf(
+  env: Partial<Env>,
+  block: { readonly action: Action; readonly resource: Resource },
+  resource: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  if (block.action === 'fetch') return withHistory(env, resource);
+  const key = pageKey(block.resource);
+  const records = resource[key];
+  if (block.action !== 'list' || !env.STATUS || !Array.isArray(records)) return resource;
+  const merged = await Promise.all(
+    records.map((record: Record<string, unknown>, i) => (i < MAX_MERGED ? withHistory(env, record) : record)),
+  );
+  return { ...resource, [key]: merged };
 }

@@ -8,7 +8,7 @@ import { gatewayRefusal } from '../../errors';
 import { resolveAuth } from '../../send/credentials';
 import { fingerprint, idempotencyKey, storeName } from '../../send/idempotency';
 import { type SendContext, type SendOutcome, send } from '../../send/send';
-import { withHistory } from '../../status/merge';
+import { withHistoryOf } from '../../status/merge';
 import { framed, OPERATIONS } from '../../twilio/operations';
 import type { AppEnv } from '../app-env';
 import { success } from '../envelope';
@@ -21,13 +21,13 @@ import { issueToError, validateBlock } from '../validate';
 
 /**
  * What a block answers for its outcome: the failure thrown (the app's error mapping frames it), else the success
- * envelope, a fetched Message or Call with its recorded status history (status/merge.ts).
+ * envelope, a fetched Message or Call, or a page of them, with the recorded status history (status/merge.ts).
  */
 async function answer(c: Context<AppEnv>, block: Block, outcome: SendOutcome): Promise<Response> {
   if (!outcome.ok) throw outcome.error;
   c.set('twilio', outcome.trace);
   const { resource } = outcome;
-  return success(c, block.action === 'fetch' ? await withHistory(c.env, resource) : resource);
+  return success(c, await withHistoryOf(c.env, block, resource));
 }
 
 /**

@@ -11,6 +11,7 @@ import { guard } from '../../send/guard';
 import { fingerprint, storeName } from '../../send/idempotency';
 import { type RequestRecord, view } from '../../send/requests';
 import { send } from '../../send/send';
+import { withHistoryOf } from '../../status/merge';
 import { isFormType } from '../../twilio/encoding';
 import { OPERATIONS } from '../../twilio/operations';
 import { bodySha256 } from '../../twilio/signature';
@@ -155,7 +156,8 @@ hooksApi.post(
     const outcome = store ? await sendStored(c, store, block, data, print, ctx) : await send(block, data, ctx);
     if (outcome.ok) {
       c.set('twilio', outcome.trace);
-      return success(c, outcome.resource);
+      // A read recipe answers as the read itself does: with the stored history.
+      return success(c, await withHistoryOf(c.env, block, outcome.resource));
     }
     const { error } = outcome;
     const { detail } = error;

@@ -86,6 +86,12 @@ const Settings = v.object({
   WEBHOOK_SECRETS: v.optional(commaList(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, 5)),
   /** How long a SID's status history is kept after its last update. */
   STATUS_RETENTION_DAYS: whole(1, 365, 7),
+  /** Reconciliation (send/reconcile.ts): a tracked SID still not final this long after its send is fetched. */
+  RECONCILE_AFTER_S: whole(0, 604_800, 600),
+  /** And no longer once this long has passed since its send (72 h). */
+  RECONCILE_GIVE_UP_S: whole(60, 2_592_000, 259_200),
+  /** The most SIDs fetched by one scheduled run, oldest first. */
+  RECONCILE_BATCH: whole(1, 1000, 100),
   /** The Worker's public base URL (behind a proxy: the one Twilio is given), without a trailing slash. */
   PUBLIC_URL: v.optional(
     v.pipe(

@@ -32,6 +32,7 @@ export function sendContext(c: Context<AppEnv>): SendContext {
     // a deployed sandbox is no open relay.
     callbacks: config.SANDBOX_CALLBACKS && (caller.kind === 'key' || isLocal(c.req.url)),
     waitUntil: waitUntilOf(c),
+    env: c.env,
   };
 }
 

@@ -112,6 +112,7 @@ export class IdempotencyStore extends DurableObject<Env> {
       callbacks: request.callbacks,
       caller: request.caller,
       waitUntil: (promise) => this.ctx.waitUntil(promise),
+      env: this.env,
     };
     const outcome = block
       ? await send(block, request.input, ctx)

@@ -4,6 +4,7 @@ import type { BlockInput } from '../blocks/schema';
 import { type Config, twilioBaseUrl } from '../config';
 import { GatewayError, toGatewayError } from '../errors';
 import type { SandboxOptions } from '../sandbox';
+import { expectFinal } from '../status/pending';
 import { tracked } from '../status/track';
 import { callTwilio, type Upstream } from '../twilio/client';
 import { framed, OPERATIONS } from '../twilio/operations';
@@ -22,6 +23,8 @@ export interface SendContext {
   readonly caller: Caller;
   /** Sandbox mode: whether this caller may have status callbacks sent (SANDBOX_CALLBACKS and an authorised caller). */
   readonly callbacks: boolean;
+  /** The Worker's bindings: a tracked send's SID goes into the PENDING index for reconciliation. */
+  readonly env?: Partial<Env> | undefined;
 }
 
 /** What Twilio's side of a send looked like, for the log line. */
@@ -30,6 +33,8 @@ export interface TwilioTrace {
   readonly code?: number | null | undefined;
   readonly requestId?: string | null | undefined;
   readonly attempts?: number | undefined;
+  /** How long Twilio took, retries included (ms). */
+  readonly ms?: number | undefined;
 }
 
 /** The outcome of one send, as data: what an idempotent replay stores and a queue consumer acts on. */
@@ -71,19 +76,20 @@ export async function send(block: Block, input: BlockInput, ctx: SendContext): P
     );
     guard(block, input, config);
     const upstream = config.TWILIO_MODE === 'sandbox' ? sandbox(ctx) : network;
+    // TRACK_STATUS: a create gives Twilio the gateway's status receiver, which keeps and forwards (status/track.ts).
+    const { input: sent, tracking } = block.action === 'create' ? tracked(input, config) : { input };
+    const started = Date.now();
     const result = await callTwilio(
       { baseUrl: twilioBaseUrl(config, ctx.continent), upstream, timeoutMs: config.TWILIO_TIMEOUT_MS },
       auth,
-      // TRACK_STATUS: a create gives Twilio the gateway's status receiver, which keeps and forwards (status/track.ts).
-      {
-        resource: block.resource,
-        operation,
-        sid,
-        params: toForm(block, block.action === 'create' ? tracked(input, config) : input),
-      },
+      { resource: block.resource, operation, sid, params: toForm(block, sent) },
     );
     const trace = { status: result.status, requestId: result.requestId, attempts: result.attempts };
-    return { ok: true, resource: result.resource, trace };
+    const timed = { ...trace, ms: Date.now() - started };
+    if (!tracking) return { ok: true, resource: result.resource, trace: timed };
+    // Reconciliation fetches it if its callbacks never come (send/reconcile.ts); the answer says how to correlate.
+    ctx.waitUntil(expectFinal(ctx.env, block.resource, result.resource, tracking, config));
+    return { ok: true, resource: { ...result.resource, tracking }, trace: timed };
   } catch (err) {
     return { ok: false, error: framed(block.action, toGatewayError(err)) };
   }

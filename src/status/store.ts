@@ -15,6 +15,8 @@ export interface TimelineEntry {
   readonly sequence?: number;
   /** Arrived after a later status: kept in the history, never the current status, never forwarded. */
   readonly late?: true;
+  /** Fetched from Twilio by reconciliation: its callback never came. */
+  readonly reconciled?: true;
 }
 
 /** A SID's status history: its current status and error code, and every status received, in order. */
@@ -114,6 +116,7 @@ export class StatusStore extends DurableObject<Env> {
       receivedAt: new Date(now).toISOString(),
       errorCode: update.errorCode,
       ...(update.sequence === undefined ? {} : { sequence: update.sequence }),
+      ...(update.reconciled ? { reconciled: true } : {}),
     };
     const moves = history.timeline.length === 0 || advances(state.current, update);
     const seen = history.timeline.some((e) => e.status === entry.status && e.sequence === entry.sequence);
@@ -221,6 +224,7 @@ function outgoing(state: State, update: StatusUpdate, entry: TimelineEntry): Out
     receivedAt: entry.receivedAt,
     correlationId: state.tracking?.correlationId ?? null,
     fields,
+    ...(update.reconciled ? { reconciled: true } : {}),
   };
   const id = `msg_${sid}_${state.queued}`;
   return { id, body: JSON.stringify({ type: `${kind}.status`, timestamp: entry.at, data }) };

@@ -26,6 +26,8 @@ export class GatewayError extends Error {
       /** Twilio's request id and how many POSTs were made, for the log line only. */
       readonly requestId?: string | null;
       readonly attempts?: number;
+      /** How long Twilio took (ms), for the metrics only. */
+      readonly ms?: number;
     },
   ) {
     super(text);

@@ -7,6 +7,7 @@ import { badRequest, GatewayError, toGatewayError } from '../errors';
 import type { AppEnv } from './app-env';
 import { failure } from './envelope';
 import { corsForOrigins } from './middleware/cors';
+import { dataPoint } from './middleware/data-point';
 import { logLine } from './middleware/log-line';
 import { settings } from './middleware/settings';
 import { blocksApi } from './routes/blocks';
@@ -28,6 +29,7 @@ export const app = new Hono<AppEnv>();
 // The caller's X-Request-Id when well-formed (1 to 255 of [A-Za-z0-9_=-]), else a fresh one, on every answer.
 app.use(requestId());
 app.use(logLine);
+app.use(dataPoint);
 // What a JSON API needs of Hono's secure headers; COOP, Origin-Agent-Cluster and the like only apply to pages.
 app.use(
   secureHeaders({
@@ -57,9 +59,10 @@ app.notFound((c) => {
 function answerError(err: unknown, c: Context<AppEnv>): Response {
   const error = toGatewayError(err);
   c.set('failed', true);
-  const { twilioStatus, code, requestId, attempts } = error.detail;
+  c.set('error', error);
+  const { twilioStatus, code, requestId, attempts, ms } = error.detail;
   // Twilio's status is logged only when Twilio answered; a locally caught error made no attempt.
-  c.set('twilio', { status: attempts ? twilioStatus : undefined, code, requestId, attempts });
+  c.set('twilio', { status: attempts ? twilioStatus : undefined, code, requestId, attempts, ms });
   // An unexpected failure: log its kind only; its message could carry input.
   if (!(err instanceof GatewayError) && error.status >= 500) {
     console.error(JSON.stringify({ unhandled: err instanceof Error ? err.name : typeof err }));

@@ -2,11 +2,12 @@ import { getCall } from '../blocks/call-records';
 import { getMessage } from '../blocks/message-records';
 import { readConfig } from '../config';
 import type { GatewayError } from '../errors';
-import { type Metrics, metricsOf } from '../metrics';
+import { metricsOf } from '../metrics';
 import { type PendingSid, pendingIndex } from '../status/pending';
 import { isFinal } from '../status/rank';
 import type { StatusUpdate } from '../status/update';
-import { type SendOutcome, send } from './send';
+import { sendPoint } from './measure';
+import { send } from './send';
 
 /** What one run did, for its log line and the tests. */
 export interface ReconcileRun {
@@ -62,7 +63,9 @@ export async function reconcile(env: Env, waitUntil: (promise: Promise<unknown>)
     const block = pending.kind === 'call' ? getCall : getMessage;
     const outcome = await send(block, { sid: pending.sid }, ctx);
     run.fetched += 1;
-    count(metrics, block.name, outcome);
+    const success = outcome.ok ? String(outcome.resource.status) : undefined;
+    const to = outcome.ok && typeof outcome.resource.to === 'string' ? { to: outcome.resource.to } : {};
+    metrics?.write(sendPoint('reconcile', block.name, to, RECONCILER, outcome, success));
     if (!outcome.ok) {
       if (gone(outcome.error)) {
         await index.done(pending.sid);
@@ -127,19 +130,4 @@ function asUpdate(pending: PendingSid, resource: Record<string, unknown>): Statu
     fields,
     reconciled: true,
   };
-}
-
-/** One data point per reconciliation fetch (metrics.ts). */
-function count(metrics: Metrics | undefined, block: string, outcome: SendOutcome): void {
-  metrics?.write({
-    event: 'reconcile',
-    block,
-    outcome: outcome.ok ? String(outcome.resource.status) : 'error',
-    code: outcome.ok ? '' : String(outcome.error.detail.code ?? outcome.error.status),
-    source: outcome.ok ? 'twilio' : outcome.error.detail.source,
-    status: outcome.ok ? (outcome.trace.status ?? 200) : outcome.error.status,
-    twilioMs: outcome.ok ? (outcome.trace.ms ?? 0) : 0,
-    country: '',
-    caller: RECONCILER.id,
-  });
 }

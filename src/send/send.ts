@@ -65,6 +65,7 @@ export function useSandbox(upstream: ((options: SandboxOptions) => Upstream) | u
 export async function send(block: Block, input: BlockInput, ctx: SendContext): Promise<SendOutcome> {
   const { config } = ctx;
   const operation = OPERATIONS[block.action];
+  let started: number | undefined;
   try {
     // A record's SID was checked against its pattern by the block's schema before it gets into a path.
     const sid = operation.record ? (input.sid as string) : undefined;
@@ -78,7 +79,7 @@ export async function send(block: Block, input: BlockInput, ctx: SendContext): P
     const upstream = config.TWILIO_MODE === 'sandbox' ? sandbox(ctx) : network;
     // TRACK_STATUS: a create gives Twilio the gateway's status receiver, which keeps and forwards (status/track.ts).
     const { input: sent, tracking } = block.action === 'create' ? tracked(input, config) : { input };
-    const started = Date.now();
+    started = Date.now();
     const result = await callTwilio(
       { baseUrl: twilioBaseUrl(config, ctx.continent), upstream, timeoutMs: config.TWILIO_TIMEOUT_MS },
       auth,
@@ -91,7 +92,10 @@ export async function send(block: Block, input: BlockInput, ctx: SendContext): P
     ctx.waitUntil(expectFinal(ctx.env, block.resource, result.resource, tracking, config));
     return { ok: true, resource: { ...result.resource, tracking }, trace: timed };
   } catch (err) {
-    return { ok: false, error: framed(block.action, toGatewayError(err)) };
+    const error = framed(block.action, toGatewayError(err));
+    if (started === undefined || !error.detail.attempts) return { ok: false, error };
+    const ms = Date.now() - started;
+    return { ok: false, error: new GatewayError(error.status, error.text, { ...error.detail, ms }) };
   }
 }
 

@@ -33,7 +33,7 @@ export async function withHistory(env: Partial<Env>, resource: Record<string, un
 
 /**
  * At most this many records of a list page get their history: each is one call to its SID's StatusStore (a
- * Durable Object per SID; the calls go out together), and a Worker request may make 1,000 such subrequests.
+ * Durable Object per SID; the calls go out together), and each call counts against the request's subrequests.
  */
 export const MAX_MERGED = 100;
 

@@ -81,13 +81,10 @@ async function trackedSend(overrides: Record<string, string> = {}) {
 }
 
 /** One run of the Worker's scheduled handler, as the Cron Trigger runs it, its work awaited. */
-async function scheduledRun(overrides: Record<string, string> = {}) {
+async function scheduledRun(overrides: Record<string, string> = {}, bindings: Record<string, unknown> = {}) {
   const ctx = createExecutionContext();
-  await worker.scheduled(
-    createScheduledController({ cron: '*/5 * * * *' }),
-    envWith({ ...TRACKING, ...overrides }),
-    ctx,
-  );
+  const runEnv = { ...envWith({ ...TRACKING, ...overrides }), ...bindings } as Env;
+  await worker.scheduled(createScheduledController({ cron: '*/5 * * * *' }), runEnv, ctx);
   await waitOnExecutionContext(ctx);
 }
 
@@ -159,8 +156,11 @@ describe('reconciliation: the Cron Trigger fetches what no callback reported', (
     const sid = messageSid();
     const net = twilio(sid, () => 'sent');
     await trackedSend();
-    await scheduledRun();
+    const points: AnalyticsEngineDataPoint[] = [];
+    await scheduledRun({}, { METRICS: { writeDataPoint: (p: AnalyticsEngineDataPoint) => void points.push(p) } });
     expect((await historyFor(sid))?.status).toBe('sent');
+    // The fetch's metrics data point: event, block, the status found, no code, the destination, the reconciler.
+    expect(points.map((p) => p.blobs)).toEqual([['reconcile', 'getMessage', 'sent', '', '', '+1', 'reconcile']]);
     expect(net.forwards.map((f) => f.data.status)).toEqual(['sent']);
     const [row] = await pendingIndex(env)!.due(Number.MAX_SAFE_INTEGER, 10, 0);
     expect(row).toMatchObject({ sid, tries: 1 });

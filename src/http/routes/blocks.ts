@@ -1,10 +1,12 @@
 import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import { Hono } from 'hono/tiny';
 import { type Block, blocks, readAliases } from '../../blocks';
 import { descriptor } from '../../blocks/descriptor';
 import { pairsOf } from '../../blocks/form';
 import { type BlockInput, blockParser } from '../../blocks/schema';
 import { gatewayRefusal } from '../../errors';
+import { callingCode } from '../../metrics';
 import { resolveAuth } from '../../send/credentials';
 import { fingerprint, idempotencyKey, storeName } from '../../send/idempotency';
 import { type SendContext, type SendOutcome, send } from '../../send/send';
@@ -57,8 +59,17 @@ export const blocksApi = new Hono<AppEnv>();
 
 blocksApi.get('/', (c) => c.json(descriptor()));
 
+const byName = new Map(blocks.map((block) => [block.name, block]));
+
+/** Names the block a POST is for, for the metrics data point, before admission may refuse it. */
+const nameBlock = createMiddleware<AppEnv>(async (c, next) => {
+  const named = byName.get(c.req.path.slice(c.req.path.lastIndexOf('/') + 1));
+  if (named) c.set('metric', { event: 'send', block: named.name });
+  await next();
+});
+
 // Any POST first meets its admission, in order: the body limit, the caller's key, the rate limit.
-blocksApi.post('/*', limitBody, identifyCaller, rateLimit);
+blocksApi.post('/*', nameBlock, limitBody, identifyCaller, rateLimit);
 
 /**
  * A read's input from its URL: the query (a repeated name as a list) and the path's SID, validated by the
@@ -80,7 +91,11 @@ function queryInput(c: Context<AppEnv>, block: Block): BlockInput {
 
 // REST-style reads (blocks/index.ts: readAliases): the key and the rate limit, then the block's own send.
 for (const [path, block] of readAliases) {
-  blocksApi.get(path, identifyCaller, rateLimit, async (c) => {
+  const named = createMiddleware<AppEnv>(async (c, next) => {
+    c.set('metric', { event: 'send', block: block.name });
+    await next();
+  });
+  blocksApi.get(path, named, identifyCaller, rateLimit, async (c) => {
     return answer(c, block, await send(block, queryInput(c, block), sendContext(c)));
   });
 }
@@ -90,6 +105,7 @@ for (const block of blocks) {
   const { changes } = OPERATIONS[block.action];
   blocksApi.post(`/${block.name}`, async (c) => {
     const input = await validate(c);
+    c.set('metric', { event: 'send', block: block.name, country: callingCode(input.to) });
     // Prefer: respond-async: 202 now, the send through the queue (queue.ts). A read declines the preference
     // (RFC 7240): it answers now, without Preference-Applied.
     if (changes && c.req.header('prefer')?.includes('respond-async')) {

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
 import { pairsOf, toForm } from '../../blocks/form';
 import { badRequest, errorBody, GatewayError, gatewayRefusal, toGatewayError } from '../../errors';
+import { callingCode } from '../../metrics';
 import { readRecipes, recipesDocument } from '../../recipes/document';
 import { compile, matches, render, renderFields, type Scope, type Template } from '../../recipes/template';
 import { SCHEME_HEADERS, verifySignature } from '../../recipes/verify';
@@ -65,6 +66,7 @@ hooksApi.post(
     const name = c.req.param('name');
     const recipe = byName.get(name);
     if (!recipe) return c.notFound();
+    c.set('metric', { event: 'send', block: recipe.block.name });
     const config = c.get('config');
     const { headers } = c.req.raw;
     const body = new Uint8Array(await c.req.arrayBuffer());
@@ -147,6 +149,7 @@ hooksApi.post(
       });
     }
     const data = refusal();
+    c.set('metric', { event: 'send', block: block.name, country: callingCode(data.to) });
     const ctx = sendContext(c);
     // Scoped by the recipe and its caller: a signed recipe's sender, or a caller key (or account, or IP) whose
     // input is fingerprinted, as an Idempotency-Key's is (another input under the same event id is a 422).
@@ -170,6 +173,7 @@ hooksApi.post(
     // Final: refused by Twilio, or in doubt (its 5xx, a timeout, an outcome lost). 200 with the error envelope,
     // so that the sender stops retrying: a retry would only be replayed, for HOOK_TTL_MS.
     c.set('failed', true);
+    c.set('error', error);
     return failure(c, error, true);
   },
 );

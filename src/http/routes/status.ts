@@ -1,5 +1,6 @@
 import { Hono } from 'hono/tiny';
 import { gatewayRefusal } from '../../errors';
+import { callingCode } from '../../metrics';
 import { STATUS_PATH } from '../../status/track';
 import { readUpdate } from '../../status/update';
 import { fieldsOf, isSignedBy, type Received, signedUrl, tokenFor } from '../../status/verify';
@@ -15,6 +16,7 @@ import { waitUntilOf } from '../send-context';
 export const statusApi = new Hono<AppEnv>();
 
 statusApi.on(['GET', 'POST'], STATUS_PATH, limitBody, async (c) => {
+  c.set('metric', { event: 'callback', block: 'status' });
   const config = c.get('config');
   const { method, headers } = c.req.raw;
   const url = signedUrl(c.req.url, config.PUBLIC_URL);
@@ -39,6 +41,13 @@ statusApi.on(['GET', 'POST'], STATUS_PATH, limitBody, async (c) => {
   const query = new URL(url).searchParams;
   const tracking = { correlationId: query.get('cid') ?? undefined, forward: query.get('forward') ?? undefined };
   const recorded = await store.record(update, tracking);
+  const country = callingCode(update.fields.To);
+  c.set('metric', {
+    event: 'callback',
+    block: `${update.kind}.status`,
+    outcome: recorded.recorded ? update.status : 'duplicate',
+    country,
+  });
   // Forwarding never holds up the answer to Twilio: what fails here is retried by the store's alarm.
   if (recorded.pending) waitUntilOf(c)(store.flush());
   return c.json({ sid: update.sid, status: recorded.status, recorded: recorded.recorded });

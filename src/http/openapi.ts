@@ -122,7 +122,7 @@ const exampleMessage = () =>
 const TIMELINE: Schema = {
   type: 'array',
   description:
-    "getMessage and getCall, when the gateway received status callbacks for the SID: every status, in order (a late one marked late), with when it happened and was received. status and errorCode are then the recorded ones where further along than Twilio's answer.",
+    "getMessage, getCall and each record of listMessages and listCalls (up to 100 a page), when the gateway recorded statuses for the SID: every status, in order (a late one marked late, one fetched by reconciliation marked reconciled), with when it happened and was received. status and errorCode are then the recorded ones where further along than Twilio's answer.",
   items: {
     type: 'object',
     required: ['status', 'at', 'receivedAt', 'errorCode'],
@@ -133,7 +133,20 @@ const TIMELINE: Schema = {
       errorCode: { type: ['string', 'null'] },
       sequence: { type: 'integer', description: "A call's SequenceNumber." },
       late: { const: true },
+      reconciled: { const: true, description: 'Fetched from Twilio by reconciliation: its callback never came.' },
     },
+  },
+};
+
+/** What a tracked create adds (TRACK_STATUS; status/track.ts; README "Status callbacks"). */
+const TRACKING: Schema = {
+  type: 'object',
+  description:
+    "A create made with TRACK_STATUS: every update forwarded to your statusCallback for this record carries this correlationId (and the record's sid).",
+  required: ['correlationId'],
+  properties: {
+    correlationId: { type: 'string', format: 'uuid' },
+    forward: { type: 'string', format: 'uri', description: 'Your statusCallback, where the updates go.' },
   },
 };
 
@@ -155,6 +168,7 @@ function resourceSchema(resource: Resource): Schema {
         ]),
       ),
       timeline: TIMELINE,
+      tracking: TRACKING,
     },
     required: fields.map(camel),
     examples: [example],

@@ -89,8 +89,8 @@ export async function reconcile(env: Env, waitUntil: (promise: Promise<unknown>)
       forward: pending.forward ?? undefined,
     });
     if (recorded.recorded) run.recorded += 1;
-    // Forwarded now, in order behind whatever waits; a failure is retried by the store's alarm.
-    if (recorded.pending) await store.flush();
+    // Forwarded after the run's own work, as the receiver does: a failure is retried by the store's alarm.
+    if (recorded.pending) waitUntil(store.flush());
     if (isFinal(recorded.status)) {
       await index.done(pending.sid);
       run.settled += 1;

@@ -1,8 +1,10 @@
+import { readConfig } from '../config';
 import type { Resource } from '../twilio/api';
 import type { Action } from '../twilio/operations';
 import { pageKey } from '../twilio/resources';
 import { advances } from './rank';
 import { historyOf, type StatusHistory } from './store';
+import { tokenFor } from './verify';
 
 /**
  * A fetched Message or Call with its recorded status history merged in (getMessage, getCall): the `timeline`
@@ -39,7 +41,7 @@ export const MAX_MERGED = 100;
 
 /**
  * A block's answer with the stored history merged in: a fetched record (withHistory), or each record of a list
- * page, up to MAX_MERGED, the store calls made at once; any other answer as it is.
+ * page of the Worker's own account, up to MAX_MERGED, the store calls made at once; any other answer as it is.
  */
 export async function withHistoryOf(
   env: Partial<Env>,
@@ -50,8 +52,13 @@ export async function withHistoryOf(
   const key = pageKey(block.resource);
   const records = resource[key];
   if (block.action !== 'list' || !env.STATUS || !Array.isArray(records)) return resource;
+  // The receiver records only the callbacks of the account it holds the token of (verify.ts): a page of another
+  // account's records (read with the request's own credentials) has no history to ask for.
+  const config = readConfig(env);
   const merged = await Promise.all(
-    records.map((record: Record<string, unknown>, i) => (i < MAX_MERGED ? withHistory(env, record) : record)),
+    records.map((record: Record<string, unknown>, i) =>
+      i < MAX_MERGED && tokenFor(config, String(record.accountSid)) ? withHistory(env, record) : record,
+    ),
   );
   return { ...resource, [key]: merged };
 }

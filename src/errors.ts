@@ -1,4 +1,5 @@
 import { HTTPException } from 'hono/http-exception';
+import * as v from 'valibot';
 
 /** Whose rule refused: Twilio's (its answer, or its own rule checked locally with its code and message) or the gateway's own. */
 export type ErrorSource = 'twilio' | 'gateway';
@@ -149,17 +150,63 @@ export function toGatewayError(err: unknown): GatewayError {
   return internalError();
 }
 
+const errorEnvelope = () =>
+  v.pipe(
+    v.object({
+      callback: v.literal('error'),
+      contextWrites: v.object({
+        to: v.pipe(
+          v.string(),
+          v.description('The documented string, e.g. "[HTTP 401] Unable to create record: Authenticate".'),
+        ),
+      }),
+      error: v.object({
+        status: v.pipe(
+          v.number(),
+          v.integer(),
+          v.description("Twilio's status when Twilio answered, else the gateway's."),
+        ),
+        code: v.pipe(
+          v.nullable(v.pipe(v.number(), v.integer())),
+          v.description("Twilio's error code, null for the gateway's own refusals."),
+        ),
+        moreInfo: v.nullable(v.pipe(v.string(), v.url())),
+        retryable: v.pipe(v.boolean(), v.description('True when the same request may be sent again safely.')),
+        source: v.pipe(
+          v.picklist(['twilio', 'gateway'] satisfies ErrorSource[]),
+          v.description(
+            '"twilio": Twilio\'s answer, or Twilio\'s own rule checked locally with its code and message. "gateway": the gateway\'s own refusals and failures.',
+          ),
+        ),
+      }),
+    }),
+    v.description(
+      'Every failure. contextWrites.to is the documented string; error is additive. With ERROR_STATUS=always-200 the HTTP status is 200 and error.status keeps the real one.',
+    ),
+  );
+let shape: ReturnType<typeof errorEnvelope> | undefined;
+/**
+ * The error envelope, defined once: its type here, its JSON Schema in the OpenAPI document (derived at build
+ * time). Made on first use, one object (the document names it by identity), so that the Worker bundle, which
+ * never calls it, does not carry it.
+ */
+export const errorEnvelopeShape = () => {
+  shape ??= errorEnvelope();
+  return shape;
+};
+
+/** The success envelope around what a block answers (`to`): a record, a page of them, or a deletion. */
+export const successEnvelope = <S extends v.GenericSchema>(to: S) =>
+  v.object({ callback: v.literal('success'), contextWrites: v.object({ to }) });
+
+/** The error envelope's type. */
+export type ErrorAnswer = v.InferOutput<ReturnType<typeof errorEnvelope>>;
+
 /** The documented answer: `contextWrites.to` holds the resource, or the error's documented string. */
-export type Envelope =
-  | { callback: 'success'; contextWrites: { to: unknown } }
-  | {
-      callback: 'error';
-      contextWrites: { to: string };
-      error: { status: number; code: number | null; moreInfo: string | null; retryable: boolean; source: ErrorSource };
-    };
+export type Envelope = v.InferOutput<ReturnType<typeof successEnvelope<v.UnknownSchema>>> | ErrorAnswer;
 
 /** The error envelope's body: the documented string in `contextWrites.to`, and an additive `error` sibling. */
-export function errorBody(err: GatewayError): Envelope {
+export function errorBody(err: GatewayError): ErrorAnswer {
   return {
     callback: 'error',
     contextWrites: { to: err.text },

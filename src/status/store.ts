@@ -3,21 +3,8 @@ import { readConfig } from '../config';
 import { sidPattern } from '../twilio/api';
 import { forward, isPublicTarget, type Outgoing } from './forward';
 import { advances, type Ordered, rankOf } from './rank';
+import type { TimelineEntry } from './shapes';
 import type { StatusUpdate } from './update';
-
-/** One moment of a SID's history. */
-export interface TimelineEntry {
-  readonly status: string;
-  /** When it happened (Twilio's Timestamp for a call's events), else when it was received. */
-  readonly at: string;
-  readonly receivedAt: string;
-  readonly errorCode: string | null;
-  readonly sequence?: number;
-  /** Arrived after a later status: kept in the history, never the current status, never forwarded. */
-  readonly late?: true;
-  /** Fetched from Twilio by reconciliation: its callback never came. */
-  readonly reconciled?: true;
-}
 
 /** A SID's status history: its current status and error code, and every status received, in order. */
 export interface StatusHistory {

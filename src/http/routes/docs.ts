@@ -2,7 +2,7 @@ import { Hono } from 'hono/tiny';
 import { GatewayError } from '../../errors';
 import type { AppEnv } from '../app-env';
 
-/** The document as built from the block tables (src/openapi.ts → public/openapi.json), read once per isolate. */
+/** The document as built from the block tables (src/http/openapi/document.ts → public/openapi.json), read once per isolate. */
 let built: Promise<Record<string, unknown>> | undefined;
 
 async function readBuilt(assets: Fetcher, url: string): Promise<Record<string, unknown>> {

@@ -4,6 +4,7 @@ import { pairsOf, toForm } from '../../blocks/form';
 import { badRequest, errorBody, GatewayError, gatewayRefusal, toGatewayError } from '../../errors';
 import { callingCode } from '../../metrics';
 import { readRecipes, recipesDocument } from '../../recipes/document';
+import type { DryRun } from '../../recipes/dry-run';
 import { compile, matches, render, renderFields, type Scope, type Template } from '../../recipes/template';
 import { SCHEME_HEADERS, verifySignature } from '../../recipes/verify';
 import { keyRequired } from '../../send/caller';
@@ -146,7 +147,7 @@ hooksApi.post(
             ? { resource: block.resource, form: pairsOf(toForm(block, parsed.data)) }
             : null,
         error: error ? errorBody(error) : null,
-      });
+      } satisfies DryRun);
     }
     const data = refusal();
     c.set('metric', { event: 'send', block: block.name, country: callingCode(data.to) });

@@ -3,13 +3,14 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { Hono } from 'hono/tiny';
 import type { Config } from '../config';
-import { badRequest, GatewayError, toGatewayError } from '../errors';
+import { GatewayError, toGatewayError } from '../errors';
 import type { AppEnv } from './app-env';
 import { failure } from './envelope';
 import { corsForOrigins } from './middleware/cors';
 import { dataPoint } from './middleware/data-point';
 import { logLine } from './middleware/log-line';
 import { settings } from './middleware/settings';
+import { noRoute } from './refusals';
 import { blocksApi } from './routes/blocks';
 import { docsApi } from './routes/docs';
 import { hooksApi } from './routes/hooks';
@@ -52,7 +53,7 @@ app.route('/', statusApi);
 
 app.notFound((c) => {
   c.set('failed', true);
-  return failure(c, badRequest(`No route for ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 128)}`, 404));
+  return failure(c, noRoute(c.req.method, new URL(c.req.url).pathname.slice(0, 128)));
 });
 
 /** Any failure, mapped once to the documented envelope (and recorded for the log line). */

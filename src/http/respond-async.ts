@@ -1,7 +1,6 @@
 import type { Context } from 'hono';
 import type { Block } from '../blocks';
 import type { BlockInput } from '../blocks/schema';
-import { gatewayRefusal } from '../errors';
 import { resolveAuth } from '../send/credentials';
 import { guard } from '../send/guard';
 import { fingerprint, idempotencyKey, storeName } from '../send/idempotency';
@@ -9,6 +8,7 @@ import type { SendMessage } from '../send/queue';
 import { type RequestRecord, view } from '../send/requests';
 import type { SendContext } from '../send/send';
 import type { AppEnv } from './app-env';
+import { noAsyncBindings } from './refusals';
 
 /**
  * Answers 202 at once, with the request's record and `Location`, and leaves the send to the queue: for
@@ -28,7 +28,7 @@ export async function respondAsync(
 ): Promise<Response> {
   const env = c.env as Partial<Env>;
   const { SENDS, REQUESTS } = env;
-  if (!SENDS || !REQUESTS) throw gatewayRefusal(501, 'Asynchronous sends need the SENDS and REQUESTS bindings');
+  if (!SENDS || !REQUESTS) throw noAsyncBindings();
   resolveAuth(input, ctx.config, block.resource, ctx.caller);
   guard(block, input, ctx.config);
   const id = crypto.randomUUID();

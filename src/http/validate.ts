@@ -6,6 +6,7 @@ import { refusalOf } from '../blocks/issues';
 import { type BlockInput, blockParser } from '../blocks/schema';
 import { badRequest, type GatewayError, twilioError } from '../errors';
 import { framed } from '../twilio/operations';
+import { unsupportedMediaType } from './refusals';
 
 type Issue = z.core.$ZodIssue;
 
@@ -46,10 +47,7 @@ export function validateBlock(block: Block): (c: Context) => Promise<BlockInput>
     const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     const target = JSON_TYPE.test(type) ? 'json' : FORM.has(type) ? 'form' : undefined;
     if (target === undefined) {
-      throw framed(
-        block.action,
-        badRequest('Content-Type must be application/json or application/x-www-form-urlencoded', 415),
-      );
+      throw framed(block.action, unsupportedMediaType());
     }
     validators ??= validatorsOf();
     let input: BlockInput | undefined;

@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import { gatewayRefusal } from '../errors';
 import { OPERATIONS } from '../twilio/operations';
 import { segmentCount } from '../twilio/segments';
+import { notAllowedDestination } from './refusals';
 
 /** Addresses that are not phone numbers and reach no telephone network: Voice SDK clients, app channel ids. */
 const NOT_A_NUMBER = /^(client|messenger|fbm|rcs|line|apple|kakao|viber|telegram|wechat):(?!\s*\+)/i;
@@ -88,7 +89,7 @@ export function guard(block: Block, input: BlockInput, config: Config): void {
   if (prefixes) {
     const to = input.to;
     if (typeof to === 'string' && !allowed(to, prefixes)) {
-      throw gatewayRefusal(403, "The 'To' number is not among the allowed destinations");
+      throw notAllowedDestination();
     }
     const twiml = input.twiml;
     const why = typeof twiml === 'string' ? twimlRefusal(twiml, prefixes) : undefined;

@@ -3,6 +3,9 @@ import { decodeAnswer, decodeError } from './decode';
 import { basicAuthorization, FORM_TYPE } from './encoding';
 import { OPERATIONS, type Operation, operationPath, type TwilioRequest } from './operations';
 
+/** Twilio could not be reached (a network failure): documented, so one constructor. */
+export const unreachable = () => badGateway('Twilio could not be reached');
+
 /**
  * Anything that answers like `fetch` does: the network in live mode, the emulator in sandbox mode. It must
  * honour `init.signal` as `fetch` does (reject, and error a body still being read, once it aborts): the
@@ -233,7 +236,7 @@ async function exchange(
     } catch {
       if (signal.aborted) throw fail(gatewayTimeout(timeoutMs));
       if (read && (await again(options, deadline, attempt))) continue;
-      throw fail(badGateway('Twilio could not be reached'));
+      throw fail(unreachable());
     }
     const id = response.headers.get('Twilio-Request-Id');
     requestId = id !== null && REQUEST_ID.test(id) ? id : null;

@@ -17,6 +17,7 @@ import { success } from '../envelope';
 import { limitBody } from '../middleware/body-limit';
 import { identifyCaller } from '../middleware/caller';
 import { rateLimit } from '../middleware/rate-limit';
+import { noIdempotencyStore } from '../refusals';
 import { respondAsync } from '../respond-async';
 import { sendContext, sendStored } from '../send-context';
 import { issueToError, validateBlock } from '../validate';
@@ -41,7 +42,7 @@ async function sendOnce(c: Context<AppEnv>, block: Block, input: BlockInput, ctx
   const key = idempotencyKey(c.req.header('idempotency-key'));
   if (key === undefined) return send(block, input, ctx);
   if (!(c.env as Partial<Env> | undefined)?.IDEMPOTENCY) {
-    throw gatewayRefusal(501, 'Idempotency-Key needs the IDEMPOTENCY Durable Object binding');
+    throw noIdempotencyStore();
   }
   // Whether this caller may spend these credentials is settled before the store is touched: a refused
   // request leaves nothing behind (resolveAuth throws the same refusal send() would).

@@ -1,11 +1,12 @@
 import { blocks } from '../../blocks';
-import { badRequest, gatewayRefusal, twilioError } from '../../errors';
+import { twilioError } from '../../errors';
 import { SCHEME_HEADERS, SCHEMES, type Scheme, TOLERANCE_S } from '../../recipes/verify';
 import { keyRequired } from '../../send/caller';
 import { ERRORS, RATE_LIMITED } from '../openapi/errors';
 import { RECORDS, REQUEST_ID } from '../openapi/examples';
 import { acceptedResponse, type ErrorDoc, headersOf, type Route, ref, type Schema } from '../openapi/operation';
 import { SENT } from '../openapi/schemas';
+import { badHookSignature, noAsyncBindings, noRoute, notJsonNorForm } from '../refusals';
 import { brokenRecipe, HOOK_EXAMPLE, hookAnswers, renderedRefusal } from './hooks.example';
 
 /**
@@ -16,13 +17,13 @@ import { brokenRecipe, HOOK_EXAMPLE, hookAnswers, renderedRefusal } from './hook
 /** What the statuses of `POST /hooks/{name}` mean there: a 5xx only for what is safe to send again (Twilio's 429). */
 // biome-ignore format: one line per status, as the table reads
 const HOOK_ERRORS: Readonly<Record<string, ErrorDoc>> = {
-  400: ["The body is neither JSON nor a form; the rendered fields are refused as a caller's input would be (Twilio's rule and code, checked locally: e.g. a template path that rendered empty); or the recipe's eventId rendered empty.", { notJson: badRequest('The body is neither JSON nor a form').text, rendered: renderedRefusal() }],
-  401: ["The recipe's signature is missing, wrong or out of date (a wrong one counts against its IP's rate limit); or, for a recipe without verify (or a dry run), the caller key is missing or wrong.", { signature: gatewayRefusal(401, `The webhook's ${HOOK_EXAMPLE.recipe.verify.scheme} signature is missing, wrong or out of date`).text, key: keyRequired().text }],
+  400: ["The body is neither JSON nor a form; the rendered fields are refused as a caller's input would be (Twilio's rule and code, checked locally: e.g. a template path that rendered empty); or the recipe's eventId rendered empty.", { notJson: notJsonNorForm().text, rendered: renderedRefusal() }],
+  401: ["The recipe's signature is missing, wrong or out of date (a wrong one counts against its IP's rate limit); or, for a recipe without verify (or a dry run), the caller key is missing or wrong.", { signature: badHookSignature(HOOK_EXAMPLE.recipe.verify.scheme).text, key: keyRequired().text }],
   403: ['The destination guard refuses before any POST: nothing is kept, and each retry meets the same refusal until the setting changes.', ERRORS[403]?.[1] ?? ''],
-  404: ['No recipe of that name in RECIPES.', badRequest('No route for POST /hooks/nope', 404).text],
+  404: ['No recipe of that name in RECIPES.', noRoute('POST', '/hooks/nope').text],
   429: ['Over the rate limit, with Retry-After: per recipe for a signed hook, per caller otherwise.', RATE_LIMITED],
   500: ['A recipe is broken (an unknown key, block or scheme, a field its block lacks, a secret that is not set, a template that cannot be read: named, never a value), another setting is invalid, or an unexpected failure.', brokenRecipe()],
-  501: ['HOOKS_ASYNC=true without the SENDS queue or the REQUESTS Durable Object.', gatewayRefusal(501, 'Asynchronous sends need the SENDS and REQUESTS bindings').text],
+  501: ['HOOKS_ASYNC=true without the SENDS queue or the REQUESTS Durable Object.', noAsyncBindings().text],
   503: ["Twilio stayed busy (429) through the bounded retries: it did not process the send, and nothing is kept, so the sender's retry may send. The only 5xx of a send.", twilioError(429, 20429, 'Too Many Requests').text],
 };
 
@@ -30,7 +31,7 @@ const HOOK_ERRORS: Readonly<Record<string, ErrorDoc>> = {
 // biome-ignore format: one line per status, as the table reads
 const RECORD_ERRORS: Readonly<Record<string, ErrorDoc>> = {
   401: ['The caller key is wrong (or missing, with REQUIRE_API_KEY=always).', keyRequired().text],
-  404: ['No such record: an unknown or malformed id, one older than 24 h, or one made with another caller key.', badRequest(`No route for GET /api/Twilio/requests/${REQUEST_ID}`, 404).text],
+  404: ['No such record: an unknown or malformed id, one older than 24 h, or one made with another caller key.', noRoute('GET', `/api/Twilio/requests/${REQUEST_ID}`).text],
   429: ["Over the rate limit of reads (a budget of their own: polling does not use up the caller's sends), with Retry-After.", RATE_LIMITED],
 };
 

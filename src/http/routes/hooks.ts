@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
 import { pairsOf, toForm } from '../../blocks/form';
-import { badRequest, errorBody, GatewayError, gatewayRefusal, toGatewayError } from '../../errors';
+import { errorBody, GatewayError, toGatewayError } from '../../errors';
 import { callingCode } from '../../metrics';
 import { readRecipes, recipesDocument } from '../../recipes/document';
 import type { DryRun } from '../../recipes/dry-run';
@@ -22,6 +22,7 @@ import { failure, success } from '../envelope';
 import { limitBody } from '../middleware/body-limit';
 import { identifyCaller } from '../middleware/caller';
 import { limit, rateLimit } from '../middleware/rate-limit';
+import { badHookSignature, emptyEventId, notJsonNorForm } from '../refusals';
 import { respondAsync } from '../respond-async';
 import { sendContext, sendStored } from '../send-context';
 import { issueToError } from '../validate';
@@ -93,7 +94,7 @@ hooksApi.post(
     } else if (verify) {
       // A wrong signature counts against its IP, as a wrong key does: a shared secret cannot be guessed at speed.
       await limit(c, `ip:${headers.get('cf-connecting-ip')}`);
-      throw gatewayRefusal(401, `The webhook's ${scheme} signature is missing, wrong or out of date`);
+      throw badHookSignature(scheme);
     } else throw keyRequired();
     await apply(rateLimit, c);
 
@@ -101,7 +102,7 @@ hooksApi.post(
     try {
       payload = form ? pairsOf(form) : text.trim() && JSON.parse(text);
     } catch {
-      throw badRequest('The body is neither JSON nor a form');
+      throw notJsonNorForm();
     }
     const scope: Scope = { payload, headers };
     const matched = !recipe.when || matches(recipe.when, scope);
@@ -122,7 +123,7 @@ hooksApi.post(
     const parsed = recipe.parse(input);
     const refusal = () => {
       // An eventId that renders empty would leave the send without an event id: refused.
-      if (recipe.eventId && !id) throw badRequest("The recipe's eventId rendered empty");
+      if (recipe.eventId && !id) throw emptyEventId();
       if (!parsed.success) throw issueToError(block, parsed.error.issues);
       return parsed.data;
     };

@@ -1,15 +1,15 @@
-import { gatewayRefusal } from '../../errors';
 import { RATE_LIMITED } from '../openapi/errors';
 import type { ErrorDoc, Route } from '../openapi/operation';
+import { badTwilioSignature, noStatus, tooLarge } from '../refusals';
 
 /** The documentation of routes/status.ts, read only by the OpenAPI builder at build time. */
 
 /** What the status receiver answers of its own (routes/status.ts). */
 // biome-ignore format: one line per status, as the table reads
 const STATUS_ERRORS: Readonly<Record<string, ErrorDoc>> = {
-  400: ['A validly signed callback that names no message or call status (a recording callback, say).', gatewayRefusal(400, 'The callback names no message or call status').text],
-  403: ["X-Twilio-Signature is missing or wrong, or the callback names another account than TWILIO_ACCOUNT_SID: nothing is recorded.", gatewayRefusal(403, 'The X-Twilio-Signature is missing or wrong').text],
-  413: ['The body is over 64 KB.', '[HTTP 413] Refused by the gateway: The request body is over 64 KB'],
+  400: ['A validly signed callback that names no message or call status (a recording callback, say).', noStatus().text],
+  403: ["X-Twilio-Signature is missing or wrong, or the callback names another account than TWILIO_ACCOUNT_SID: nothing is recorded.", badTwilioSignature().text],
+  413: ['The body is over 64 KB.', tooLarge().text],
   429: ["Too many refused callbacks from this IP (the rate limit), with Retry-After.", RATE_LIMITED],
 };
 

@@ -7,6 +7,7 @@ import { fieldsOf, isSignedBy, type Received, signedUrl, tokenFor } from '../../
 import type { AppEnv } from '../app-env';
 import { limitBody } from '../middleware/body-limit';
 import { limit } from '../middleware/rate-limit';
+import { badTwilioSignature, noStatus } from '../refusals';
 import { waitUntilOf } from '../send-context';
 
 /**
@@ -31,10 +32,10 @@ statusApi.on(['GET', 'POST'], STATUS_PATH, limitBody, async (c) => {
   if (!token || !(await isSignedBy(token, received, fields))) {
     // A wrong signature counts against its IP, as a wrong caller key does; nothing is recorded.
     await limit(c, `ip:${headers.get('cf-connecting-ip')}`);
-    throw gatewayRefusal(403, 'The X-Twilio-Signature is missing or wrong');
+    throw badTwilioSignature();
   }
   const update = await readUpdate(fields, headers.get('i-twilio-idempotency-token'));
-  if (!update) throw gatewayRefusal(400, 'The callback names no message or call status');
+  if (!update) throw noStatus();
   const namespace = (c.env as Partial<Env> | undefined)?.STATUS;
   if (!namespace) throw gatewayRefusal(501, 'Status callbacks need the STATUS Durable Object binding');
   const store = namespace.get(namespace.idFromName(update.sid));

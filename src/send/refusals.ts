@@ -1,0 +1,20 @@
+import { gatewayRefusal } from '../errors';
+
+/**
+ * The send pipeline's documented refusals, each one constructor: guard.ts and idempotency.ts throw them, and
+ * the OpenAPI document's error tables are built from them.
+ */
+
+/** A `to` outside ALLOWED_DESTINATIONS. */
+export const notAllowedDestination = () => gatewayRefusal(403, "The 'To' number is not among the allowed destinations");
+
+/** An Idempotency-Key used before with another request. */
+export const idempotencyConflict = () =>
+  gatewayRefusal(422, 'This Idempotency-Key was already used with a different request');
+
+/** An Idempotency-Key whose earlier send's outcome was lost: not sent again. */
+export const unknownOutcome = () =>
+  gatewayRefusal(
+    409,
+    'A request with this Idempotency-Key was started and its outcome is unknown; it is not sent again',
+  );

@@ -9,7 +9,7 @@ import { compileErrors, dereference, validate } from '@readme/openapi-parser';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type Block, blocks } from '../../src/blocks';
+import { type Block, blocks, readAliases } from '../../src/blocks';
 import { fieldSchema } from '../../src/blocks/kinds';
 import { sendSms } from '../../src/blocks/messages';
 import { app } from '../../src/http/app';
@@ -121,16 +121,13 @@ describe('GET /openapi.json', () => {
     expect(result.warnings).toEqual([]);
   });
 
-  it('has the descriptor, this document, one POST per block, the hooks and the records', () => {
+  it('has the descriptor, this document, one POST per block, the GET aliases of the reads, the hooks and the records', () => {
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
         '/api/Twilio',
         '/openapi.json',
         ...blocks.map((b) => `/api/Twilio/${b.name}`),
-        '/api/Twilio/messages',
-        '/api/Twilio/messages/{sid}',
-        '/api/Twilio/calls',
-        '/api/Twilio/calls/{sid}',
+        ...readAliases.map(([path]) => `/api/Twilio${path.replace(':sid', '{sid}')}`),
         '/hooks/{name}',
         '/hooks',
         '/api/Twilio/requests/{id}',

@@ -9,12 +9,14 @@ import { unreachable } from '../../twilio/client';
 import { noAsyncBindings, noIdempotencyStore, rateLimited, tooLarge, unsupportedMediaType } from '../refusals';
 import { issueToError } from '../validate';
 import { ACCOUNT, SID } from './examples';
-import type { ErrorDoc } from './operation';
 
 /**
  * The error tables of the document, each documented string made by the constructor the code throws (or, for
  * Twilio's own words, the one that frames Twilio's answers), so that no string is copied here.
  */
+
+/** A status's meaning on a route, and its documented string (several, named, where it has several causes). */
+export type ErrorDoc = readonly [description: string, example: string | Readonly<Record<string, string>>];
 
 /** The documented string of an input the block refuses, as validation (http/validate.ts) refuses it. */
 export function refusalOf(block: Block, input: Record<string, unknown>): string {

@@ -16,20 +16,13 @@ export function minimalInput(block: Block): Record<string, unknown> {
 /** The examples' now. */
 export const NOW = new Date(Date.UTC(2026, 11, 1, 9, 0, 0));
 
+/** A Message as Twilio answers it, for a to, from and body. */
+const twilioMessage = (to: string, from: string, body: string) =>
+  messageResource({ accountSid: ACCOUNT, to, from, body, mediaUrls: [], now: NOW, sid: `SM${SID}` });
+
 /** A Message the gateway answers for an input's to, from and body: Twilio's shape (twilio/resources.ts), decoded. */
 export const messageOf = (input: Readonly<Record<string, unknown>>) =>
-  decodeResource(
-    'Messages',
-    messageResource({
-      accountSid: ACCOUNT,
-      to: String(input.to),
-      from: String(input.from),
-      body: String(input.body),
-      mediaUrls: [],
-      now: NOW,
-      sid: `SM${'0123456789abcdef'.repeat(2)}`,
-    }),
-  );
+  decodeResource('Messages', twilioMessage(String(input.to), String(input.from), String(input.body)));
 
 /** The example Call, as Twilio answers it. */
 export const exampleCall = () =>
@@ -38,19 +31,10 @@ export const exampleCall = () =>
     to: '+14155550100',
     from: '+15005550006',
     now: NOW,
-    sid: `CA${'0123456789abcdef'.repeat(2)}`,
+    sid: `CA${SID}`,
   });
 /** The example Message, as Twilio answers it. */
-export const exampleMessage = () =>
-  messageResource({
-    accountSid: ACCOUNT,
-    to: '+14155550100',
-    from: '+15005550006',
-    body: 'Hello from the gateway',
-    mediaUrls: [],
-    now: NOW,
-    sid: `SM${'0123456789abcdef'.repeat(2)}`,
-  });
+export const exampleMessage = () => twilioMessage('+14155550100', '+15005550006', 'Hello from the gateway');
 
 /** A record as `GET /api/Twilio/requests/{id}` shows it (send/requests.ts: `view`, the record without its owner). */
 type Shown = Omit<RequestRecord, 'owner'>;

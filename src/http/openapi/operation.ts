@@ -1,4 +1,7 @@
-import { ERRORS } from './errors';
+import { ERRORS, type ErrorDoc } from './errors';
+
+export type { ErrorDoc } from './errors';
+
 import { accepted } from './examples';
 
 /** A JSON Schema, or any other object of the document. */
@@ -8,9 +11,6 @@ export type Schema = Record<string, unknown>;
 export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 /** A reference to a parameter of the document's components. */
 export const param = (name: string) => ({ $ref: `#/components/parameters/${name}` });
-
-/** A status's meaning on a route, and its documented string (several, named, where it has several causes). */
-export type ErrorDoc = readonly [description: string, example: string | Readonly<Record<string, string>>];
 
 const header = (name: string) => ({ $ref: `#/components/headers/${name}` });
 /** Headers of a status besides X-Request-Id (on every answer). */

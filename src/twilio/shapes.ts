@@ -1,15 +1,12 @@
 import * as v from 'valibot';
 import { RECORD_PREFIX, type Resource, sidPattern } from './api';
-import { CALL_FIELDS, DATE_FIELDS, MESSAGE_FIELDS, pageKey } from './resources';
+import { CALL_FIELDS, camel, DATE_FIELDS, MESSAGE_FIELDS, pageKey } from './resources';
 
 /**
  * Twilio's answers as the gateway hands them on (twilio/decode.ts): one valibot definition per shape, whose types
  * the decoder returns and whose JSON Schema the OpenAPI document derives at build time. Unused at run time, so
  * the Worker bundle does not carry them (valibot's functions are free of side effects).
  */
-
-/** snake_case to camelCase, as the decoder names Twilio's keys. */
-export const camelCase = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 const date = v.nullable(v.pipe(v.string(), v.isoTimestamp()));
 
@@ -18,7 +15,7 @@ function resourceEntries(resource: Resource) {
   const fields: readonly string[] = resource === 'Calls' ? CALL_FIELDS : MESSAGE_FIELDS;
   return Object.fromEntries(
     fields.map((key) => [
-      camelCase(key),
+      camel(key),
       key === 'sid'
         ? v.pipe(v.string(), v.regex(sidPattern(RECORD_PREFIX[resource])))
         : DATE_FIELDS.has(key)

@@ -4,11 +4,11 @@ import { blockParser } from '../../blocks/schema';
 import { configError, gatewayTimeout, twilioError } from '../../errors';
 import { keyRequired } from '../../send/caller';
 import { idempotencyConflict, notAllowedDestination, unknownOutcome } from '../../send/refusals';
-import { apiPath } from '../../twilio/api';
+import { apiPath, exampleSid } from '../../twilio/api';
 import { unreachable } from '../../twilio/client';
 import { noAsyncBindings, noIdempotencyStore, rateLimited, tooLarge, unsupportedMediaType } from '../refusals';
 import { issueToError } from '../validate';
-import { ACCOUNT, SID } from './examples';
+import { ACCOUNT } from './examples';
 
 /**
  * The error tables of the document, each documented string made by the constructor the code throws (or, for
@@ -50,7 +50,7 @@ export const RATE_LIMITED = rateLimited().text;
 /** The 404 of a block that names a record or lists them. */
 // biome-ignore format: one line per status, as the table reads
 export const RECORD_404: Readonly<Record<string, ErrorDoc>> = {
-  404: ["Twilio's 20404: no such Message or Call (an unknown or deleted SID), or the account SID is not AC + 32 hex digits or unknown to Twilio; or no such route.", twilioError(404, 20404, `The requested resource ${apiPath(ACCOUNT, `Messages/SM${SID}`)} was not found`).reframed('fetch record').text],
+  404: ["Twilio's 20404: no such Message or Call (an unknown or deleted SID), or the account SID is not AC + 32 hex digits or unknown to Twilio; or no such route.", twilioError(404, 20404, `The requested resource ${apiPath(ACCOUNT, `Messages/${exampleSid('SM')}`)} was not found`).reframed('fetch record').text],
 };
 
 export const SEND_ERRORS = [

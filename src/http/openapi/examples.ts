@@ -2,12 +2,12 @@ import type { Block } from '../../blocks';
 import { sendSms } from '../../blocks/messages';
 import { errorBody, twilioError } from '../../errors';
 import type { RequestRecord } from '../../send/requests';
+import { exampleSid } from '../../twilio/api';
 import { decodeResource } from '../../twilio/decode';
 import { callResource, messageResource } from '../../twilio/resources';
 
-/** The examples' account, and a record SID after its prefix. */
-export const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
-export const SID = '0123456789abcdef'.repeat(2);
+/** The examples' account. */
+export const ACCOUNT = exampleSid('AC');
 /** The smallest valid body: the first field of each required group, with its example. */
 export function minimalInput(block: Block): Record<string, unknown> {
   return Object.fromEntries(block.requires.map(({ anyOf: [name = ''] }) => [name, block.fields[name]?.example]));
@@ -18,7 +18,7 @@ export const NOW = new Date(Date.UTC(2026, 11, 1, 9, 0, 0));
 
 /** A Message as Twilio answers it, for a to, from and body. */
 const twilioMessage = (to: string, from: string, body: string) =>
-  messageResource({ accountSid: ACCOUNT, to, from, body, mediaUrls: [], now: NOW, sid: `SM${SID}` });
+  messageResource({ accountSid: ACCOUNT, to, from, body, mediaUrls: [], now: NOW, sid: exampleSid('SM') });
 
 /** A Message the gateway answers for an input's to, from and body: Twilio's shape (twilio/resources.ts), decoded. */
 export const messageOf = (input: Readonly<Record<string, unknown>>) =>
@@ -31,7 +31,7 @@ export const exampleCall = () =>
     to: '+14155550100',
     from: '+15005550006',
     now: NOW,
-    sid: `CA${SID}`,
+    sid: exampleSid('CA'),
   });
 /** The example Message, as Twilio answers it. */
 export const exampleMessage = () => twilioMessage('+14155550100', '+15005550006', 'Hello from the gateway');

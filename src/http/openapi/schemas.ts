@@ -8,11 +8,11 @@ import { errorEnvelopeShape, successEnvelope } from '../../errors';
 import { DryRunShape } from '../../recipes/dry-run';
 import { requestRecordShape } from '../../send/record';
 import { answeredShape } from '../../status/shapes';
-import type { Resource } from '../../twilio/api';
+import { exampleSid, type Resource } from '../../twilio/api';
 import { decodePage, decodeResource } from '../../twilio/decode';
 import { pageResource } from '../../twilio/resources';
 import { Deleted, pageShape } from '../../twilio/shapes';
-import { ACCOUNT, exampleCall, exampleMessage, SID } from './examples';
+import { ACCOUNT, exampleCall, exampleMessage } from './examples';
 import type { Schema } from './operation';
 
 /**
@@ -143,7 +143,7 @@ function examplesOf(name: string): unknown[] | undefined {
         filters: [['To', '+14155550100']],
         page: 0,
         pageSize: 1,
-        nextPageToken: `PA${resource === 'Calls' ? 'CA' : 'SM'}${SID}`,
+        nextPageToken: exampleSid(`PA${resource === 'Calls' ? 'CA' : 'SM'}`),
       }),
     );
   switch (name) {
@@ -156,7 +156,7 @@ function examplesOf(name: string): unknown[] | undefined {
     case 'CallPage':
       return [page('Calls')];
     case 'Deleted':
-      return [{ sid: `SM${SID}`, deleted: true }];
+      return [{ sid: exampleSid('SM'), deleted: true }];
   }
   return undefined;
 }

@@ -1,3 +1,4 @@
+import { exampleSid } from '../../twilio/api';
 import { RATE_LIMITED } from '../openapi/errors';
 import type { ErrorDoc, Route } from '../openapi/operation';
 import { badTwilioSignature, noStatus, tooLarge } from '../refusals';
@@ -77,7 +78,7 @@ export const statusRoutes = (['post', 'get'] as const).map(
       examples: {
         recorded: {
           summary: 'A delivery receipt',
-          value: { sid: `SM${'0123456789abcdef'.repeat(2)}`, status: 'delivered', recorded: true },
+          value: { sid: exampleSid('SM'), status: 'delivered', recorded: true },
         },
       },
     },

@@ -28,6 +28,8 @@ export class GatewayError extends Error {
       readonly attempts?: number;
       /** How long Twilio took (ms), for the metrics only. */
       readonly ms?: number;
+      /** How to fix the request or the setting, in one sentence; never a secret's value. */
+      readonly hint?: string;
     },
   ) {
     super(text);
@@ -43,6 +45,12 @@ export class GatewayError extends Error {
     const status = twilioStatus ?? this.status;
     if (message === undefined || this.text !== record(status, message)) return this;
     return new GatewayError(this.status, record(status, message, unable), this.detail);
+  }
+
+  /** The same error with a hint of how to fix it; a hint already given is kept, and none leaves it as it is. */
+  hinted(hint: string | undefined): GatewayError {
+    if (hint === undefined || this.detail.hint !== undefined) return this;
+    return new GatewayError(this.status, this.text, { ...this.detail, hint });
   }
 
   /** The same error, with the facts of the Twilio exchange added for the log line. */
@@ -126,9 +134,12 @@ export function gatewayTimeout(ms: number) {
   });
 }
 
+/** How every configuration error's documented string starts. */
+export const CONFIG_ERROR = 'Gateway configuration error: ';
+
 /** The Worker's own configuration is invalid; names the setting, never its value. */
 export function configError(names: readonly string[]) {
-  return new GatewayError(500, `Gateway configuration error: invalid ${names.join(', ')}`, {
+  return new GatewayError(500, `${CONFIG_ERROR}invalid ${names.join(', ')}`, {
     source: 'gateway',
     code: null,
   });
@@ -155,7 +166,15 @@ export type Envelope =
   | {
       callback: 'error';
       contextWrites: { to: string };
-      error: { status: number; code: number | null; moreInfo: string | null; retryable: boolean; source: ErrorSource };
+      error: {
+        status: number;
+        code: number | null;
+        moreInfo: string | null;
+        retryable: boolean;
+        source: ErrorSource;
+        /** How to fix it, when the gateway knows (additive: absent otherwise). */
+        hint?: string;
+      };
     };
 
 /** The error envelope's body: the documented string in `contextWrites.to`, and an additive `error` sibling. */
@@ -169,6 +188,7 @@ export function errorBody(err: GatewayError): Envelope {
       moreInfo: err.detail.moreInfo ?? null,
       retryable: err.detail.retryable ?? false,
       source: err.detail.source,
+      ...(err.detail.hint === undefined ? {} : { hint: err.detail.hint }),
     },
   };
 }

@@ -3,7 +3,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { Hono } from 'hono/tiny';
 import type { Config } from '../config';
-import { badRequest, GatewayError, toGatewayError } from '../errors';
+import { badRequest, CONFIG_ERROR, GatewayError, toGatewayError } from '../errors';
 import type { AppEnv } from './app-env';
 import { failure } from './envelope';
 import { corsForOrigins } from './middleware/cors';
@@ -55,9 +55,25 @@ app.notFound((c) => {
   return failure(c, badRequest(`No route for ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 128)}`, 404));
 });
 
+const reported = new WeakMap<object, Set<string>>();
+
+/**
+ * A configuration error is written to the log once per env (an isolate's env lives as long as its settings): one
+ * console line with its hint, at the first request that meets it; the request's own log line follows as usual.
+ */
+function reportOnce(env: object, error: GatewayError): void {
+  if (!error.text.startsWith(CONFIG_ERROR)) return;
+  const seen = reported.get(env) ?? new Set();
+  reported.set(env, seen);
+  if (seen.has(error.text)) return;
+  seen.add(error.text);
+  console.error(JSON.stringify({ configError: error.text, hint: error.detail.hint ?? null }));
+}
+
 /** Any failure, mapped once to the documented envelope (and recorded for the log line). */
 function answerError(err: unknown, c: Context<AppEnv>): Response {
   const error = toGatewayError(err);
+  reportOnce(c.env ?? {}, error);
   c.set('failed', true);
   c.set('error', error);
   const { twilioStatus, code, requestId, attempts, ms } = error.detail;

@@ -112,6 +112,7 @@ export function credentialsMissing() {
     source: 'gateway',
     code: null,
     retryable: false,
+    hint: 'Send accountSid and accountToken in the body, or set the secrets TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (docs/configuration.md).',
   });
 }
 

@@ -1,11 +1,13 @@
 import { zValidator } from '@hono/zod-validator';
 import type { Context, MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type * as z from 'zod/mini';
 import type { Block } from '../blocks';
 import { refusalOf } from '../blocks/issues';
 import { type BlockInput, blockParser } from '../blocks/schema';
-import { badRequest, type GatewayError, twilioError } from '../errors';
+import { badRequest, type GatewayError, toGatewayError, twilioError } from '../errors';
 import { framed } from '../twilio/operations';
+import { inputHint } from './hints';
 
 type Issue = z.core.$ZodIssue;
 
@@ -15,8 +17,26 @@ type Issue = z.core.$ZodIssue;
  */
 export function issueToError(block: Block, issues: readonly Issue[]): GatewayError {
   const { code, message } = refusalOf(block, issues);
-  return framed(block.action, code === null ? badRequest(message) : twilioError(400, code, message));
+  const error = code === null ? badRequest(message) : twilioError(400, code, message);
+  return framed(block.action, error.hinted(inputHint(block, issues)));
 }
+
+/** `curl -d '{"to":…}'` sends JSON as a form: a body that is a JSON object or array, whatever its Content-Type says. */
+async function isJsonText(c: Context): Promise<boolean> {
+  const text = (await c.req.text()).trim();
+  if (!/^[[{]/.test(text)) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const BAD_JSON_HINT =
+  'The body is not valid JSON: names and strings take double quotes, no trailing comma; in a shell, wrap it in single quotes (-d \'{"to": "+14155550100"}\').';
+const JSON_AS_FORM_HINT =
+  "Send the header Content-Type: application/json (curl: -H 'Content-Type: application/json'); curl -d alone sends a form.";
 
 const FORM = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/;
@@ -48,14 +68,31 @@ export function validateBlock(block: Block): (c: Context) => Promise<BlockInput>
     if (target === undefined) {
       throw framed(
         block.action,
-        badRequest('Content-Type must be application/json or application/x-www-form-urlencoded', 415),
+        badRequest('Content-Type must be application/json or application/x-www-form-urlencoded', 415).hinted(
+          "Send the header Content-Type: application/json with a JSON body (curl: -H 'Content-Type: application/json').",
+        ),
       );
     }
     validators ??= validatorsOf();
     let input: BlockInput | undefined;
-    await validators[target](c, async () => {
-      input = c.req.valid(target as never) as BlockInput;
-    });
+    try {
+      await validators[target](c, async () => {
+        input = c.req.valid(target as never) as BlockInput;
+      });
+    } catch (err) {
+      // Only a refused form is looked at again (the body is cached): a valid one costs nothing more.
+      if (target === 'form' && type !== 'multipart/form-data' && (await isJsonText(c))) {
+        const refusal = badRequest(
+          `The body is JSON but its Content-Type is ${type}: send it as application/json`,
+          415,
+        );
+        throw framed(block.action, refusal.hinted(JSON_AS_FORM_HINT));
+      }
+      if (err instanceof HTTPException && target === 'json') {
+        throw framed(block.action, toGatewayError(err).hinted(BAD_JSON_HINT));
+      }
+      throw err;
+    }
     return input as BlockInput;
   };
 }

@@ -9,6 +9,8 @@ import { gatewayRefusal } from '../../errors';
 export const limitBody = bodyLimit({
   maxSize: MAX_BODY_BYTES,
   onError: () => {
-    throw gatewayRefusal(413, `The request body is over ${MAX_BODY_BYTES / 1024} KB`);
+    throw gatewayRefusal(413, `The request body is over ${MAX_BODY_BYTES / 1024} KB`).hinted(
+      'Send media by URL (mediaUrl) and TwiML by URL (url), not in the body.',
+    );
   },
 });

@@ -14,6 +14,7 @@ import { withHistoryOf } from '../../status/merge';
 import { framed, OPERATIONS } from '../../twilio/operations';
 import type { AppEnv } from '../app-env';
 import { success } from '../envelope';
+import { outcomeHint } from '../hints';
 import { limitBody } from '../middleware/body-limit';
 import { identifyCaller } from '../middleware/caller';
 import { rateLimit } from '../middleware/rate-limit';
@@ -25,8 +26,8 @@ import { issueToError, validateBlock } from '../validate';
  * What a block answers for its outcome: the failure thrown (the app's error mapping frames it), else the success
  * envelope, a fetched Message or Call, or a page of them, with the recorded status history (status/merge.ts).
  */
-async function answer(c: Context<AppEnv>, block: Block, outcome: SendOutcome): Promise<Response> {
-  if (!outcome.ok) throw outcome.error;
+async function answer(c: Context<AppEnv>, block: Block, input: BlockInput, outcome: SendOutcome): Promise<Response> {
+  if (!outcome.ok) throw outcome.error.hinted(outcomeHint(block, input, outcome.error));
   c.set('twilio', outcome.trace);
   const { resource } = outcome;
   return success(c, await withHistoryOf(c.env, block, resource));
@@ -96,7 +97,8 @@ for (const [path, block] of readAliases) {
     await next();
   });
   blocksApi.get(path, named, identifyCaller, rateLimit, async (c) => {
-    return answer(c, block, await send(block, queryInput(c, block), sendContext(c)));
+    const input = queryInput(c, block);
+    return answer(c, block, input, await send(block, input, sendContext(c)));
   });
 }
 
@@ -111,6 +113,6 @@ for (const block of blocks) {
     if (changes && c.req.header('prefer')?.includes('respond-async')) {
       return respondAsync(c, block, sendContext(c), input);
     }
-    return answer(c, block, await sendOnce(c, block, input, sendContext(c)));
+    return answer(c, block, input, await sendOnce(c, block, input, sendContext(c)));
   });
 }

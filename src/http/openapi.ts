@@ -290,6 +290,11 @@ const errorEnvelope: Schema = {
           description:
             '"twilio": Twilio\'s answer, or Twilio\'s own rule checked locally with its code and message. "gateway": the gateway\'s own refusals and failures.',
         },
+        hint: {
+          type: 'string',
+          description:
+            'How to fix the request or the setting, when the gateway knows (absent otherwise); never a secret.',
+        },
       },
       required: ['status', 'code', 'moreInfo', 'retryable', 'source'],
     },

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import configurationDoc from '../docs/configuration.md?raw';
 import { SETTING_RULES, settingHint } from '../src/config';
 import { app } from '../src/http/app';
 import { installFakeTwilio } from './fake-twilio';
@@ -108,11 +109,17 @@ describe('a configuration error says how to fix it', () => {
       hint: expect.stringMatching(/^API_KEYS: each key must be 16 to 256 printable characters/),
     });
   });
-  it('every setting of the schema and every one docs/configuration.md lists has a rule and an example', () => {
+  it('every setting has a rule and an example, and docs/configuration.md lists each with that example', () => {
+    const rows = new Map(
+      [...configurationDoc.matchAll(/^\| `(\w+)` \|(.*)$/gm)].map(([, name, rest]) => [name, rest] as const),
+    );
     for (const [name, { rule, example }] of Object.entries(SETTING_RULES)) {
       expect(rule, name).not.toBe('');
-      expect(example, name).not.toBe('');
       expect(settingHint(name)).toBe(`${name}: ${rule}; e.g. ${name}=${example}.`);
+      const row = rows.get(name);
+      expect(row, `docs/configuration.md has no row for ${name}`).toBeDefined();
+      // The doc's example is the hint's (what follows a space is how to make one, not the value).
+      expect(row).toContain(`\`${example.split(' (')[0]}\``);
     }
   });
 });

@@ -2,7 +2,7 @@ import type * as z from 'zod/mini';
 import { type Block, blocks, type Field } from '../blocks';
 import { kinds } from '../blocks/kinds';
 import type { BlockInput } from '../blocks/schema';
-import type { GatewayError } from '../errors';
+import { badRequest, type GatewayError } from '../errors';
 import { ACCOUNT_SID } from '../twilio/api';
 
 /**
@@ -200,4 +200,31 @@ export function recordHint(path: string): string | undefined {
 export function methodHint(allowed: readonly string[], path: string): string {
   const post = allowed.includes('POST') ? ' with a JSON body (Content-Type: application/json)' : '';
   return `Use ${allowed.filter((m) => m !== 'HEAD').join(' or ')} ${path}${post}.`;
+}
+
+/** A body sent with no usable Content-Type. */
+export const CONTENT_TYPE_HINT =
+  "Send the header Content-Type: application/json with a JSON body (curl: -H 'Content-Type: application/json').";
+
+/** A body sent as JSON that is not JSON. */
+export const BAD_JSON_HINT =
+  'The body is not valid JSON: names and strings take double quotes, no trailing comma; in a shell, wrap it in single quotes (-d \'{"to": "+14155550100"}\').';
+
+/** True for a JSON object or array: what `curl -d '{"to":…}'` sends as a form, whatever its Content-Type says. */
+export function isJsonText(body: string): boolean {
+  const text = body.trim();
+  if (!/^[[{]/.test(text)) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The refusal of a JSON body sent as a form: a 415 that names the Content-Type to send. */
+export function jsonAsForm(type: string): GatewayError {
+  return badRequest(`The body is JSON but its Content-Type is ${type}: send it as application/json`, 415).hinted(
+    "Send the header Content-Type: application/json (curl: -H 'Content-Type: application/json'); curl -d alone sends a form.",
+  );
 }

@@ -7,7 +7,7 @@ import { refusalOf } from '../blocks/issues';
 import { type BlockInput, blockParser } from '../blocks/schema';
 import { badRequest, type GatewayError, toGatewayError, twilioError } from '../errors';
 import { framed } from '../twilio/operations';
-import { inputHint } from './hints';
+import { BAD_JSON_HINT, CONTENT_TYPE_HINT, inputHint, isJsonText, jsonAsForm } from './hints';
 
 type Issue = z.core.$ZodIssue;
 
@@ -20,23 +20,6 @@ export function issueToError(block: Block, issues: readonly Issue[]): GatewayErr
   const error = code === null ? badRequest(message) : twilioError(400, code, message);
   return framed(block.action, error.hinted(inputHint(block, issues)));
 }
-
-/** `curl -d '{"to":…}'` sends JSON as a form: a body that is a JSON object or array, whatever its Content-Type says. */
-async function isJsonText(c: Context): Promise<boolean> {
-  const text = (await c.req.text()).trim();
-  if (!/^[[{]/.test(text)) return false;
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const BAD_JSON_HINT =
-  'The body is not valid JSON: names and strings take double quotes, no trailing comma; in a shell, wrap it in single quotes (-d \'{"to": "+14155550100"}\').';
-const JSON_AS_FORM_HINT =
-  "Send the header Content-Type: application/json (curl: -H 'Content-Type: application/json'); curl -d alone sends a form.";
 
 const FORM = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/;
@@ -69,7 +52,7 @@ export function validateBlock(block: Block): (c: Context) => Promise<BlockInput>
       throw framed(
         block.action,
         badRequest('Content-Type must be application/json or application/x-www-form-urlencoded', 415).hinted(
-          "Send the header Content-Type: application/json with a JSON body (curl: -H 'Content-Type: application/json').",
+          CONTENT_TYPE_HINT,
         ),
       );
     }
@@ -81,12 +64,8 @@ export function validateBlock(block: Block): (c: Context) => Promise<BlockInput>
       });
     } catch (err) {
       // Only a refused form is looked at again (the body is cached): a valid one costs nothing more.
-      if (target === 'form' && type !== 'multipart/form-data' && (await isJsonText(c))) {
-        const refusal = badRequest(
-          `The body is JSON but its Content-Type is ${type}: send it as application/json`,
-          415,
-        );
-        throw framed(block.action, refusal.hinted(JSON_AS_FORM_HINT));
+      if (target === 'form' && type !== 'multipart/form-data' && isJsonText(await c.req.text())) {
+        throw framed(block.action, jsonAsForm(type));
       }
       if (err instanceof HTTPException && target === 'json') {
         throw framed(block.action, toGatewayError(err).hinted(BAD_JSON_HINT));

@@ -431,6 +431,18 @@ describe('a recipe without verify', () => {
     expect(seen).toHaveLength(0);
   });
 
+  it('JSON posted as a form (curl -d) is a 415 naming Content-Type: application/json; nothing sent', async () => {
+    const { seen } = installFakeTwilio();
+    const form = { 'Content-Type': 'application/x-www-form-urlencoded', 'X-API-Key': CALLER_KEY };
+    const answer = await hook('keyed', order(), form);
+    expect(answer.status).toBe(415);
+    expect(answer.json.contextWrites.to).toBe(
+      '[HTTP 415] Unable to create record: The body is JSON but its Content-Type is application/x-www-form-urlencoded: send it as application/json',
+    );
+    expect(answer.json.error.hint).toMatch(/^Send the header Content-Type: application\/json/);
+    expect(seen).toHaveLength(0);
+  });
+
   it('with the key it sends, once per event id of its template', async () => {
     const { seen } = installFakeTwilio();
     const body = order();

@@ -18,6 +18,7 @@ import { OPERATIONS } from '../../twilio/operations';
 import { bodySha256 } from '../../twilio/signature';
 import type { AppEnv } from '../app-env';
 import { failure, success } from '../envelope';
+import { isJsonText, jsonAsForm, outcomeHint } from '../hints';
 import { limitBody } from '../middleware/body-limit';
 import { identifyCaller } from '../middleware/caller';
 import { limit, rateLimit } from '../middleware/rate-limit';
@@ -96,6 +97,8 @@ hooksApi.post(
     } else throw keyRequired();
     await apply(rateLimit, c);
 
+    // A form that is JSON text (`curl -d '{…}'`) would render every field empty: say which Content-Type to send.
+    if (form && isJsonText(text)) throw jsonAsForm('application/x-www-form-urlencoded');
     let payload: unknown = {};
     try {
       payload = form ? pairsOf(form) : text.trim() && JSON.parse(text);
@@ -130,7 +133,8 @@ hooksApi.post(
       try {
         guard(block, refusal(), config);
       } catch (err) {
-        error = toGatewayError(err);
+        const refused = toGatewayError(err);
+        error = refused.hinted(outcomeHint(block, input, refused));
       }
       return c.json({
         dryRun: true,
@@ -162,7 +166,7 @@ hooksApi.post(
       // A read recipe answers as the read itself does: with the stored history.
       return success(c, await withHistoryOf(c.env, block, outcome.resource));
     }
-    const { error } = outcome;
+    const error = outcome.error.hinted(outcomeHint(block, data, outcome.error));
     const { detail } = error;
     // Safe to send again (Twilio's 429, which it did not process; nothing was kept): a 503, so that the sender
     // retries.

@@ -88,7 +88,9 @@ export function guard(block: Block, input: BlockInput, config: Config): void {
   if (prefixes) {
     const to = input.to;
     if (typeof to === 'string' && !allowed(to, prefixes)) {
-      throw gatewayRefusal(403, "The 'To' number is not among the allowed destinations");
+      throw gatewayRefusal(403, "The 'To' number is not among the allowed destinations").hinted(
+        `Send to a number starting with ${prefixes.slice(0, 5).join(', ')}, or add its prefix to ALLOWED_DESTINATIONS.`,
+      );
     }
     const twiml = input.twiml;
     const why = typeof twiml === 'string' ? twimlRefusal(twiml, prefixes) : undefined;
@@ -96,7 +98,9 @@ export function guard(block: Block, input: BlockInput, config: Config): void {
     for (const name of ['url', 'fallbackUrl'] as const) {
       const url = block.resource === 'Calls' ? input[name] : undefined;
       if (typeof url === 'string' && !allowedTwimlUrl(url, config.ALLOWED_TWIML_HOSTS)) {
-        throw gatewayRefusal(403, `The ${name} host is not among ALLOWED_TWIML_HOSTS`);
+        throw gatewayRefusal(403, `The ${name} host is not among ALLOWED_TWIML_HOSTS`).hinted(
+          `Use a ${name} on a host of ALLOWED_TWIML_HOSTS, send the TwiML inline as twiml, or add the host to ALLOWED_TWIML_HOSTS.`,
+        );
       }
     }
   }
@@ -105,7 +109,12 @@ export function guard(block: Block, input: BlockInput, config: Config): void {
   if (config.MAX_SEGMENTS !== undefined && block.resource === 'Messages' && !mms && typeof body === 'string') {
     const segments = segmentCount(body);
     if (segments > config.MAX_SEGMENTS) {
-      throw gatewayRefusal(403, `The body takes ${segments} segments; at most ${config.MAX_SEGMENTS} are allowed`);
+      throw gatewayRefusal(
+        403,
+        `The body takes ${segments} segments; at most ${config.MAX_SEGMENTS} are allowed`,
+      ).hinted(
+        'Shorten the body: a segment holds 153 GSM-7 characters, or 67 once one character needs UCS-2 (an emoji, a curly quote).',
+      );
     }
   }
 }

@@ -140,7 +140,10 @@ export class IdempotencyStore extends DurableObject<Env> {
   }
 }
 
-const conflict = () => gatewayRefusal(422, 'This Idempotency-Key was already used with a different request');
+const conflict = () =>
+  gatewayRefusal(422, 'This Idempotency-Key was already used with a different request').hinted(
+    'Use a new Idempotency-Key for a new request: one key is one request, kept 24 hours.',
+  );
 const unknownOutcome = () =>
   gatewayRefusal(
     409,
@@ -150,7 +153,11 @@ const unknownOutcome = () =>
 /** A valid Idempotency-Key header, undefined when absent; a malformed one is a 400. */
 export function idempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
-  if (!KEY.test(header)) throw gatewayRefusal(400, 'Idempotency-Key must be 1 to 255 printable ASCII characters');
+  if (!KEY.test(header)) {
+    throw gatewayRefusal(400, 'Idempotency-Key must be 1 to 255 printable ASCII characters').hinted(
+      'Use a UUID as the Idempotency-Key (crypto.randomUUID(), or uuidgen in a shell).',
+    );
+  }
   return header;
 }
 

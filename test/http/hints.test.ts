@@ -220,3 +220,47 @@ describe('credentials in the wrong place', () => {
     });
   });
 });
+
+describe("the gateway's own refusals name the fix", () => {
+  it('a destination outside ALLOWED_DESTINATIONS names the prefixes allowed', async () => {
+    const { seen } = installFakeTwilio();
+    const answer = await post('sendSms', { ...sms, to: '+447700900123' }, { ALLOWED_DESTINATIONS: '+1' });
+    expectError(
+      answer,
+      403,
+      "[HTTP 403] Refused by the gateway: The 'To' number is not among the allowed destinations",
+      {
+        hint: 'Send to a number starting with +1, or add its prefix to ALLOWED_DESTINATIONS.',
+      },
+    );
+    expect(seen).toHaveLength(0);
+  });
+  it('a body over MAX_SEGMENTS says how long a segment is', async () => {
+    const answer = await post('sendSms', { ...sms, body: 'x'.repeat(400) }, { MAX_SEGMENTS: '2' });
+    expectError(answer, 403, '[HTTP 403] Refused by the gateway: The body takes 3 segments; at most 2 are allowed', {
+      hint: /^Shorten the body: a segment holds 153 GSM-7 characters/,
+    });
+  });
+  it('a malformed Idempotency-Key says what to use', async () => {
+    const answer = await send('/api/Twilio/sendSms', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'é' },
+      body: JSON.stringify(sms),
+    });
+    expectError(
+      answer,
+      400,
+      '[HTTP 400] Refused by the gateway: Idempotency-Key must be 1 to 255 printable ASCII characters',
+      {
+        hint: /^Use a UUID as the Idempotency-Key/,
+      },
+    );
+  });
+  it('credentials in a read URL say where they go', async () => {
+    const answer = await send(`/api/Twilio/messages?accountSid=${ACCOUNT}`, { method: 'GET' });
+    expect(answer.status).toBe(400);
+    expect(answer.json.error.hint).toBe(
+      'Leave accountSid and accountToken out of the query, or POST /api/Twilio/listMessages with them in a JSON body.',
+    );
+  });
+});

@@ -81,7 +81,9 @@ function queryInput(c: Context<AppEnv>, block: Block): BlockInput {
   if ('accountSid' in raw || 'accountToken' in raw) {
     throw framed(
       block.action,
-      gatewayRefusal(400, `Credentials are not taken in a URL: POST them to /api/Twilio/${block.name}`),
+      gatewayRefusal(400, `Credentials are not taken in a URL: POST them to /api/Twilio/${block.name}`).hinted(
+        `Leave accountSid and accountToken out of the query, or POST /api/Twilio/${block.name} with them in a JSON body.`,
+      ),
     );
   }
   const sid = c.req.param('sid');

@@ -66,7 +66,9 @@ function ownerOf(name: string, block: Block): Block | undefined {
 }
 
 /** What an unknown name should be: this block's nearest field, Twilio's name for it, or the block it belongs to. */
-function unknownNameHint(block: Block, name: string): string {
+function unknownNameHint(block: Block, given: string): string {
+  // Shown as the refusal shows it: a long name is clipped, never echoed whole.
+  const name = given.length > 64 ? `${given.slice(0, 64)}…` : given;
   const meant = TWILIO_NAMES[loose(name)] ?? nearest(name, Object.keys(block.fields));
   if (meant !== undefined && Object.hasOwn(block.fields, meant)) return `use ${meant} for ${name}`;
   const owner = ownerOf(name, block);
@@ -91,7 +93,8 @@ export function inputHint(block: Block, issues: readonly Issue[]): string | unde
   if (!issue || typeof name !== 'string') {
     return `Send a JSON object with Content-Type: application/json, e.g. {${requiredExamples(block)}}.`;
   }
-  const group = block.requires.find((g) => g.anyOf[0] === name);
+  // A missing required group (schema.ts reports it with the group's message on its first name), not a bad value.
+  const group = block.requires.find((g) => g.anyOf[0] === name && g.message === issue.message);
   if (issue.code === 'custom' && group) {
     const options = group.anyOf.map((n) => block.fields[n]).filter((f): f is Field => f !== undefined);
     return `Add ${options.map(example).join(', or ')}.`;
@@ -132,7 +135,7 @@ export function e164Hint(value: string): string | undefined {
 }
 
 /** Twilio's codes whose value is a phone number of the input, and the field it came from. */
-const NUMBER_CODES: Readonly<Record<number, string>> = { 21211: 'to', 21212: 'from', 21217: 'to', 21201: 'to' };
+const NUMBER_CODES: Readonly<Record<number, string>> = { 21211: 'to', 21212: 'from', 21217: 'to' };
 
 /** Twilio's answers a first-time caller meets, and what fixes each (the block's own field names and examples). */
 const TWILIO_FIXES: Readonly<Record<number, (block: Block) => string>> = {

@@ -63,8 +63,10 @@ export function validateBlock(block: Block): (c: Context) => Promise<BlockInput>
         input = c.req.valid(target as never) as BlockInput;
       });
     } catch (err) {
-      // Only a refused form is looked at again (the body is cached): a valid one costs nothing more.
-      if (target === 'form' && type !== 'multipart/form-data' && isJsonText(await c.req.text())) {
+      // Only a refused form is looked at again (its bytes are cached): a valid one costs nothing more. Decoded
+      // here: the runtime warns when a form body is read with .text().
+      const bytes = target === 'form' && type !== 'multipart/form-data' ? await c.req.arrayBuffer() : undefined;
+      if (bytes && isJsonText(new TextDecoder().decode(bytes))) {
         throw framed(block.action, jsonAsForm(type));
       }
       if (err instanceof HTTPException && target === 'json') {

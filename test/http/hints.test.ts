@@ -142,6 +142,19 @@ describe('names in Twilio case, the wrong case or near a field name lead to the 
       'Add "url": "http://demo.twilio.com/docs/voice.xml", or "twiml": "<Response><Say>Hello from the gateway</Say></Response>", or "applicationSid": "AP0123456789abcdef0123456789abcdef".',
     );
   });
+  it('a long unknown name is clipped in the hint as in the refusal', async () => {
+    const name = `q${'x'.repeat(5000)}`;
+    const answer = await post('sendSms', { ...sms, [name]: 'x' });
+    expect(answer.status).toBe(400);
+    expect(answer.json.error.hint.length).toBeLessThan(300);
+  });
+  it('a bad value of the first field of a group is not taken for a missing one', async () => {
+    const answer = await post('makeCall', { from: FROM, to: '+14155550100', url: 'not a url' });
+    expect(answer.status).toBe(400);
+    expect(answer.json.error.hint).toBe(
+      'Send url as an absolute http(s) URL, e.g. "url": "http://demo.twilio.com/docs/voice.xml".',
+    );
+  });
   it('a bad value says what the field takes, with an example', async () => {
     const answer = await post('makeCall', { from: FROM, to: '+14155550100', url: 'https://e.com/x', record: 'yes' });
     expect(answer.status).toBe(400);

@@ -277,3 +277,25 @@ describe("the gateway's own refusals name the fix", () => {
     );
   });
 });
+
+describe('a missing binding names the deploy that has it', () => {
+  it('Idempotency-Key without the IDEMPOTENCY binding', async () => {
+    const answer = await send(
+      '/api/Twilio/sendSms',
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': crypto.randomUUID() },
+        body: JSON.stringify(sms),
+      },
+      { IDEMPOTENCY: undefined },
+    );
+    expectError(
+      answer,
+      501,
+      '[HTTP 501] Refused by the gateway: Idempotency-Key needs the IDEMPOTENCY Durable Object binding',
+      {
+        hint: "Deploy with wrangler.toml's IDEMPOTENCY binding, or send without Idempotency-Key.",
+      },
+    );
+  });
+});

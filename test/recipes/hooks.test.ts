@@ -83,7 +83,14 @@ const refusedSignature = (answer: Awaited<ReturnType<typeof hook>>, scheme: stri
     contextWrites: {
       to: `[HTTP 401] Refused by the gateway: The webhook's ${scheme} signature is missing, wrong or out of date`,
     },
-    error: { status: 401, code: null, moreInfo: null, retryable: false, source: 'gateway' },
+    error: {
+      status: 401,
+      code: null,
+      moreInfo: null,
+      retryable: false,
+      source: 'gateway',
+      hint: "Set the recipe's verify.secret to the secret the sender signs with; to try the recipe unsigned, add ?dryRun=1 and a caller key.",
+    },
   });
 };
 

@@ -121,7 +121,9 @@ describe('POST /twilio/status: the receiver', () => {
   ])('%s: 403 in the gateway envelope, nothing recorded', async (_, options) => {
     const sid = messageSid();
     const answer = await postCallback(messageFields(sid, 'sent'), options);
-    expectError(answer, 403, '[HTTP 403] Refused by the gateway: The X-Twilio-Signature is missing or wrong');
+    expectError(answer, 403, '[HTTP 403] Refused by the gateway: The X-Twilio-Signature is missing or wrong', {
+      hint: /^Twilio signs with the account's auth token and the URL it was given/,
+    });
     expect(await historyFor(sid)).toBeUndefined();
   });
 

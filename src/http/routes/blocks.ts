@@ -42,7 +42,9 @@ async function sendOnce(c: Context<AppEnv>, block: Block, input: BlockInput, ctx
   const key = idempotencyKey(c.req.header('idempotency-key'));
   if (key === undefined) return send(block, input, ctx);
   if (!(c.env as Partial<Env> | undefined)?.IDEMPOTENCY) {
-    throw gatewayRefusal(501, 'Idempotency-Key needs the IDEMPOTENCY Durable Object binding');
+    throw gatewayRefusal(501, 'Idempotency-Key needs the IDEMPOTENCY Durable Object binding').hinted(
+      "Deploy with wrangler.toml's IDEMPOTENCY binding, or send without Idempotency-Key.",
+    );
   }
   // Whether this caller may spend these credentials is settled before the store is touched: a refused
   // request leaves nothing behind (resolveAuth throws the same refusal send() would).

@@ -93,7 +93,9 @@ hooksApi.post(
     } else if (verify) {
       // A wrong signature counts against its IP, as a wrong key does: a shared secret cannot be guessed at speed.
       await limit(c, `ip:${headers.get('cf-connecting-ip')}`);
-      throw gatewayRefusal(401, `The webhook's ${scheme} signature is missing, wrong or out of date`);
+      throw gatewayRefusal(401, `The webhook's ${scheme} signature is missing, wrong or out of date`).hinted(
+        "Set the recipe's verify.secret to the secret the sender signs with; to try the recipe unsigned, add ?dryRun=1 and a caller key.",
+      );
     } else throw keyRequired();
     await apply(rateLimit, c);
 

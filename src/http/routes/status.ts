@@ -31,7 +31,9 @@ statusApi.on(['GET', 'POST'], STATUS_PATH, limitBody, async (c) => {
   if (!token || !(await isSignedBy(token, received, fields))) {
     // A wrong signature counts against its IP, as a wrong caller key does; nothing is recorded.
     await limit(c, `ip:${headers.get('cf-connecting-ip')}`);
-    throw gatewayRefusal(403, 'The X-Twilio-Signature is missing or wrong');
+    throw gatewayRefusal(403, 'The X-Twilio-Signature is missing or wrong').hinted(
+      "Twilio signs with the account's auth token and the URL it was given: set TWILIO_AUTH_TOKEN, and PUBLIC_URL to that URL behind a proxy.",
+    );
   }
   const update = await readUpdate(fields, headers.get('i-twilio-idempotency-token'));
   if (!update) throw gatewayRefusal(400, 'The callback names no message or call status');

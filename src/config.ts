@@ -52,6 +52,11 @@ const Settings = v.object({
   ERROR_STATUS: v.optional(v.picklist(['mirror', 'always-200']), 'mirror'),
   LOG_REQUESTS: v.optional(v.picklist(['errors', 'all']), 'errors'),
   SANDBOX_CALLBACKS: flag,
+  /**
+   * A local run (`npm start` sets it): the sandbox's demo account, and simulated callbacks to anyone and to any
+   * address. Never inferred from a request: Host, Origin and every other header are the caller's to write.
+   */
+  SANDBOX_LOCAL: flag,
   /** Sandbox mode: simulated seconds per real second of the emulator's clock. */
   SANDBOX_SPEED: v.optional(
     v.pipe(

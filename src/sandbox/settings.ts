@@ -13,6 +13,8 @@ export interface SandboxSettings {
   readonly TWILIO_API_KEY_SECRET?: string | undefined;
   /** How many simulated seconds pass per real second, as config.ts decoded it (default 1). */
   readonly SANDBOX_SPEED?: number | undefined;
+  /** A local run, set by whoever starts it (`npm start`): callbacks may go to private addresses, with URL credentials. */
+  readonly SANDBOX_LOCAL?: boolean | undefined;
 }
 
 /** The one account the emulator serves: its SID and auth token, and optionally one API key. */
@@ -28,7 +30,7 @@ export interface SandboxAccount {
 /**
  * The account the emulator accepts: TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN (the demo token when only the SID
  * is given), plus TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET when both are set; the demo pair when no SID is
- * given. Throws on an account SID of the wrong shape, naming the setting (never a secret).
+ * given. The Worker's config allows the demo token on a local run only (SANDBOX_LOCAL). Throws on an account SID of the wrong shape, naming the setting (never a secret).
  */
 export function sandboxAccount(settings: SandboxSettings): SandboxAccount {
   const sid = settings.TWILIO_ACCOUNT_SID || undefined;

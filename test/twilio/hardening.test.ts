@@ -226,7 +226,8 @@ describe('the sandbox’s simulated callbacks are no open relay', () => {
     TWILIO_ACCOUNT_SID: OWN.accountSid,
     TWILIO_AUTH_TOKEN: OWN.accountToken,
   };
-  const hook = 'http://127.0.0.1:9/steal';
+  // A public address: off a local run, the emulator calls no private one (test/sandbox/callbacks.test.ts).
+  const hook = 'https://hooks.example.com/steal';
 
   /** Records every outbound request (the callbacks) and answers with `answer`. */
   function capture(answer: () => Response = () => new Response(null, { status: 204 })) {
@@ -257,9 +258,9 @@ describe('the sandbox’s simulated callbacks are no open relay', () => {
     expect(seen).toHaveLength(0);
   });
 
-  it('a deployed sandbox without API_KEYS sends none to an anonymous caller; a local run does', async () => {
+  it('a deployed sandbox without API_KEYS sends none to an anonymous caller, whatever host it names; a local run does', async () => {
     const seen = capture();
-    const at = (origin: string) =>
+    const at = (origin: string, local = 'false') =>
       app.request(
         `${origin}/api/Twilio/sendSms`,
         {
@@ -267,12 +268,13 @@ describe('the sandbox’s simulated callbacks are no open relay', () => {
           headers: { 'Content-Type': 'application/json' },
           body: JSON.stringify({ ...OWN, statusCallback: hook }),
         },
-        envWith({ ...SANDBOX, API_KEYS: '' }),
+        envWith({ ...SANDBOX, API_KEYS: '', SANDBOX_LOCAL: local }),
         { waitUntil: () => {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext,
       );
     expect((await at('https://gateway.example.workers.dev')).status).toBe(200);
-    expect(seen).toHaveLength(0);
     expect((await at('http://127.0.0.1:8787')).status).toBe(200);
+    expect(seen).toHaveLength(0);
+    expect((await at('https://gateway.example.workers.dev', 'true')).status).toBe(200);
     await vi.waitFor(() => expect(seen.length).toBe(3));
   });
 
@@ -287,7 +289,8 @@ describe('the sandbox’s simulated callbacks are no open relay', () => {
   it('signed only with the token the emulator was given (sandbox mode never calls Twilio); another gets a 401 and none', async () => {
     const seen = capture();
     const stored = { from: '+15005550006', to: '+14155550100', body: 'hi', statusCallback: hook };
-    const own = { ...SANDBOX, API_KEYS: '', TWILIO_AUTH_TOKEN: 'the-sandbox-own-token' };
+    // An anonymous caller gets callbacks on a local run only.
+    const own = { ...SANDBOX, API_KEYS: '', SANDBOX_LOCAL: 'true', TWILIO_AUTH_TOKEN: 'the-sandbox-own-token' };
     await sendSms(stored, own);
     expect(seen.length).toBe(3);
     for (const request of seen) {

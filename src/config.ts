@@ -5,6 +5,8 @@ import { ACCOUNT_SID } from './twilio/api';
 /** The sandbox clock's slowest and fastest speed: at 1 a call lasts about 12 s, within a Worker's waitUntil window. */
 export const SPEED_MIN = 1;
 export const SPEED_MAX = 1_000_000;
+/** The sandbox's demo auth token (`npm start`): public, so valid on a local run only (SANDBOX_LOCAL). */
+export const DEMO_AUTH_TOKEN = 'sandbox-demo-token';
 
 const text = v.pipe(v.string(), v.trim(), v.maxLength(512));
 const optionalText = v.optional(text);
@@ -109,6 +111,14 @@ const Settings = v.object({
   ),
 });
 
+/** Sandbox mode has an account of the operator's own (a SID, and a token that is not the public demo one), or runs locally. */
+const ownSandboxAccount = (c: v.InferOutput<typeof Settings>) =>
+  c.TWILIO_MODE !== 'sandbox' ||
+  c.SANDBOX_LOCAL ||
+  Boolean(c.TWILIO_ACCOUNT_SID && c.TWILIO_AUTH_TOKEN && c.TWILIO_AUTH_TOKEN !== DEMO_AUTH_TOKEN);
+const NO_OWN_SANDBOX_ACCOUNT =
+  'Sandbox mode off a local run needs its own TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (not the demo token)';
+
 /**
  * TRACK_STATUS needs the URL Twilio is given, the secrets the forwards are signed with, and (but in sandbox mode,
  * whose emulator signs with its own token) TWILIO_AUTH_TOKEN: Twilio signs every callback with the auth token,
@@ -116,6 +126,10 @@ const Settings = v.object({
  */
 const ConfigSchema = v.pipe(
   Settings,
+  // Off a local run, the sandbox signs its callbacks with the account's own token: the demo token is public, so
+  // anyone could forge a status update with it.
+  v.forward(v.check(ownSandboxAccount, NO_OWN_SANDBOX_ACCOUNT), ['TWILIO_ACCOUNT_SID']),
+  v.forward(v.check(ownSandboxAccount, NO_OWN_SANDBOX_ACCOUNT), ['TWILIO_AUTH_TOKEN']),
   v.forward(
     v.check(
       (c) => !c.TRACK_STATUS || c.TWILIO_MODE === 'sandbox' || Boolean(c.TWILIO_AUTH_TOKEN),

@@ -143,3 +143,26 @@ describe('good configurations', () => {
     expect((await post('sendSms', sms)).status).toBe(200);
   });
 });
+
+describe('sandbox mode off a local run needs an account of its own (issue 23)', () => {
+  const sandbox = { TWILIO_MODE: 'sandbox' };
+  it.each([
+    ['no TWILIO_ACCOUNT_SID nor TWILIO_AUTH_TOKEN', { TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '' }],
+    ['no TWILIO_AUTH_TOKEN', { TWILIO_AUTH_TOKEN: '' }],
+    ['no TWILIO_ACCOUNT_SID', { TWILIO_ACCOUNT_SID: '' }],
+    ['the public demo token as TWILIO_AUTH_TOKEN', { TWILIO_AUTH_TOKEN: 'sandbox-demo-token' }],
+  ])('%s is a configuration error naming both settings', async (_, overrides) => {
+    const answer = await post('sendSms', sms, { ...sandbox, ...overrides });
+    expectError(answer, 500, configError('TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN'));
+  });
+
+  it('on a local run (SANDBOX_LOCAL=true, as npm start sets it) the demo pair is fine', async () => {
+    const local = { ...sandbox, SANDBOX_LOCAL: 'true', TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '' };
+    expect((await post('sendSms', sms, local)).status).not.toBe(500);
+  });
+
+  it('with its own account, a deployed sandbox works', async () => {
+    const own = { ...sandbox, TWILIO_ACCOUNT_SID: sms.accountSid, TWILIO_AUTH_TOKEN: sms.accountToken };
+    expect((await post('sendSms', sms, own)).json.callback).toBe('success');
+  });
+});

@@ -1,9 +1,10 @@
+import { DEMO_AUTH_TOKEN } from '../config';
 import { ACCOUNT_SID } from '../twilio/api';
 
 /** The account `npm start` and `npm run sandbox` use when no credentials are given. */
 export const DEMO_ACCOUNT_SID = 'AC00000000000000000000000000000000';
-/** Its auth token: a demo value that exists only in the start script and here. */
-export const DEMO_AUTH_TOKEN = 'sandbox-demo-token';
+/** Its auth token (config.ts, which allows it on a local run only). */
+export { DEMO_AUTH_TOKEN };
 
 /** The emulator's settings, under the Worker's own names (its bindings, or the env of `npm run sandbox`). */
 export interface SandboxSettings {

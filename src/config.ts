@@ -68,8 +68,18 @@ const Settings = v.object({
     ),
     1,
   ),
-  /** Caller keys: plain, or `sha256:<64 hex>`. */
-  API_KEYS: v.optional(commaList(/^(sha256:[0-9a-fA-F]{64}|[\x21-\x7e]{16,256})$/, 100)),
+  /** Caller keys: plain (16 to 256 printable ASCII characters), or `sha256:<64 hex>`. */
+  API_KEYS: v.optional(
+    v.pipe(
+      commaList(/^[\x21-\x7e]{16,256}$/, 100),
+      // A list of blanks locks every caller out; a digest that is not one never matches: both are mistakes.
+      v.check((keys) => keys.length > 0, 'API_KEYS holds no key, only commas and blanks'),
+      v.check(
+        (keys) => keys.every((key) => !/^sha256:/i.test(key) || /^sha256:[0-9a-fA-F]{64}$/.test(key)),
+        'An API_KEYS entry that starts with sha256: must be sha256: and 64 hex digits (the SHA-256 of the key)',
+      ),
+    ),
+  ),
   ALLOW_ANONYMOUS: flag,
   REQUIRE_API_KEY: v.optional(v.picklist(['stored', 'always']), 'stored'),
   /** Country calling codes (or longer prefixes) a send may go to, e.g. `+1,+44`. */

@@ -166,3 +166,26 @@ describe('sandbox mode off a local run needs an account of its own (issue 23)', 
     expect((await post('sendSms', sms, own)).json.callback).toBe('success');
   });
 });
+
+describe('API_KEYS entries that can never match are configuration errors (issue 23)', () => {
+  it.each([
+    ['sha256: and 64 characters that are not hex', `sha256:${'z'.repeat(64)}`],
+    ['sha256: and 63 hex digits', `sha256:${'a'.repeat(63)}`],
+    ['sha256: and 65 hex digits', `sha256:${'a'.repeat(65)}`],
+    ['SHA256: in capitals, which the key check reads as a plain key', `SHA256:${'a'.repeat(64)}`],
+    ['only commas', ',,,'],
+    ['only commas and blanks', ' , ,  '],
+    ['a good key beside a broken digest', `a-good-caller-key-0123456789,sha256:${'g'.repeat(64)}`],
+  ])('%s', async (_, keys) => {
+    const { seen } = installFakeTwilio();
+    const answer = await post('sendSms', sms, { API_KEYS: keys });
+    expectError(answer, 500, configError('API_KEYS'));
+    expect(seen).toHaveLength(0);
+  });
+
+  it('a sha256: entry of 64 hex digits, in either case, and plain keys still load', async () => {
+    installFakeTwilio();
+    const keys = `sha256:${'A'.repeat(32)}${'b'.repeat(32)}, test-suite-caller-key-0123456789`;
+    expect((await post('sendSms', sms, { API_KEYS: keys })).json.callback).toBe('success');
+  });
+});

@@ -39,25 +39,52 @@ function markup(twiml: string): string {
     );
 }
 
+/** A tag: `/` if it closes, its name (a prefix if namespaced), its attributes (quoted values may hold `>`), `/` if empty. */
+const TAG = /<\s*(\/?)\s*([^\s/>]+)((?:[^>"'/]|"[^"]*"|'[^']*'|\/(?!\s*>))*)(\/?)\s*>/g;
+/** Verbs and nouns that hand the call to a SIP URI, a SIM or other TwiML. */
+const HANDS_OFF = /^(Redirect|Sip|Sim|Application)$/i;
+/** An attribute (by its local name) whose URL could run other TwiML: `action`, `url`, `waitUrl`, `referUrl`… */
+const TWIML_URL_ATTRIBUTE = /(^|[\s:])(action|[a-z]*url)\s*=/i;
+/** The elements whose own text Twilio dials. */
+const DIALS = /^(Dial|Number)$/i;
+
 /**
  * Why caller-supplied TwiML may not run under the destination list, or undefined. It may not dial a number
- * outside the list (`<Number>`, a bare `<Dial>`), dial a SIP URI, or hand control to TwiML it does not contain:
- * `<Redirect>`, or any `action`/`url`/`…Url` attribute (a `<Gather action>`, a `<Number url>` whisper…).
+ * outside the list (`<Number>`, a bare `<Dial>`: their own text, wherever it sits between child elements), dial a
+ * SIP URI, or hand control to TwiML it does not contain: `<Redirect>`, or any `action`/`url`/`…Url` attribute (a
+ * `<Gather action>`, a `<Number url>` whisper…). TwiML has no namespaces and no DTD: a namespaced element
+ * (`<t:Dial>`) or a DOCTYPE (which could define entities) is refused rather than guessed at.
  */
 function twimlRefusal(twiml: string, prefixes: readonly string[]): string | undefined {
   const plain = markup(twiml);
-  const tags = [...plain.matchAll(/<\s*([A-Za-z]+)\b([^>]*)>/g)];
-  if (tags.some((t) => /^(Redirect|Sip|Sim|Application)$/i.test(t[1] ?? ''))) {
-    return 'The TwiML hands the call to a SIP URI or other TwiML';
+  if (/<!\s*(DOCTYPE|ENTITY)/i.test(plain)) return 'The TwiML declares a DOCTYPE or entities';
+  // Open elements, innermost last, each with the text directly inside it.
+  const open: { name: string; text: string }[] = [];
+  const numbers: string[] = [];
+  const close = (depth: number) => {
+    for (const element of open.splice(depth)) if (DIALS.test(element.name)) numbers.push(element.text);
+  };
+  let at = 0;
+  for (const tag of plain.matchAll(TAG)) {
+    const top = open[open.length - 1];
+    if (top) top.text += plain.slice(at, tag.index);
+    at = tag.index + tag[0].length;
+    const [, closing, name = '', attributes = '', empty] = tag;
+    // A processing instruction (`<?xml …?>`) is no element.
+    if (name.startsWith('?')) continue;
+    if (name.includes(':')) return 'The TwiML uses a namespaced element, which TwiML does not have';
+    if (closing) {
+      let depth = open.length - 1;
+      while (depth >= 0 && open[depth]?.name.toLowerCase() !== name.toLowerCase()) depth--;
+      if (depth >= 0) close(depth);
+      continue;
+    }
+    if (HANDS_OFF.test(name)) return 'The TwiML hands the call to a SIP URI or other TwiML';
+    if (TWIML_URL_ATTRIBUTE.test(attributes)) return 'The TwiML names a URL that could run other TwiML';
+    if (!empty) open.push({ name, text: '' });
   }
-  if (tags.some((t) => /\s(action|[a-z]*url)\s*=/i.test(t[2] ?? ''))) {
-    return 'The TwiML names a URL that could run other TwiML';
-  }
-  const numbers = [
-    ...[...plain.matchAll(/<\s*Number\b[^>]*>([^<]*)</gi)].map((m) => m[1] ?? ''),
-    ...[...plain.matchAll(/<\s*Dial\b[^>]*>([^<]+)</gi)].map((m) => m[1] ?? ''),
-  ].map((n) => decoded(n).trim());
-  if (numbers.some((n) => n !== '' && !allowed(n, prefixes))) {
+  close(0);
+  if (numbers.map((n) => decoded(n).trim()).some((n) => n !== '' && !allowed(n, prefixes))) {
     return 'The TwiML dials a number that is not among the allowed destinations';
   }
   return undefined;

@@ -292,6 +292,75 @@ describe('destination guard (ALLOWED_DESTINATIONS) and MAX_SEGMENTS', () => {
     expect(seen).toHaveLength(1);
   });
 
+  // Issue 23: every spelling the guard knows; the namespaced ones and a number after a child got through before.
+  it.each([
+    ['a namespaced Dial', '<Response><t:Dial xmlns:t="x">+4915112345678</t:Dial></Response>'],
+    ['a namespaced Number', '<Response><Dial><t:Number xmlns:t="x">+4930123456</t:Number></Dial></Response>'],
+    [
+      'a namespaced Redirect',
+      '<Response><x:Redirect xmlns:x="y">https://attacker.example/d.xml</x:Redirect></Response>',
+    ],
+    ['a namespaced Sip', '<Response><Dial><x:Sip xmlns:x="y">sip:premium@example.com</x:Sip></Dial></Response>'],
+    [
+      'a namespaced action attribute',
+      '<Response><Dial xmlns:x="y" x:action="https://attacker.example/n.xml">+14155550101</Dial></Response>',
+    ],
+    ["a Dial's number after a child element", '<Response><Dial> <Client>alice</Client>+4930123456</Dial></Response>'],
+    [
+      'a DOCTYPE with an entity',
+      '<!DOCTYPE Response [<!ENTITY n "+4930123456">]><Response><Dial>&n;</Dial></Response>',
+    ],
+    ['upper-case tags with whitespace', '<Response><DIAL\t>+4930123456</DIAL ></Response>'],
+    ['a space after <', '<Response>< Dial>+4930123456</ Dial></Response>'],
+    ['hex entities', '<Response><Dial>&#x2B;4930123456</Dial></Response>'],
+    ['whitespace around the number', '<Response><Dial>\n  +4930123456\n</Dial></Response>'],
+    [
+      'a formatted number (spaces), judged unreadable',
+      '<Response><Dial><Number>+44 20 7946 0000</Number></Dial></Response>',
+    ],
+    ['an upper-case SIP', '<Response><Dial><SIP>sip:premium@example.com</SIP></Dial></Response>'],
+    ['a Sim', '<Response><Dial><Sim>DE00000000000000000000000000000000</Sim></Dial></Response>'],
+    [
+      'an Application',
+      '<Response><Dial><Application>AP00000000000000000000000000000000</Application></Dial></Response>',
+    ],
+    ['an Enqueue waitUrl', '<Response><Enqueue waitUrl="https://attacker.example/w.xml">q</Enqueue></Response>'],
+    [
+      'a Conference waitUrl',
+      '<Response><Dial><Conference waitUrl="https://attacker.example/w.xml">r</Conference></Dial></Response>',
+    ],
+    ['a Dial referUrl', '<Response><Dial referUrl="https://attacker.example/r.xml">+14155550101</Dial></Response>'],
+    [
+      'a > inside a quoted attribute before a url',
+      '<Response><Dial><Number sendDigits=">" url="https://attacker.example/w.xml">+14155550101</Number></Dial></Response>',
+    ],
+    ['an upper-case ACTION', '<Response><Gather ACTION="https://attacker.example/g.xml"/></Response>'],
+  ])('TwiML that escapes the list through %s is refused (issue 23 sweep)', async (_, twiml) => {
+    const { seen } = installFakeTwilio();
+    const body = { from: '+15005550006', to: '+14155550100', twiml };
+    const answer = await ask({ path: '/api/Twilio/makeCall', body, headers, env: guarded });
+    expect(answer.status, answer.text).toBe(403);
+    expect(seen).toHaveLength(0);
+  });
+
+  it.each([
+    ['a Conference', '<Response><Dial><Conference>room-1</Conference></Dial></Response>'],
+    ['an Enqueue', '<Response><Enqueue>support</Enqueue></Response>'],
+    ['a Queue', '<Response><Dial><Queue>support</Queue></Dial></Response>'],
+    ['a Play of audio (audio only, never TwiML)', '<Response><Play>https://media.example.com/a.mp3</Play></Response>'],
+    ['an XML declaration', '<?xml version="1.0" encoding="UTF-8"?><Response><Dial>+14155550101</Dial></Response>'],
+    [
+      'an allowed number after a Client',
+      '<Response><Dial><Client>alice</Client><Number>+442071234567</Number></Dial></Response>',
+    ],
+  ])('TwiML that stays within the list passes: %s', async (_, twiml) => {
+    const { seen } = installFakeTwilio();
+    const body = { from: '+15005550006', to: '+14155550100', twiml };
+    const answer = await ask({ path: '/api/Twilio/makeCall', body, headers, env: guarded });
+    expect(answer.status, answer.text).toBe(200);
+    expect(seen).toHaveLength(1);
+  });
+
   it('a caller-supplied TwiML url must be on ALLOWED_TWIML_HOSTS while the list is set', async () => {
     const { seen } = installFakeTwilio();
     const call = (url: string, env: Record<string, string>) =>

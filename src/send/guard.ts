@@ -106,7 +106,8 @@ function allowedTwimlUrl(url: string, hosts: readonly string[] | undefined): boo
  * caller-supplied `twiml` is read (see twimlRefusal), and a caller-supplied `url` or `fallbackUrl` (a create's,
  * or updateCall's redirect of a live call) must be on a host of ALLOWED_TWIML_HOSTS (TwiML from such a server, or
  * from an Application, is the account owner's). With MAX_SEGMENTS, an SMS body may not take more segments (an MMS
- * is billed per message, so its caption is not counted).
+ * is billed per message, so its caption is not counted), nor may a Content template's variables, counted as one
+ * text (the template's own text is unknown here, so this is a floor).
  */
 export function guard(block: Block, input: BlockInput, config: Config): void {
   // Reads change nothing: a list's `to` is a filter, not a destination.
@@ -131,17 +132,46 @@ export function guard(block: Block, input: BlockInput, config: Config): void {
       }
     }
   }
+  const cap = config.MAX_SEGMENTS;
+  if (cap === undefined || block.resource !== 'Messages') return;
   const body = input.body;
   const mms = input.mediaUrl !== undefined;
-  if (config.MAX_SEGMENTS !== undefined && block.resource === 'Messages' && !mms && typeof body === 'string') {
+  if (!mms && typeof body === 'string') {
     const segments = segmentCount(body);
-    if (segments > config.MAX_SEGMENTS) {
-      throw gatewayRefusal(
-        403,
-        `The body takes ${segments} segments; at most ${config.MAX_SEGMENTS} are allowed`,
-      ).hinted(
+    if (segments > cap) {
+      throw gatewayRefusal(403, `The body takes ${segments} segments; at most ${cap} are allowed`).hinted(
         'Shorten the body: a segment holds 153 GSM-7 characters, or 67 once one character needs UCS-2 (an emoji, a curly quote).',
       );
     }
   }
+  // A Content template's own text is Twilio's to know; its variables' text is a floor of what it sends.
+  const variables = input.contentVariables;
+  if (typeof variables === 'string') {
+    const text = variablesText(variables);
+    if (text === undefined) {
+      throw gatewayRefusal(403, 'The contentVariables are not a JSON object, so MAX_SEGMENTS cannot count them').hinted(
+        'Send contentVariables as a JSON object of strings, e.g. {"1":"Ada"}, or unset MAX_SEGMENTS.',
+      );
+    }
+    const segments = segmentCount(text);
+    if (segments > cap) {
+      throw gatewayRefusal(403, `The contentVariables take ${segments} segments; at most ${cap} are allowed`).hinted(
+        'Shorten the template variables, or raise MAX_SEGMENTS.',
+      );
+    }
+  }
+}
+
+/** The text of a Content template's variables (their values, one after the other), or undefined if no JSON object. */
+function variablesText(json: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  return Object.values(parsed)
+    .map((value) => (typeof value === 'string' ? value : JSON.stringify(value)))
+    .join('');
 }

@@ -401,6 +401,31 @@ describe('destination guard (ALLOWED_DESTINATIONS) and MAX_SEGMENTS', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('MAX_SEGMENTS counts a Content template’s variables: 1,500 characters under a cap of 3 are refused (issue 23)', async () => {
+    const { seen } = installFakeTwilio();
+    const env = { API_KEYS: KEY, MAX_SEGMENTS: '3' };
+    const template = { ...STORED, body: undefined, contentSid: `HX${'0'.repeat(32)}` };
+    const long = JSON.stringify({ 1: 'x'.repeat(1500) });
+    expectRefused(
+      await ask({ body: { ...template, contentVariables: long }, headers, env }),
+      403,
+      'The contentVariables take 10 segments; at most 3 are allowed',
+    );
+    const split = JSON.stringify({ 1: 'x'.repeat(300), 2: 'y'.repeat(300) });
+    expectRefused(await ask({ body: { ...template, contentVariables: split }, headers, env }), 403, '4 segments');
+    expectRefused(
+      await ask({ body: { ...template, contentVariables: 'not json' }, headers, env }),
+      403,
+      'The contentVariables are not a JSON object, so MAX_SEGMENTS cannot count them',
+    );
+    const short = JSON.stringify({ 1: '12/1', 2: '3pm' });
+    expect((await ask({ body: { ...template, contentVariables: short }, headers, env })).status).toBe(200);
+    expect((await ask({ body: { ...template, contentVariables: long }, headers, env: { API_KEYS: KEY } })).status).toBe(
+      200,
+    );
+    expect(seen).toHaveLength(2);
+  });
+
   it('MAX_SEGMENTS does not count an MMS caption (an MMS is billed per message)', async () => {
     const { seen } = installFakeTwilio();
     const mms = { ...STORED, body: 'x'.repeat(1000), mediaUrl: 'https://example.com/a.png' };

@@ -82,8 +82,11 @@ const Settings = v.object({
   ),
   ALLOW_ANONYMOUS: flag,
   REQUIRE_API_KEY: v.optional(v.picklist(['stored', 'always']), 'stored'),
-  /** Country calling codes (or longer prefixes) a send may go to, e.g. `+1,+44`. */
-  ALLOWED_DESTINATIONS: v.optional(commaList(/^\+[1-9]\d{0,14}$/, 300)),
+  /**
+   * Country calling codes (or longer prefixes) a send may go to, e.g. `+1,+44`, and NANP regions, `+1-US` and
+   * `+1-CA` (send/nanp.ts): `+1` alone is all of NANP, the Caribbean included.
+   */
+  ALLOWED_DESTINATIONS: v.optional(commaList(/^(\+[1-9]\d{0,14}|\+1-US|\+1-CA)$/, 300)),
   /** Hosts a call's caller-supplied `url`/`fallbackUrl` may name when ALLOWED_DESTINATIONS is set. */
   ALLOWED_TWIML_HOSTS: v.optional(
     v.pipe(

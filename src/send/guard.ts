@@ -4,16 +4,23 @@ import type { Config } from '../config';
 import { gatewayRefusal } from '../errors';
 import { OPERATIONS } from '../twilio/operations';
 import { segmentCount } from '../twilio/segments';
+import { inNanpRegion, NANP_REGIONS } from './nanp';
 
 /** Addresses that are not phone numbers and reach no telephone network: Voice SDK clients, app channel ids. */
 const NOT_A_NUMBER = /^(client|messenger|fbm|rcs|line|apple|kakao|viber|telegram|wechat):(?!\s*\+)/i;
 
-/** True when `address` may be sent to under the list of allowed prefixes (`+1`, `+44`, …). */
+/** True when `number` is within one entry of the list: a prefix (`+44`), or a NANP region (`+1-US`). */
+function within(number: string, entry: string): boolean {
+  const region = NANP_REGIONS.find((r) => r === entry);
+  return region ? inNanpRegion(number, region) : number.startsWith(entry);
+}
+
+/** True when `address` may be sent to under the list of allowed prefixes (`+1`, `+44`, …) and regions (`+1-US`). */
 function allowed(address: string, prefixes: readonly string[]): boolean {
   if (NOT_A_NUMBER.test(address)) return true;
   // A channel address (`whatsapp:+44…`, `rcs:+49…`) is checked by its number.
   const number = address.replace(/^[a-z]+:/i, '');
-  return /^\+\d+$/.test(number) && prefixes.some((prefix) => number.startsWith(prefix));
+  return /^\+\d+$/.test(number) && prefixes.some((entry) => within(number, entry));
 }
 
 const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };

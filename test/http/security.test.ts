@@ -361,6 +361,49 @@ describe('destination guard (ALLOWED_DESTINATIONS) and MAX_SEGMENTS', () => {
     expect(seen).toHaveLength(1);
   });
 
+  // Issue 23: `+1` is all of NANP; `+1-US` and `+1-CA` name one country's area codes.
+  it.each([
+    ['+1-US', '+14155550100', 200],
+    ['+1-US', '+12125550100', 200],
+    ['+1-US', '+18765550100', 403], // Jamaica
+    ['+1-US', '+16585550100', 403], // Jamaica's overlay
+    ['+1-US', '+18095550100', 403], // Dominican Republic
+    ['+1-US', '+12425550100', 403], // Bahamas
+    ['+1-US', '+17875550100', 403], // Puerto Rico, a US territory billed apart
+    ['+1-US', '+14165550100', 403], // Toronto
+    ['+1-US', '+19005550100', 403], // premium rate
+    ['+1-US', '+1415555010', 403], // too short for NANP
+    ['+1-CA', '+14165550100', 200],
+    ['+1-CA', '+16045550100', 200],
+    ['+1-CA', '+14155550100', 403],
+    ['+1-CA', '+18765550100', 403],
+    ['+1-US,+1-CA', '+15145550100', 200],
+    ['+1-US,+44', '+442071234567', 200],
+    ['+1', '+18765550100', 200], // +1 alone: all of NANP, as documented
+  ])('ALLOWED_DESTINATIONS=%s, to %s: %i', async (list, to, status) => {
+    const { seen } = installFakeTwilio();
+    const answer = await ask({ body: { ...STORED, to }, headers, env: { API_KEYS: KEY, ALLOWED_DESTINATIONS: list } });
+    expect(answer.status, answer.text).toBe(status);
+    expect(seen).toHaveLength(status === 200 ? 1 : 0);
+  });
+
+  it('a NANP region holds caller-supplied TwiML too: +1-US refuses a Dial to Jamaica', async () => {
+    const { seen } = installFakeTwilio();
+    const env = { API_KEYS: KEY, ALLOWED_DESTINATIONS: '+1-US' };
+    const dial = (number: string) => `<Response><Dial>${number}</Dial></Response>`;
+    const call = (twiml: string) =>
+      ask({ path: '/api/Twilio/makeCall', body: { from: '+15005550006', to: '+14155550100', twiml }, headers, env });
+    expect((await call(dial('+18765550100'))).status).toBe(403);
+    expect((await call(dial('+14155550101'))).status).toBe(200);
+    expect(seen).toHaveLength(1);
+  });
+
+  it.each(['+1-UK', '+1-us', '+44-GB', '+1-'])('ALLOWED_DESTINATIONS=%s is a configuration error', async (list) => {
+    const answer = await ask({ headers, env: { API_KEYS: KEY, ALLOWED_DESTINATIONS: list } });
+    expect(answer.status).toBe(500);
+    expect(answer.json.contextWrites.to).toBe('Gateway configuration error: invalid ALLOWED_DESTINATIONS');
+  });
+
   it('a caller-supplied TwiML url must be on ALLOWED_TWIML_HOSTS while the list is set', async () => {
     const { seen } = installFakeTwilio();
     const call = (url: string, env: Record<string, string>) =>

@@ -450,6 +450,19 @@ describe('a recipe without verify', () => {
     expect(seen).toHaveLength(0);
   });
 
+  it.each([33, 20_000])(
+    'a JSON body nested %i levels deep is a 400 that names the bound, nothing sent (issue 23)',
+    async (depth) => {
+      const { seen } = installFakeTwilio();
+      const deep = `${'['.repeat(depth - 2)}${']'.repeat(depth - 2)}`;
+      const body = `{"order":{"id":${deep},"phone":"+14155550100"}}`;
+      const answer = await hook('keyed', body, { 'X-API-Key': CALLER_KEY });
+      expect(answer.status, answer.text).toBe(400);
+      expect(answer.json.contextWrites.to).toMatch(/The body's JSON nests deeper than 32 levels$/);
+      expect(seen).toHaveLength(0);
+    },
+  );
+
   it('with the key it sends, once per event id of its template', async () => {
     const { seen } = installFakeTwilio();
     const body = order();

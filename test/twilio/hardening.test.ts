@@ -72,17 +72,34 @@ describe('once the POST went out, a failure is in doubt unless Twilio refused it
     expectInDoubt(await sendSms(), 'Twilio answered 201 with a body that is not a Message resource', seen.length);
   });
 
-  it.each([5_000, 100_000])('a 201 nested %i levels deep is never a 500', async (depth) => {
-    const nested = `${'['.repeat(depth)}${']'.repeat(depth)}`;
-    const { seen } = installFakeTwilio((s, attempt) =>
-      attempt === 1 ? new Response(`{"sid":"SM${'0'.repeat(32)}","x":${nested}}`, { status: 201 }) : createdResponse(s),
+  // Issue 23: a deep field was copied into the envelope (100,000 levels) or answered a 500 (20,000 levels).
+  it.each([33, 5_000, 20_000, 100_000])(
+    'a 201 nested %i levels deep is a 502 that names the bound, never copied',
+    async (depth) => {
+      const nested = `${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}`;
+      const { seen } = installFakeTwilio(
+        () => new Response(`{"sid":"SM${'0'.repeat(32)}","x":${nested}}`, { status: 201 }),
+      );
+      const answer = await sendSms();
+      expectInDoubt(answer, 'Twilio answered HTTP 201 with JSON nested deeper than 32 levels', seen.length);
+      expect(answer.text.length).toBeLessThan(2000);
+    },
+  );
+
+  it('a list page nested past the bound is a 502 too, and 32 levels still decode', async () => {
+    const deep = installFakeTwilio(
+      () => new Response(`{"messages":[${'['.repeat(40)}${']'.repeat(40)}]}`, { status: 200 }),
     );
-    // A resource with a deep extra field is still the resource; a deep body without one is not a resource.
-    expect((await sendSms()).json.contextWrites.to.sid).toBe(`SM${'0'.repeat(32)}`);
+    const page = await post('listMessages', { accountSid: ACCOUNT, accountToken: TOKEN });
+    expect(page.json.contextWrites.to).toBe(
+      '[HTTP 502] Unable to fetch page: Twilio answered HTTP 200 with JSON nested deeper than 32 levels',
+    );
+    expect(deep.seen).toHaveLength(1);
     vi.restoreAllMocks();
-    const bare = installFakeTwilio(() => new Response(nested, { status: 201 }));
-    expectInDoubt(await sendSms(), 'Twilio answered 201 with a body that is not a Message resource', bare.seen.length);
-    expect(seen).toHaveLength(1);
+    // A string full of brackets is no nesting; 31 levels under the resource is within the bound.
+    const fine = `{"sid":"SM${'0'.repeat(32)}","body":"${'['.repeat(100)}","x":${'['.repeat(31)}${']'.repeat(31)}}`;
+    installFakeTwilio((s) => (s.form.get('Body') ? new Response(fine, { status: 201 }) : createdResponse(s)));
+    expect((await sendSms()).json.contextWrites.to.sid).toBe(`SM${'0'.repeat(32)}`);
   });
 
   it('a Content-Length longer than the body (through the runtime’s fetch): cut off or out of time, in doubt', async () => {

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
 import { pairsOf, toForm } from '../../blocks/form';
 import { badRequest, errorBody, GatewayError, gatewayRefusal, toGatewayError } from '../../errors';
+import { MAX_JSON_DEPTH, nestsDeeper } from '../../json';
 import { callingCode } from '../../metrics';
 import { readRecipes, recipesDocument } from '../../recipes/document';
 import { compile, matches, render, renderFields, type Scope, type Template } from '../../recipes/template';
@@ -102,6 +103,7 @@ hooksApi.post(
     // A form that is JSON text (`curl -d '{…}'`) would render every field empty: say which Content-Type to send.
     if (form && isJsonText(text)) throw jsonAsForm('application/x-www-form-urlencoded');
     let payload: unknown = {};
+    if (!form && nestsDeeper(text)) throw badRequest(`The body's JSON nests deeper than ${MAX_JSON_DEPTH} levels`);
     try {
       payload = form ? pairsOf(form) : text.trim() && JSON.parse(text);
     } catch {

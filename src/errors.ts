@@ -29,6 +29,8 @@ export class GatewayError extends Error {
       readonly attempts?: number;
       /** How long Twilio took (ms), for the metrics only. */
       readonly ms?: number;
+      /** How to fix the request or the setting, in one sentence; never a secret's value. */
+      readonly hint?: string;
     },
   ) {
     super(text);
@@ -44,6 +46,12 @@ export class GatewayError extends Error {
     const status = twilioStatus ?? this.status;
     if (message === undefined || this.text !== record(status, message)) return this;
     return new GatewayError(this.status, record(status, message, unable), this.detail);
+  }
+
+  /** The same error with a hint of how to fix it; a hint already given is kept, and none leaves it as it is. */
+  hinted(hint: string | undefined): GatewayError {
+    if (hint === undefined || this.detail.hint !== undefined) return this;
+    return new GatewayError(this.status, this.text, { ...this.detail, hint });
   }
 
   /** The same error, with the facts of the Twilio exchange added for the log line. */
@@ -105,6 +113,7 @@ export function credentialsMissing() {
     source: 'gateway',
     code: null,
     retryable: false,
+    hint: 'Send accountSid and accountToken in the body, or set the secrets TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (docs/configuration.md).',
   });
 }
 
@@ -127,9 +136,12 @@ export function gatewayTimeout(ms: number) {
   });
 }
 
+/** How every configuration error's documented string starts. */
+export const CONFIG_ERROR = 'Gateway configuration error: ';
+
 /** The Worker's own configuration is invalid; names the setting, never its value. */
 export function configError(names: readonly string[]) {
-  return new GatewayError(500, `Gateway configuration error: invalid ${names.join(', ')}`, {
+  return new GatewayError(500, `${CONFIG_ERROR}invalid ${names.join(', ')}`, {
     source: 'gateway',
     code: null,
   });
@@ -178,6 +190,14 @@ const errorEnvelope = () =>
             '"twilio": Twilio\'s answer, or Twilio\'s own rule checked locally with its code and message. "gateway": the gateway\'s own refusals and failures.',
           ),
         ),
+        hint: v.optional(
+          v.pipe(
+            v.string(),
+            v.description(
+              'How to fix the request or the setting, when the gateway knows (absent otherwise); never a secret.',
+            ),
+          ),
+        ),
       }),
     }),
     v.description(
@@ -203,7 +223,21 @@ export const successEnvelope = <S extends v.GenericSchema>(to: S) =>
 export type ErrorAnswer = v.InferOutput<ReturnType<typeof errorEnvelope>>;
 
 /** The documented answer: `contextWrites.to` holds the resource, or the error's documented string. */
-export type Envelope = v.InferOutput<ReturnType<typeof successEnvelope<v.UnknownSchema>>> | ErrorAnswer;
+export type Envelope =
+  | { callback: 'success'; contextWrites: { to: unknown } }
+  | {
+      callback: 'error';
+      contextWrites: { to: string };
+      error: {
+        status: number;
+        code: number | null;
+        moreInfo: string | null;
+        retryable: boolean;
+        source: ErrorSource;
+        /** How to fix it, when the gateway knows (additive: absent otherwise). */
+        hint?: string;
+      };
+    };
 
 /** The error envelope's body: the documented string in `contextWrites.to`, and an additive `error` sibling. */
 export function errorBody(err: GatewayError): ErrorAnswer {
@@ -216,6 +250,7 @@ export function errorBody(err: GatewayError): ErrorAnswer {
       moreInfo: err.detail.moreInfo ?? null,
       retryable: err.detail.retryable ?? false,
       source: err.detail.source,
+      ...(err.detail.hint === undefined ? {} : { hint: err.detail.hint }),
     },
   };
 }

@@ -9,6 +9,10 @@ import { badRequest, gatewayRefusal } from '../errors';
 /** No route for this method and path (app.ts's notFound; an unknown recipe or record). */
 export const noRoute = (method: string, path: string) => badRequest(`No route for ${method} ${path}`, 404);
 
+/** A route that exists, asked with a method it does not take (app.ts's notFound, with Allow). */
+export const methodNotAllowed = (method: string, path: string) =>
+  badRequest(`Method ${method} is not allowed for ${path}`, 405);
+
 /** A body that is neither JSON nor a form, for a block. */
 export const unsupportedMediaType = () =>
   badRequest('Content-Type must be application/json or application/x-www-form-urlencoded', 415);

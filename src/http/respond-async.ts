@@ -28,7 +28,10 @@ export async function respondAsync(
 ): Promise<Response> {
   const env = c.env as Partial<Env>;
   const { SENDS, REQUESTS } = env;
-  if (!SENDS || !REQUESTS) throw noAsyncBindings();
+  if (!SENDS || !REQUESTS)
+    throw noAsyncBindings().hinted(
+      "Deploy with wrangler.toml's SENDS queue and REQUESTS binding (npm run deploy creates the queues), or send without Prefer: respond-async.",
+    );
   resolveAuth(input, ctx.config, block.resource, ctx.caller);
   guard(block, input, ctx.config);
   const id = crypto.randomUUID();

@@ -144,7 +144,11 @@ export class IdempotencyStore extends DurableObject<Env> {
 /** A valid Idempotency-Key header, undefined when absent; a malformed one is a 400. */
 export function idempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
-  if (!KEY.test(header)) throw gatewayRefusal(400, 'Idempotency-Key must be 1 to 255 printable ASCII characters');
+  if (!KEY.test(header)) {
+    throw gatewayRefusal(400, 'Idempotency-Key must be 1 to 255 printable ASCII characters').hinted(
+      'Use a UUID as the Idempotency-Key (crypto.randomUUID(), or uuidgen in a shell).',
+    );
+  }
   return header;
 }
 

@@ -10,7 +10,9 @@ export const notAllowedDestination = () => gatewayRefusal(403, "The 'To' number 
 
 /** An Idempotency-Key used before with another request. */
 export const idempotencyConflict = () =>
-  gatewayRefusal(422, 'This Idempotency-Key was already used with a different request');
+  gatewayRefusal(422, 'This Idempotency-Key was already used with a different request').hinted(
+    'Use a new Idempotency-Key for a new request: one key is one request, kept 24 hours.',
+  );
 
 /** An Idempotency-Key whose earlier send's outcome was lost: not sent again. */
 export const unknownOutcome = () =>

@@ -105,7 +105,11 @@ function sandbox(ctx: SendContext): Upstream {
     throw new GatewayError(
       500,
       'Gateway configuration error: TWILIO_MODE=sandbox needs the build with the Twilio emulator (src/with-sandbox.ts)',
-      { source: 'gateway', code: null },
+      {
+        source: 'gateway',
+        code: null,
+        hint: 'TWILIO_MODE: set live to send through Twilio, or run the emulator build: npm start, or wrangler deploy src/with-sandbox.ts.',
+      },
     );
   }
   return emulator({ callbacks: ctx.callbacks, waitUntil: ctx.waitUntil, settings: ctx.config });

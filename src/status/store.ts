@@ -1,7 +1,8 @@
 import { DurableObject } from 'cloudflare:workers';
 import { readConfig } from '../config';
+import { isPublicTarget } from '../public-target';
 import { sidPattern } from '../twilio/api';
-import { forward, isPublicTarget, type Outgoing } from './forward';
+import { forward, type Outgoing } from './forward';
 import { advances, type Ordered, rankOf } from './rank';
 import type { TimelineEntry } from './shapes';
 import type { StatusUpdate } from './update';

@@ -97,7 +97,11 @@ describe('send(): the one pipeline, returning data', () => {
     expect(refused.error.text).toBe("[HTTP 400] Unable to create record: 'To' number is not a valid mobile number");
     expect(refused.error.detail).toMatchObject({ source: 'twilio', code: 21614, attempts: 1 });
 
-    const noCredentials = await send(sendSms, { to: '+14155550100', body: 'hi' }, ctx({ TWILIO_ACCOUNT_SID: '' }));
+    const noCredentials = await send(
+      sendSms,
+      { to: '+14155550100', body: 'hi' },
+      ctx({ TWILIO_ACCOUNT_SID: '', SANDBOX_LOCAL: 'true' }),
+    );
     expect(noCredentials.ok).toBe(false);
     if (noCredentials.ok) return;
     expect(noCredentials.error.text).toBe('Credentials are required to create a Client');

@@ -202,6 +202,9 @@ describe('GET /openapi.json', () => {
       },
     };
     expect(errorOf(refusal), JSON.stringify(errorOf.errors)).toBe(true);
+    const hinted = { ...refusal, error: { ...refusal.error, hint: 'Add "from": "+15005550006".' } };
+    expect(errorOf(hinted), JSON.stringify(errorOf.errors)).toBe(true);
+    expect(errorOf({ ...refusal, error: { ...refusal.error, hint: 7 } })).toBe(false);
     expect(errorOf({ ...refusal, error: { ...refusal.error, source: 'elsewhere' } })).toBe(false);
   });
 });

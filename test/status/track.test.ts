@@ -85,8 +85,8 @@ describe('TRACK_STATUS: the callback URL Twilio is given', () => {
     expectError(answer, 500, `Gateway configuration error: invalid ${name}`);
   });
 
-  it('sandbox mode needs no TWILIO_AUTH_TOKEN: the emulator signs with the demo token, which the receiver holds', () => {
-    const sandbox = { ...TRACKING, TWILIO_MODE: 'sandbox' };
+  it('sandbox mode on a local run needs no TWILIO_AUTH_TOKEN: the emulator signs with the demo token, which the receiver holds', () => {
+    const sandbox = { ...TRACKING, TWILIO_MODE: 'sandbox', SANDBOX_LOCAL: 'true' };
     expect(readConfig(sandbox).TRACK_STATUS).toBe(true);
     expect(readConfig({ ...sandbox, TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`, ...API_KEY_ONLY }).TRACK_STATUS).toBe(
       true,

@@ -9,6 +9,6 @@ import { tooLarge } from '../refusals';
 export const limitBody = bodyLimit({
   maxSize: MAX_BODY_BYTES,
   onError: () => {
-    throw tooLarge();
+    throw tooLarge().hinted('Send media by URL (mediaUrl) and TwiML by URL (url), not in the body.');
   },
 });

@@ -21,7 +21,9 @@ export async function limit(c: Pick<Context<{ Bindings: Env }>, 'env' | 'header'
   const { success } = await limiter.limit({ key });
   if (!success) {
     c.header('Retry-After', String(RETRY_AFTER_SECONDS));
-    throw rateLimited();
+    throw rateLimited().hinted(
+      `Wait ${RETRY_AFTER_SECONDS} seconds (Retry-After) and send again; with an Idempotency-Key a retry never sends twice.`,
+    );
   }
 }
 

@@ -14,6 +14,7 @@ import { withHistoryOf } from '../../status/merge';
 import { framed, OPERATIONS } from '../../twilio/operations';
 import type { AppEnv } from '../app-env';
 import { success } from '../envelope';
+import { outcomeHint } from '../hints';
 import { limitBody } from '../middleware/body-limit';
 import { identifyCaller } from '../middleware/caller';
 import { rateLimit } from '../middleware/rate-limit';
@@ -26,8 +27,8 @@ import { issueToError, validateBlock } from '../validate';
  * What a block answers for its outcome: the failure thrown (the app's error mapping frames it), else the success
  * envelope, a fetched Message or Call, or a page of them, with the recorded status history (status/merge.ts).
  */
-async function answer(c: Context<AppEnv>, block: Block, outcome: SendOutcome): Promise<Response> {
-  if (!outcome.ok) throw outcome.error;
+async function answer(c: Context<AppEnv>, block: Block, input: BlockInput, outcome: SendOutcome): Promise<Response> {
+  if (!outcome.ok) throw outcome.error.hinted(outcomeHint(block, input, outcome.error));
   c.set('twilio', outcome.trace);
   const { resource } = outcome;
   return success(c, await withHistoryOf(c.env, block, resource));
@@ -42,7 +43,9 @@ async function sendOnce(c: Context<AppEnv>, block: Block, input: BlockInput, ctx
   const key = idempotencyKey(c.req.header('idempotency-key'));
   if (key === undefined) return send(block, input, ctx);
   if (!(c.env as Partial<Env> | undefined)?.IDEMPOTENCY) {
-    throw noIdempotencyStore();
+    throw noIdempotencyStore().hinted(
+      "Deploy with wrangler.toml's IDEMPOTENCY binding, or send without Idempotency-Key.",
+    );
   }
   // Whether this caller may spend these credentials is settled before the store is touched: a refused
   // request leaves nothing behind (resolveAuth throws the same refusal send() would).
@@ -81,7 +84,9 @@ function queryInput(c: Context<AppEnv>, block: Block): BlockInput {
   if ('accountSid' in raw || 'accountToken' in raw) {
     throw framed(
       block.action,
-      gatewayRefusal(400, `Credentials are not taken in a URL: POST them to /api/Twilio/${block.name}`),
+      gatewayRefusal(400, `Credentials are not taken in a URL: POST them to /api/Twilio/${block.name}`).hinted(
+        `Leave accountSid and accountToken out of the query, or POST /api/Twilio/${block.name} with them in a JSON body.`,
+      ),
     );
   }
   const sid = c.req.param('sid');
@@ -97,7 +102,8 @@ for (const [path, block] of readAliases) {
     await next();
   });
   blocksApi.get(path, named, identifyCaller, rateLimit, async (c) => {
-    return answer(c, block, await send(block, queryInput(c, block), sendContext(c)));
+    const input = queryInput(c, block);
+    return answer(c, block, input, await send(block, input, sendContext(c)));
   });
 }
 
@@ -112,6 +118,6 @@ for (const block of blocks) {
     if (changes && c.req.header('prefer')?.includes('respond-async')) {
       return respondAsync(c, block, sendContext(c), input);
     }
-    return answer(c, block, await sendOnce(c, block, input, sendContext(c)));
+    return answer(c, block, input, await sendOnce(c, block, input, sendContext(c)));
   });
 }

@@ -1,4 +1,5 @@
 import { Hono } from 'hono/tiny';
+import type { Config } from '../../config';
 import { GatewayError } from '../../errors';
 import type { AppEnv } from '../app-env';
 
@@ -28,7 +29,8 @@ docsApi.get('/openapi.json', async (c) => {
     built = undefined;
     throw error;
   });
-  const mode = c.get('config').TWILIO_MODE;
+  // Without a config (a bad setting, answered elsewhere), the document still shows; the mode is then the default.
+  const mode = (c.get('config') as Config | undefined)?.TWILIO_MODE ?? 'live';
   const description =
     mode === 'sandbox'
       ? 'This Worker, in sandbox mode: the Twilio emulator answers; nothing is sent or billed.'

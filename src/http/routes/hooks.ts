@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
 import { pairsOf, toForm } from '../../blocks/form';
-import { errorBody, GatewayError, toGatewayError } from '../../errors';
+import { badRequest, errorBody, GatewayError, gatewayRefusal, toGatewayError } from '../../errors';
+import { MAX_JSON_DEPTH, nestsDeeper } from '../../json';
 import { callingCode } from '../../metrics';
 import { readRecipes, recipesDocument } from '../../recipes/document';
 import type { DryRun } from '../../recipes/dry-run';
@@ -19,6 +20,7 @@ import { OPERATIONS } from '../../twilio/operations';
 import { bodySha256 } from '../../twilio/signature';
 import type { AppEnv } from '../app-env';
 import { failure, success } from '../envelope';
+import { isJsonText, jsonAsForm, outcomeHint } from '../hints';
 import { limitBody } from '../middleware/body-limit';
 import { identifyCaller } from '../middleware/caller';
 import { limit, rateLimit } from '../middleware/rate-limit';
@@ -94,11 +96,16 @@ hooksApi.post(
     } else if (verify) {
       // A wrong signature counts against its IP, as a wrong key does: a shared secret cannot be guessed at speed.
       await limit(c, `ip:${headers.get('cf-connecting-ip')}`);
-      throw badHookSignature(scheme);
+      throw badHookSignature(scheme).hinted(
+        "Set the recipe's verify.secret to the secret the sender signs with; to try the recipe unsigned, add ?dryRun=1 and a caller key.",
+      );
     } else throw keyRequired();
     await apply(rateLimit, c);
 
+    // A form that is JSON text (`curl -d '{…}'`) would render every field empty: say which Content-Type to send.
+    if (form && isJsonText(text)) throw jsonAsForm('application/x-www-form-urlencoded');
     let payload: unknown = {};
+    if (!form && nestsDeeper(text)) throw badRequest(`The body's JSON nests deeper than ${MAX_JSON_DEPTH} levels`);
     try {
       payload = form ? pairsOf(form) : text.trim() && JSON.parse(text);
     } catch {
@@ -132,7 +139,8 @@ hooksApi.post(
       try {
         guard(block, refusal(), config);
       } catch (err) {
-        error = toGatewayError(err);
+        const refused = toGatewayError(err);
+        error = refused.hinted(outcomeHint(block, input, refused));
       }
       return c.json({
         dryRun: true,
@@ -164,7 +172,7 @@ hooksApi.post(
       // A read recipe answers as the read itself does: with the stored history.
       return success(c, await withHistoryOf(c.env, block, outcome.resource));
     }
-    const { error } = outcome;
+    const error = outcome.error.hinted(outcomeHint(block, data, outcome.error));
     const { detail } = error;
     // Safe to send again (Twilio's 429, which it did not process; nothing was kept): a 503, so that the sender
     // retries.

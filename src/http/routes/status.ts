@@ -32,15 +32,24 @@ statusApi.on(['GET', 'POST'], STATUS_PATH, limitBody, async (c) => {
   if (!token || !(await isSignedBy(token, received, fields))) {
     // A wrong signature counts against its IP, as a wrong caller key does; nothing is recorded.
     await limit(c, `ip:${headers.get('cf-connecting-ip')}`);
-    throw badTwilioSignature();
+    throw badTwilioSignature().hinted(
+      "Twilio signs with the account's auth token and the URL it was given: set TWILIO_AUTH_TOKEN, and PUBLIC_URL to that URL behind a proxy.",
+    );
   }
   const update = await readUpdate(fields, headers.get('i-twilio-idempotency-token'));
   if (!update) throw noStatus();
+  const query = new URL(url).searchParams;
+  const correlationId = query.get('cid');
+  if (!correlationId) {
+    // Not a URL the gateway gave Twilio (status/track.ts puts a `cid` in every one): a SID it never sent. Nothing is
+    // stored, so a flood makes no records, and it counts against its IP as a refused callback does.
+    await limit(c, `ip:${headers.get('cf-connecting-ip')}`);
+    return c.json({ sid: update.sid, status: update.status, recorded: false });
+  }
   const namespace = (c.env as Partial<Env> | undefined)?.STATUS;
   if (!namespace) throw gatewayRefusal(501, 'Status callbacks need the STATUS Durable Object binding');
   const store = namespace.get(namespace.idFromName(update.sid));
-  const query = new URL(url).searchParams;
-  const tracking = { correlationId: query.get('cid') ?? undefined, forward: query.get('forward') ?? undefined };
+  const tracking = { correlationId, forward: query.get('forward') ?? undefined };
   const recorded = await store.record(update, tracking);
   const country = callingCode(update.fields.To);
   c.set('metric', {

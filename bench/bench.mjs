@@ -111,9 +111,17 @@ async function micro(workerFile) {
 function startup() {
   const bare = [];
   const worker = [];
+  // A profile with no active sample (0 ms) caught no startup at all: it is taken again, up to 3 times.
+  const once = (bundle, config) => {
+    let ms = 0;
+    for (let tries = 0; ms === 0 && tries < 3; tries++) ms = L.startupMs(bundle, config);
+    return ms;
+  };
+  const bareConfig = join(L.BENCH, 'bare-hono.toml');
+  const [bareBundle, workerBundle] = [L.uploadBundle('bare-hono', bareConfig), L.uploadBundle('worker')];
   for (let i = 0; i < STARTUP_RUNS; i++) {
-    bare.push(...L.startupMs('bare-hono', join(L.BENCH, 'bare-hono.toml'), 1));
-    worker.push(...L.startupMs('worker', undefined, 1));
+    bare.push(once(bareBundle, bareConfig));
+    worker.push(once(workerBundle, undefined));
     L.log(`  startup run ${i + 1} (bare Hono / Worker): ${bare.at(-1)} / ${worker.at(-1)} ms`);
   }
   const [bareMs, workerMs] = [L.median(bare), L.median(worker)];

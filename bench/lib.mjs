@@ -295,20 +295,17 @@ function wrangler(args, config) {
   return result.stdout;
 }
 
-/**
- * Cold start: builds a Worker's upload bundle as `wrangler deploy` does, then profiles its startup `runs` times
- * with `wrangler check startup`; each run's active (non-idle) CPU of the profile, in ms.
- */
-export function startupMs(name, config, runs) {
+/** A Worker's upload bundle, built as `wrangler deploy` builds it (for `wrangler check startup`). */
+export function uploadBundle(name, config) {
   const bundle = join(OUT, `${name}.bundle`);
   wrangler(['deploy', '--dry-run', '--outfile', bundle], config);
-  const ms = [];
-  for (let i = 0; i < runs; i++) {
-    const profile = join(OUT, `${name}-startup-${i + 1}.cpuprofile`);
-    const out = wrangler(['check', 'startup', '--worker', bundle, '--outfile', profile], config);
-    const active = /Active:\s*([\d.]+)\s*ms/.exec(out)?.[1];
-    if (!active) throw new Error(`wrangler check startup printed no active time:\n${out}`);
-    ms.push(Number(active));
-  }
-  return ms;
+  return bundle;
+}
+
+/** One `wrangler check startup` of a built bundle: the active (non-idle) CPU of its startup profile, in ms. */
+export function startupMs(bundle, config) {
+  const out = wrangler(['check', 'startup', '--worker', bundle, '--outfile', `${bundle}.cpuprofile`], config);
+  const active = /Active:\s*([\d.]+)\s*ms/.exec(out)?.[1];
+  if (!active) throw new Error(`wrangler check startup printed no active time:\n${out}`);
+  return Number(active);
 }

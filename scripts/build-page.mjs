@@ -1,5 +1,5 @@
 // Builds the playground's assets into public/: app.js (playground/*.ts, bundled by esbuild) and openapi.json (the
-// OpenAPI document, derived from the block tables by src/http/openapi.ts), and prints the page's gzip size.
+// OpenAPI document, assembled by src/http/openapi/document.ts from the routes' .doc.ts files), and prints the page's gzip size.
 // Run by `npm run build:page` and `npm test`, and by wrangler ([build]) before `wrangler dev` (npm start),
 // `wrangler deploy` and `wrangler types`.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -23,9 +23,9 @@ await build({
   logLevel: 'warning',
 });
 
-// The document: src/http/openapi.ts bundled for Node and run here, so the Worker does not carry the builder.
+// The document: src/http/openapi/document.ts bundled for Node and run here, so the Worker does not carry the builder.
 const builder = await build({
-  entryPoints: [join(root, 'src/http/openapi.ts')],
+  entryPoints: [join(root, 'src/http/openapi/document.ts')],
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -65,6 +65,9 @@ try {
     TWILIO_API_KEY_SID: process.env.TWILIO_API_KEY_SID,
     TWILIO_API_KEY_SECRET: process.env.TWILIO_API_KEY_SECRET,
     SANDBOX_SPEED: values.speed,
+    // Listening on loopback, this is the developer's own machine: the demo pair, and callbacks to localhost. The
+    // operator's --host says so, never a request.
+    SANDBOX_LOCAL: String(['127.0.0.1', 'localhost', '::1'].includes(values.host)),
   });
   bindings = emulatorBindings(settings, {
     callbacks: values.callbacks,

@@ -1,4 +1,5 @@
 import { HTTPException } from 'hono/http-exception';
+import * as v from 'valibot';
 
 /** Whose rule refused: Twilio's (its answer, or its own rule checked locally with its code and message) or the gateway's own. */
 export type ErrorSource = 'twilio' | 'gateway';
@@ -26,6 +27,10 @@ export class GatewayError extends Error {
       /** Twilio's request id and how many POSTs were made, for the log line only. */
       readonly requestId?: string | null;
       readonly attempts?: number;
+      /** How long Twilio took (ms), for the metrics only. */
+      readonly ms?: number;
+      /** How to fix the request or the setting, in one sentence; never a secret's value. */
+      readonly hint?: string;
     },
   ) {
     super(text);
@@ -41,6 +46,12 @@ export class GatewayError extends Error {
     const status = twilioStatus ?? this.status;
     if (message === undefined || this.text !== record(status, message)) return this;
     return new GatewayError(this.status, record(status, message, unable), this.detail);
+  }
+
+  /** The same error with a hint of how to fix it; a hint already given is kept, and none leaves it as it is. */
+  hinted(hint: string | undefined): GatewayError {
+    if (hint === undefined || this.detail.hint !== undefined) return this;
+    return new GatewayError(this.status, this.text, { ...this.detail, hint });
   }
 
   /** The same error, with the facts of the Twilio exchange added for the log line. */
@@ -102,6 +113,7 @@ export function credentialsMissing() {
     source: 'gateway',
     code: null,
     retryable: false,
+    hint: 'Send accountSid and accountToken in the body, or set the secrets TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (docs/configuration.md).',
   });
 }
 
@@ -124,9 +136,12 @@ export function gatewayTimeout(ms: number) {
   });
 }
 
+/** How every configuration error's documented string starts. */
+export const CONFIG_ERROR = 'Gateway configuration error: ';
+
 /** The Worker's own configuration is invalid; names the setting, never its value. */
 export function configError(names: readonly string[]) {
-  return new GatewayError(500, `Gateway configuration error: invalid ${names.join(', ')}`, {
+  return new GatewayError(500, `${CONFIG_ERROR}invalid ${names.join(', ')}`, {
     source: 'gateway',
     code: null,
   });
@@ -147,17 +162,85 @@ export function toGatewayError(err: unknown): GatewayError {
   return internalError();
 }
 
+const errorEnvelope = () =>
+  v.pipe(
+    v.object({
+      callback: v.literal('error'),
+      contextWrites: v.object({
+        to: v.pipe(
+          v.string(),
+          v.description('The documented string, e.g. "[HTTP 401] Unable to create record: Authenticate".'),
+        ),
+      }),
+      error: v.object({
+        status: v.pipe(
+          v.number(),
+          v.integer(),
+          v.description("Twilio's status when Twilio answered, else the gateway's."),
+        ),
+        code: v.pipe(
+          v.nullable(v.pipe(v.number(), v.integer())),
+          v.description("Twilio's error code, null for the gateway's own refusals."),
+        ),
+        moreInfo: v.nullable(v.pipe(v.string(), v.url())),
+        retryable: v.pipe(v.boolean(), v.description('True when the same request may be sent again safely.')),
+        source: v.pipe(
+          v.picklist(['twilio', 'gateway'] satisfies ErrorSource[]),
+          v.description(
+            '"twilio": Twilio\'s answer, or Twilio\'s own rule checked locally with its code and message. "gateway": the gateway\'s own refusals and failures.',
+          ),
+        ),
+        hint: v.optional(
+          v.pipe(
+            v.string(),
+            v.description(
+              'How to fix the request or the setting, when the gateway knows (absent otherwise); never a secret.',
+            ),
+          ),
+        ),
+      }),
+    }),
+    v.description(
+      'Every failure. contextWrites.to is the documented string; error is additive. With ERROR_STATUS=always-200 the HTTP status is 200 and error.status keeps the real one.',
+    ),
+  );
+let shape: ReturnType<typeof errorEnvelope> | undefined;
+/**
+ * The error envelope, defined once: its type here, its JSON Schema in the OpenAPI document (derived at build
+ * time). Made on first use, one object (the document names it by identity), so that the Worker bundle, which
+ * never calls it, does not carry it.
+ */
+export const errorEnvelopeShape = () => {
+  shape ??= errorEnvelope();
+  return shape;
+};
+
+/** The success envelope around what a block answers (`to`): a record, a page of them, or a deletion. */
+export const successEnvelope = <S extends v.GenericSchema>(to: S) =>
+  v.object({ callback: v.literal('success'), contextWrites: v.object({ to }) });
+
+/** The error envelope's type. */
+export type ErrorAnswer = v.InferOutput<ReturnType<typeof errorEnvelope>>;
+
 /** The documented answer: `contextWrites.to` holds the resource, or the error's documented string. */
 export type Envelope =
   | { callback: 'success'; contextWrites: { to: unknown } }
   | {
       callback: 'error';
       contextWrites: { to: string };
-      error: { status: number; code: number | null; moreInfo: string | null; retryable: boolean; source: ErrorSource };
+      error: {
+        status: number;
+        code: number | null;
+        moreInfo: string | null;
+        retryable: boolean;
+        source: ErrorSource;
+        /** How to fix it, when the gateway knows (additive: absent otherwise). */
+        hint?: string;
+      };
     };
 
 /** The error envelope's body: the documented string in `contextWrites.to`, and an additive `error` sibling. */
-export function errorBody(err: GatewayError): Envelope {
+export function errorBody(err: GatewayError): ErrorAnswer {
   return {
     callback: 'error',
     contextWrites: { to: err.text },
@@ -167,6 +250,7 @@ export function errorBody(err: GatewayError): Envelope {
       moreInfo: err.detail.moreInfo ?? null,
       retryable: err.detail.retryable ?? false,
       source: err.detail.source,
+      ...(err.detail.hint === undefined ? {} : { hint: err.detail.hint }),
     },
   };
 }

@@ -141,6 +141,8 @@ export interface ErrorSibling {
   moreInfo: string | null;
   retryable: boolean;
   source: 'twilio' | 'gateway';
+  /** How to fix it (additive); expectError checks it only when asked, with a string or a pattern. */
+  hint?: string | RegExp;
 }
 
 /**
@@ -154,7 +156,11 @@ export function expectError(
   error: Partial<ErrorSibling> = {},
 ) {
   const code = error.code ?? null;
-  expect(answer.json).toEqual({
+  const { hint, ...sibling } = (answer.json.error ?? {}) as Record<string, unknown>;
+  if (error.hint !== undefined) expect(hint).toMatch(error.hint);
+  // A hint is a sentence when there is one.
+  if (hint !== undefined) expect(hint).toEqual(expect.any(String));
+  expect({ ...answer.json, error: sibling }).toEqual({
     callback: 'error',
     contextWrites: { to: text },
     error: {

@@ -12,12 +12,17 @@ export type Widget = 'text' | 'password' | 'tel' | 'url' | 'number' | 'checkbox'
 export interface KindSpec {
   /** Limits every field of this kind has unless its row says otherwise. */
   readonly defaults?: { readonly min?: number; readonly max?: number };
-  /** The zod schema of a field's value, coercing what JSON callers and form posts send to one type. */
-  readonly schema: (field: Field) => z.ZodMiniType;
+  /**
+   * The zod schema of a value as the OpenAPI document states it; the document's JSON Schema is derived from it
+   * (`toJSONSchema`), and validation runs it (see `schema`).
+   */
+  readonly value: (field: Field) => z.ZodMiniType;
+  /** What else callers and form posts may send (a numeric string, "true"), turned into the value's type first. */
+  readonly coerce?: (field: Field) => z.ZodMiniType;
+  /** How a valid value is written for Twilio (a date-time in UTC). */
+  readonly normalize?: (value: string) => string;
   /** The block doc's type name, as the descriptor (`GET /api/Twilio`) shows it. */
   readonly docType: 'credentials' | 'String' | 'Number' | 'Boolean' | 'Select' | 'List' | 'Datepicker';
-  /** The JSON Schema of a value, for the OpenAPI document. */
-  readonly jsonSchema: (field: Field) => JsonSchema;
   /** What a field expects, in words, for error messages where Twilio has none. Never shows the value. */
   readonly expects: (field: Field) => string;
   /** A valid value, where the row gives none. */
@@ -45,15 +50,30 @@ const realDay = (v: string) => {
   return day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
 };
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-/** A date-time with its zone, as twilio-node sends it: YYYY-MM-DDTHH:mm:ssZ (UTC, whole seconds). */
+
+/**
+ * What a refinement means in JSON Schema, which cannot state a function: read by `toJSONSchema` (as its
+ * `metadata`) when the OpenAPI document is built.
+ */
+export const jsonHints = z.registry<JsonSchema>();
+const hinted = <S extends z.ZodMiniType>(schema: S, hint: JsonSchema): S => {
+  jsonHints.add(schema, hint);
+  return schema;
+};
+
+/** A date-time with its zone. */
 const dateTime = () =>
-  z.pipe(
+  hinted(
     z.string().check(
       z.regex(ISO_DATETIME),
       z.refine((v) => realDay(v) && !Number.isNaN(Date.parse(v))),
     ),
-    z.transform((v) => `${new Date(v).toISOString().slice(0, 19)}Z`),
+    {
+      format: 'date-time',
+    },
   );
+/** As twilio-node sends a date-time: YYYY-MM-DDTHH:mm:ssZ (UTC, whole seconds). */
+const utc = (v: string) => `${new Date(v).toISOString().slice(0, 19)}Z`;
 const INTEGER = /^-?\d{1,15}$/;
 const DECIMAL = /^-?\d{1,15}(\.\d{1,15})?$/;
 /** The booleans Twilio takes on a form: what twilio-node sends, and what older helpers send (Python's `str(True)`). */
@@ -68,6 +88,7 @@ const between = (field: Field) => [
 ];
 const options = (field: Field) => field.options as [string, ...string[]];
 const oneOf = (field: Field) => `one of ${field.options?.join(', ')}`;
+const maxLength = (field: Field) => (field.max === undefined ? [] : [z.maxLength(field.max)]);
 
 /** ` from 1 to 600`, ` of at least 1`, ` of at most 10`, or nothing. */
 function range(field: Field): string {
@@ -75,48 +96,37 @@ function range(field: Field): string {
   if (field.min !== undefined) return ` of at least ${field.min}`;
   return field.max !== undefined ? ` of at most ${field.max}` : '';
 }
-const limits = (field: Field, low: string, high: string) => ({
-  ...(field.min === undefined ? {} : { [low]: field.min }),
-  ...(field.max === undefined ? {} : { [high]: field.max }),
-});
 
 /** Item limits of a list whose row names none (its error message then names no range either). */
 const LIST = { min: 1, max: 100 } as const;
 
+/** An absolute http(s) URL (`pattern`: a row's narrower one, also checked). */
+const httpUrl = (checks: z.core.$ZodCheck<string>[], pattern?: RegExp) =>
+  hinted(z.string().check(...checks, ...(pattern ? [z.regex(pattern)] : []), z.refine(isAbsoluteHttpUrl)), {
+    format: 'uri',
+    ...(pattern ? {} : { pattern: '^https?://[^/?#]' }),
+  });
+
 const listItem = (field: Field) => {
   if (field.options) return z.enum(options(field));
-  if (field.items === 'url') return z.string().check(z.refine(isAbsoluteHttpUrl));
+  if (field.items === 'url') return httpUrl([]);
   return z.string().check(z.minLength(1));
-};
-const listItemSchema = (field: Field): JsonSchema => {
-  if (field.options) return { type: 'string', enum: field.options };
-  if (field.items === 'url') return { type: 'string', format: 'uri', pattern: '^https?://' };
-  return { type: 'string', minLength: 1 };
 };
 
 /** Every kind of field. A kind missing here is a type error. */
 export const kinds: { readonly [K in Kind]: KindSpec } = {
   credential: {
     defaults: { max: 256 },
-    schema: (f) => z.string().check(...(f.max === undefined ? [] : [z.maxLength(f.max)])),
+    value: (f) => z.string().check(...maxLength(f)),
     docType: 'credentials',
-    jsonSchema: (f) => ({ type: 'string', ...limits(f, 'minLength', 'maxLength') }),
     expects: () => 'a string',
     example: () => 'secret',
     widget: 'password',
     form: 'none',
   },
   text: {
-    schema: (f) =>
-      z
-        .string()
-        .check(...(f.max === undefined ? [] : [z.maxLength(f.max)]), ...(f.pattern ? [z.regex(f.pattern)] : [])),
+    value: (f) => z.string().check(...maxLength(f), ...(f.pattern ? [z.regex(f.pattern)] : [])),
     docType: 'String',
-    jsonSchema: (f) => ({
-      type: 'string',
-      ...limits(f, 'minLength', 'maxLength'),
-      ...(f.pattern ? { pattern: f.pattern.source } : {}),
-    }),
     expects: (f) => (f.max === undefined ? 'a string' : `a string of at most ${f.max} characters`),
     example: () => 'Hello from the gateway',
     widget: 'text',
@@ -124,9 +134,8 @@ export const kinds: { readonly [K in Kind]: KindSpec } = {
   },
   address: {
     defaults: { max: 256 },
-    schema: (f) => z.string().check(...(f.max === undefined ? [] : [z.maxLength(f.max)])),
+    value: (f) => z.string().check(...maxLength(f)),
     docType: 'String',
-    jsonSchema: (f) => ({ type: 'string', ...limits(f, 'minLength', 'maxLength') }),
     expects: () => 'a phone number, SIP address or client identifier',
     example: () => '+14155550100',
     widget: 'tel',
@@ -134,107 +143,81 @@ export const kinds: { readonly [K in Kind]: KindSpec } = {
   },
   url: {
     defaults: { max: 2048 },
-    schema: (f) =>
-      z
-        .string()
-        .check(
-          ...(f.max === undefined ? [] : [z.maxLength(f.max)]),
-          ...(f.pattern ? [z.regex(f.pattern)] : []),
-          z.refine(isAbsoluteHttpUrl),
-        ),
+    value: (f) => httpUrl(maxLength(f), f.pattern),
     docType: 'String',
-    jsonSchema: (f) => ({
-      type: 'string',
-      format: 'uri',
-      pattern: f.pattern?.source ?? '^https?://',
-      ...limits(f, 'minLength', 'maxLength'),
-    }),
     expects: () => 'an absolute http(s) URL',
     example: (f) => `https://example.com/twilio/${f.name}`,
     widget: 'url',
     form: 'one',
   },
   sid: {
-    schema: (f) => z.string().check(z.regex(sidPattern(f.prefix ?? ''))),
+    value: (f) => z.string().check(z.regex(sidPattern(f.prefix ?? ''))),
     docType: 'String',
-    jsonSchema: (f) => ({ type: 'string', pattern: sidPattern(f.prefix ?? '').source }),
     expects: (f) => `a SID: ${f.prefix?.replace('|', ' or ')} followed by 32 hex digits`,
     example: (f) => exampleSid(f.prefix ?? ''),
     widget: 'text',
     form: 'one',
   },
   integer: {
-    schema: (f) => numeric(INTEGER).check(z.int(), ...between(f)),
+    value: (f) => z.int().check(...between(f)),
+    coerce: () => numeric(INTEGER),
     docType: 'Number',
-    jsonSchema: (f) => ({ type: 'integer', ...limits(f, 'minimum', 'maximum') }),
     expects: (f) => `a whole number${range(f)}`,
     example: (f) => f.min ?? 1,
     widget: 'number',
     form: 'one',
   },
   number: {
-    schema: (f) => numeric(DECIMAL).check(...between(f)),
+    value: (f) => z.number().check(...between(f)),
+    coerce: () => numeric(DECIMAL),
     docType: 'Number',
-    jsonSchema: (f) => ({ type: 'number', ...limits(f, 'minimum', 'maximum') }),
     expects: (f) => `a number${range(f)}`,
     example: (f) => f.min ?? 0.5,
     widget: 'number',
     form: 'one',
   },
   boolean: {
-    schema: () => z.pipe(z.union([z.boolean(), z.enum(BOOLEAN_FORMS)]), z.transform(toBoolean)),
+    value: () => z.boolean(),
+    coerce: () => z.pipe(z.union([z.boolean(), z.enum(BOOLEAN_FORMS)]), z.transform(toBoolean)),
     docType: 'Boolean',
-    jsonSchema: () => ({ type: 'boolean' }),
     expects: () => 'true or false',
     example: () => true,
     widget: 'checkbox',
     form: 'one',
   },
   enum: {
-    schema: (f) => z.enum(options(f)),
+    value: (f) => z.enum(options(f)),
     docType: 'Select',
-    jsonSchema: (f) => ({ type: 'string', enum: f.options }),
     expects: oneOf,
     example: (f) => f.options?.[0] ?? '',
     widget: 'select',
     form: 'one',
   },
   method: {
-    schema: (f) =>
+    value: (f) => z.enum(options(f)),
+    coerce: () =>
       z.pipe(
-        z.pipe(
-          z.string(),
-          z.transform((v) => v.toUpperCase()),
-        ),
-        z.enum(options(f)),
+        z.string(),
+        z.transform((v) => v.toUpperCase()),
       ),
     docType: 'Select',
-    jsonSchema: (f) => ({ type: 'string', enum: f.options }),
     expects: oneOf,
     example: () => 'POST',
     widget: 'select',
     form: 'one',
   },
   list: {
-    schema: (f) =>
-      z.pipe(
-        z.union([
-          z.array(z.string()),
-          // A string is one item, except for event lists, which may be space- or comma-separated.
-          z.pipe(
-            z.string(),
-            z.transform((v) => (f.options ? v.split(/[\s,]+/).filter(Boolean) : [v])),
-          ),
-        ]),
-        z.array(listItem(f)).check(z.minLength(f.min ?? LIST.min), z.maxLength(f.max ?? LIST.max)),
-      ),
+    value: (f) => z.array(listItem(f)).check(z.minLength(f.min ?? LIST.min), z.maxLength(f.max ?? LIST.max)),
+    coerce: (f) =>
+      z.union([
+        z.array(z.string()),
+        // A string is one item, except for event lists, which may be space- or comma-separated.
+        z.pipe(
+          z.string(),
+          z.transform((v) => (f.options ? v.split(/[\s,]+/).filter(Boolean) : [v])),
+        ),
+      ]),
     docType: 'List',
-    jsonSchema: (f) => ({
-      type: 'array',
-      items: listItemSchema(f),
-      minItems: f.min ?? LIST.min,
-      maxItems: f.max ?? LIST.max,
-    }),
     expects: (f) =>
       `${f.options ? `items among ${f.options.join(', ')}` : f.items === 'url' ? 'absolute http(s) URLs' : 'strings'}, as an array${range(f)}`,
     example: (f) => [f.options?.[0] ?? (f.items === 'url' ? 'https://demo.twilio.com/owl.png' : 'example')],
@@ -242,21 +225,36 @@ export const kinds: { readonly [K in Kind]: KindSpec } = {
     form: 'each',
   },
   datetime: {
-    schema: dateTime,
+    value: dateTime,
+    normalize: utc,
     docType: 'Datepicker',
-    jsonSchema: () => ({ type: 'string', format: 'date-time' }),
     expects: () => 'an ISO-8601 date-time with a time zone',
     example: () => '2026-12-01T09:00:00Z',
     widget: 'datetime',
     form: 'one',
   },
   date: {
-    schema: () => z.union([z.string().check(z.regex(DAY), z.refine(realDay)), dateTime()]),
+    value: () => z.union([hinted(z.string().check(z.regex(DAY), z.refine(realDay)), { format: 'date' }), dateTime()]),
+    normalize: (v) => (DAY.test(v) ? v : utc(v)),
     docType: 'Datepicker',
-    jsonSchema: () => ({ type: 'string', anyOf: [{ format: 'date' }, { format: 'date-time' }] }),
     expects: () => 'a day (YYYY-MM-DD) or an ISO-8601 date-time with a time zone',
     example: () => '2026-12-01',
     widget: 'text',
     form: 'one',
   },
 };
+
+/**
+ * A field's zod schema, as validation runs it: what callers may send, coerced (`coerce`), checked as the value
+ * the document states (`value`), then written for Twilio (`normalize`).
+ */
+export function fieldSchema(field: Field): z.ZodMiniType {
+  const { value, coerce, normalize } = kinds[field.kind];
+  const checked = coerce ? z.pipe(coerce(field), value(field)) : value(field);
+  return normalize
+    ? z.pipe(
+        checked,
+        z.transform((v) => normalize(String(v))),
+      )
+    : checked;
+}

@@ -1,8 +1,6 @@
 import * as z from 'zod/mini';
 import type { Block, Field, Value } from './fields';
-import { kinds } from './kinds';
-
-const fieldSchema = (field: Field) => kinds[field.kind].schema(field);
+import { fieldSchema } from './kinds';
 
 /** A validated block input: caller names to typed values. Absent fields are left out. */
 export type BlockInput = Readonly<Record<string, Value>>;

@@ -1,7 +1,6 @@
 import type { Context } from 'hono';
 import type { Block } from '../blocks';
 import type { BlockInput } from '../blocks/schema';
-import { gatewayRefusal } from '../errors';
 import { resolveAuth } from '../send/credentials';
 import { guard } from '../send/guard';
 import { fingerprint, idempotencyKey, storeName } from '../send/idempotency';
@@ -9,6 +8,7 @@ import type { SendMessage } from '../send/queue';
 import { type RequestRecord, view } from '../send/requests';
 import type { SendContext } from '../send/send';
 import type { AppEnv } from './app-env';
+import { noAsyncBindings } from './refusals';
 
 /**
  * Answers 202 at once, with the request's record and `Location`, and leaves the send to the queue: for
@@ -28,7 +28,10 @@ export async function respondAsync(
 ): Promise<Response> {
   const env = c.env as Partial<Env>;
   const { SENDS, REQUESTS } = env;
-  if (!SENDS || !REQUESTS) throw gatewayRefusal(501, 'Asynchronous sends need the SENDS and REQUESTS bindings');
+  if (!SENDS || !REQUESTS)
+    throw noAsyncBindings().hinted(
+      "Deploy with wrangler.toml's SENDS queue and REQUESTS binding (npm run deploy creates the queues), or send without Prefer: respond-async.",
+    );
   resolveAuth(input, ctx.config, block.resource, ctx.caller);
   guard(block, input, ctx.config);
   const id = crypto.randomUUID();

@@ -15,9 +15,6 @@ export const waitUntilOf = (c: { executionCtx: { waitUntil(promise: Promise<unkn
   }
 };
 
-/** True for a request to the Worker on this machine; a deployed Worker is never reached under these names. */
-const isLocal = (url: string) => /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//.test(url);
-
 /** What the send needs from this request. */
 export function sendContext(c: Context<AppEnv>): SendContext {
   const config = c.get('config');
@@ -28,12 +25,11 @@ export function sendContext(c: Context<AppEnv>): SendContext {
     // request.cf is decoded on each access: read it only when the edge follows the caller.
     continent:
       config.TWILIO_EDGE === 'auto' ? (c.req.raw.cf as { continent?: string } | undefined)?.continent : undefined,
-    // Simulated callbacks go to a caller with a key, or to anyone on a local run (wrangler dev on localhost):
-    // a deployed sandbox is no open relay.
-    callbacks: config.SANDBOX_CALLBACKS && (caller.kind === 'key' || isLocal(c.req.url)),
+    // Simulated callbacks go to a caller with a key, or to anyone on a local run (SANDBOX_LOCAL, which npm start
+    // sets; never the Host header, which the caller writes): a deployed sandbox is no open relay.
+    callbacks: config.SANDBOX_CALLBACKS && (caller.kind === 'key' || config.SANDBOX_LOCAL),
     waitUntil: waitUntilOf(c),
-    optOuts: (c.env as Partial<Env> | undefined)?.OPT_OUT_STORE,
-    inbox: (c.env as Partial<Env> | undefined)?.INBOX,
+    env: c.env,
   };
 }
 

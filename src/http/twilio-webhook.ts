@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
-import { gatewayRefusal } from '../errors';
 import { fieldsOf, isSignedBy, type Received, signedUrl, tokenFor } from '../status/verify';
 import type { AppEnv } from './app-env';
 import { limit } from './middleware/rate-limit';
+import { badTwilioSignature } from './refusals';
 
 /**
  * A request Twilio signed, checked as every Twilio webhook is (status/verify.ts: the URL Twilio signed, behind a
@@ -23,7 +23,9 @@ export async function verifiedWebhook(c: Context<AppEnv>): Promise<{ fields: URL
   const token = tokenFor(config, fields.get('AccountSid'));
   if (!token || !(await isSignedBy(token, received, fields))) {
     await limit(c, `ip:${headers.get('cf-connecting-ip')}`);
-    throw gatewayRefusal(403, 'The X-Twilio-Signature is missing or wrong');
+    throw badTwilioSignature().hinted(
+      "Twilio signs with the account's auth token and the URL it was given: set TWILIO_AUTH_TOKEN, and PUBLIC_URL to that URL behind a proxy.",
+    );
   }
   return { fields, url };
 }

@@ -1,11 +1,14 @@
 import { zValidator } from '@hono/zod-validator';
 import type { Context, MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type * as z from 'zod/mini';
 import type { Block } from '../blocks';
 import { refusalOf } from '../blocks/issues';
 import { type BlockInput, blockParser } from '../blocks/schema';
-import { badRequest, type GatewayError, twilioError } from '../errors';
+import { badRequest, type GatewayError, toGatewayError, twilioError } from '../errors';
 import { framed } from '../twilio/operations';
+import { BAD_JSON_HINT, CONTENT_TYPE_HINT, inputHint, isJsonText, jsonAsForm } from './hints';
+import { unsupportedMediaType } from './refusals';
 
 type Issue = z.core.$ZodIssue;
 
@@ -15,7 +18,8 @@ type Issue = z.core.$ZodIssue;
  */
 export function issueToError(block: Block, issues: readonly Issue[]): GatewayError {
   const { code, message } = refusalOf(block, issues);
-  return framed(block.action, code === null ? badRequest(message) : twilioError(400, code, message));
+  const error = code === null ? badRequest(message) : twilioError(400, code, message);
+  return framed(block.action, error.hinted(inputHint(block, issues)));
 }
 
 const FORM = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
@@ -46,16 +50,26 @@ export function validateBlock(block: Block): (c: Context) => Promise<BlockInput>
     const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     const target = JSON_TYPE.test(type) ? 'json' : FORM.has(type) ? 'form' : undefined;
     if (target === undefined) {
-      throw framed(
-        block.action,
-        badRequest('Content-Type must be application/json or application/x-www-form-urlencoded', 415),
-      );
+      throw framed(block.action, unsupportedMediaType().hinted(CONTENT_TYPE_HINT));
     }
     validators ??= validatorsOf();
     let input: BlockInput | undefined;
-    await validators[target](c, async () => {
-      input = c.req.valid(target as never) as BlockInput;
-    });
+    try {
+      await validators[target](c, async () => {
+        input = c.req.valid(target as never) as BlockInput;
+      });
+    } catch (err) {
+      // Only a refused form is looked at again (its bytes are cached): a valid one costs nothing more. Decoded
+      // here: the runtime warns when a form body is read with .text().
+      const bytes = target === 'form' && type !== 'multipart/form-data' ? await c.req.arrayBuffer() : undefined;
+      if (bytes && isJsonText(new TextDecoder().decode(bytes))) {
+        throw framed(block.action, jsonAsForm(type));
+      }
+      if (err instanceof HTTPException && target === 'json') {
+        throw framed(block.action, toGatewayError(err).hinted(BAD_JSON_HINT));
+      }
+      throw err;
+    }
     return input as BlockInput;
   };
 }

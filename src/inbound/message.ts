@@ -1,8 +1,8 @@
 import type { Config } from '../config';
-import { gatewayRefusal } from '../errors';
 import { addOptOut, type OptOutStores, removeOptOut } from '../optouts/store';
 import { render } from '../recipes/template';
 import { keywordOf } from './keywords';
+import { unnamedWebhook } from './refusals';
 import { actionFor, type Inbound } from './settings';
 import { inboxOf, type Received } from './store';
 import { twiml, xmlText } from './twiml';
@@ -26,7 +26,7 @@ export function receivedOf(fields: URLSearchParams, kind: Received['kind']): Rec
   const from = fields.get('From');
   const to = fields.get('To');
   if (!SID.test(sid) || !from || !to) {
-    throw gatewayRefusal(400, `The webhook names no ${kind === 'call' ? 'CallSid' : 'MessageSid'}, From and To`);
+    throw unnamedWebhook(kind);
   }
   return {
     sid,

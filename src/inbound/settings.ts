@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { settingHint } from '../config';
 import { GatewayError } from '../errors';
 import { compile, type Template } from '../recipes/template';
 
@@ -50,7 +51,7 @@ const invalid = (problems: readonly string[]) =>
   new GatewayError(500, `Gateway configuration error: invalid INBOUND: ${problems.slice(0, 5).join('; ')}`, {
     source: 'gateway',
     code: null,
-  });
+  }).hinted(settingHint('INBOUND'));
 
 const cache = new WeakMap<object, Inbound>();
 

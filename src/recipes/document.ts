@@ -1,7 +1,8 @@
 import * as v from 'valibot';
 import { type Block, blocks } from '../blocks';
 import { blockParser } from '../blocks/schema';
-import { configError, GatewayError } from '../errors';
+import { invalidSettings, settingHint } from '../config';
+import { GatewayError } from '../errors';
 import { compile, type Scalar, type Template } from './template';
 import { SCHEMES, type Scheme, standardKey } from './verify';
 
@@ -119,6 +120,7 @@ const invalid = (problems: string[]) =>
   new GatewayError(500, `Gateway configuration error: invalid RECIPES: ${problems.slice(0, 5).join('; ')}`, {
     source: 'gateway',
     code: null,
+    hint: settingHint('RECIPES'),
   });
 
 /** How long an isolate keeps the document read from RECIPES_KV before reading it again. */
@@ -158,9 +160,15 @@ const cache = new WeakMap<object, [document: unknown, Recipes]>();
 export function readRecipes(env: object, document: unknown = (env as Record<string, unknown>).RECIPES): Recipes {
   const cached = cache.get(env);
   if (cached && cached[0] === document) return cached[1];
+  const recipes = decodeRecipes(env, document);
+  cache.set(env, [document, recipes]);
+  return recipes;
+}
+
+function decodeRecipes(env: object, document: unknown): Recipes {
   const vars = env as Record<string, unknown>;
   const flag = vars.HOOKS_ASYNC || 'false';
-  if (flag !== 'true' && flag !== 'false') throw configError(['HOOKS_ASYNC']);
+  if (flag !== 'true' && flag !== 'false') throw invalidSettings([{ name: 'HOOKS_ASYNC' }]);
   let given = document || {};
   try {
     if (typeof given === 'string') given = JSON.parse(given);
@@ -184,6 +192,5 @@ export function readRecipes(env: object, document: unknown = (env as Record<stri
     ),
     async: flag === 'true',
   };
-  cache.set(env, [document, recipes]);
   return recipes;
 }

@@ -45,6 +45,8 @@ export interface EmulatorBindings {
   readonly speed: number;
   /** Send signed status callbacks to a record's StatusCallback. */
   readonly callbacks: boolean;
+  /** A local run (SANDBOX_LOCAL): callbacks may go to private addresses and carry the URL's credentials. */
+  readonly local: boolean;
   /** Keeps callback deliveries alive after the response. */
   readonly waitUntil: (promise: Promise<unknown>) => void;
   /** How long callback deliveries may run after a request (a Worker's waitUntil window); default 25 s. */
@@ -107,13 +109,16 @@ function follow(c: Context<Env>, record: SandboxRecord) {
     // Handed again only when an update changed the timeline or the target: nothing is sent twice.
     if (!handOff || (record.late?.steps === record.steps && record.late.callback === record.callback)) return;
     record.late = { steps: record.steps, callback: record.callback };
-    c.env.waitUntil(lateRequests(record, c.env.account.authToken).then((requests) => handOff(record.sid, requests)));
+    c.env.waitUntil(
+      lateRequests(record, c.env.account.authToken, c.env.local).then((requests) => handOff(record.sid, requests)),
+    );
     return;
   }
   if (record.delivering) return;
   c.env.waitUntil(
     deliverAsTheClockRuns(record, {
       authToken: c.env.account.authToken,
+      local: c.env.local,
       send: (request) => fetch(request),
       now: c.env.now ?? Date.now,
       windowMs,

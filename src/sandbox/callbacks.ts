@@ -1,3 +1,4 @@
+import { isPublicTarget } from '../public-target';
 import { basicAuthorization, FORM_TYPE } from '../twilio/encoding';
 import { rfc2822 } from '../twilio/resources';
 import { twilioSignature } from '../twilio/signature';
@@ -6,6 +7,14 @@ import { dateAt, isKept, realAt, type SandboxRecord, type Step, secondsBetween }
 
 /** How long one simulated callback delivery may take. */
 export const CALLBACK_TIMEOUT_MS = 5000;
+
+/**
+ * Delivery loops running at once in one isolate, at most: each holds its record and a callback in flight, so a
+ * flood of sends to receivers that hang would otherwise hold memory without bound. Past it, a record's callbacks
+ * are not sent, as Twilio gives up on a receiver (an 11200 in its debugger).
+ */
+export const MAX_DELIVERIES = 32;
+let deliveries = 0;
 
 /** How often a waiting delivery loop looks at its record again (a hang-up may have moved its next moment). */
 const POLL_MS = 250;
@@ -85,6 +94,8 @@ export function eventOf(record: SandboxRecord, step: Step): Record<string, strin
 export interface DeliveryContext {
   /** Signs every callback: the account's auth token, also for sends made with an API key. */
   readonly authToken: string;
+  /** A local run (SANDBOX_LOCAL): private addresses may be called, and the URL's credentials sent as Basic auth. */
+  readonly local: boolean;
   readonly send: (request: Request) => Promise<Response>;
   readonly now: () => number;
   /** How long the loop may run (a Worker's waitUntil window); moments due later are left to a later request. */
@@ -93,12 +104,13 @@ export interface DeliveryContext {
 
 /**
  * Sends a record's status callbacks as its clock reaches each moment, one after the other, until the timeline
- * is done, the record is deleted or the window closes; a second loop for the same record does nothing. The
- * initial status gets none (Twilio sends none for `queued`, `accepted` or `scheduled`).
+ * is done, the record is deleted or the window closes; a second loop for the same record does nothing, nor does
+ * one past MAX_DELIVERIES. The initial status gets none (Twilio sends none for `queued`, `accepted` or `scheduled`).
  */
 export async function deliverAsTheClockRuns(record: SandboxRecord, ctx: DeliveryContext): Promise<void> {
-  if (record.delivering || !record.callback) return;
+  if (record.delivering || !record.callback || deliveries >= MAX_DELIVERIES) return;
   record.delivering = true;
+  deliveries++;
   const deadline = ctx.now() + ctx.windowMs;
   try {
     while (isKept(record) && record.callback && record.reported < record.steps.length) {
@@ -113,28 +125,35 @@ export async function deliverAsTheClockRuns(record: SandboxRecord, ctx: Delivery
       }
       record.reported++;
       const params = eventOf(record, step);
-      if (params) await sendCallback(await callbackRequest(record.callback, params, ctx.authToken), ctx.send);
+      const request = params && (await callbackRequest(record.callback, params, ctx.authToken, ctx.local));
+      if (request) await sendCallback(request, ctx.send);
     }
   } finally {
     record.delivering = false;
+    deliveries--;
   }
 }
 
 /**
  * One callback as Twilio sends it: form-encoded (or in the query for GET), signed with X-Twilio-Signature under
  * the auth token, with its own I-Twilio-Idempotency-Token. A URL fragment (Twilio's `#ct=…&rt=…` tuning) is not
- * sent; credentials in the URL become Basic auth.
+ * sent; credentials in the URL become Basic auth on a local run only. Off a local run (`local` false), a URL that
+ * is not public (loopback, private, link-local, metadata) gets none (undefined): the Worker is no way into its own
+ * network.
  */
 export async function callbackRequest(
   target: { readonly url: string; readonly method: 'GET' | 'POST' },
   event: Readonly<Record<string, string>>,
   authToken: string,
-): Promise<Request> {
+  local: boolean,
+): Promise<Request | undefined> {
+  if (!local && !isPublicTarget(target.url)) return undefined;
   const url = new URL(target.url);
   url.hash = '';
-  const auth = url.username
-    ? basicAuthorization(decodeURIComponent(url.username), decodeURIComponent(url.password))
-    : undefined;
+  const auth =
+    local && url.username
+      ? basicAuthorization(decodeURIComponent(url.username), decodeURIComponent(url.password))
+      : undefined;
   url.username = '';
   url.password = '';
   const params = new URLSearchParams(event);

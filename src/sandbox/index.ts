@@ -34,7 +34,8 @@ export function emulatorBindings(
     accounts.set(settings, account);
   }
   const { callbacks, waitUntil, handOff } = host;
-  return { account, speed: settings.SANDBOX_SPEED ?? 1, callbacks, waitUntil, handOff };
+  const local = settings.SANDBOX_LOCAL === true;
+  return { account, speed: settings.SANDBOX_SPEED ?? 1, callbacks, local, waitUntil, handOff };
 }
 
 /**

@@ -10,7 +10,7 @@ export type HandOff = (sid: string, requests: readonly LateRequest[]) => Promise
  * what the LateCallbacks object sends when the record outlives a request's waitUntil window. The initial status
  * gets none; SequenceNumbers run over the events asked for, as the in-request loop numbers them.
  */
-export async function lateRequests(record: SandboxRecord, authToken: string): Promise<LateRequest[]> {
+export async function lateRequests(record: SandboxRecord, authToken: string, local: boolean): Promise<LateRequest[]> {
   const target = record.callback;
   if (!target) return [];
   // A copy numbers the events: the record's own counter belongs to the in-request loop.
@@ -20,7 +20,9 @@ export async function lateRequests(record: SandboxRecord, authToken: string): Pr
     if (index === 0) continue;
     const event = eventOf(numbering, step);
     if (!event) continue;
-    const request = await callbackRequest(target, event, authToken);
+    const request = await callbackRequest(target, event, authToken, local);
+    // Off a local run, a private target gets nothing, later as now.
+    if (!request) continue;
     out.push({
       index,
       due: realAt(record, step.at),

@@ -1,9 +1,10 @@
+import { DEMO_AUTH_TOKEN } from '../config';
 import { ACCOUNT_SID } from '../twilio/api';
 
 /** The account `npm start` and `npm run sandbox` use when no credentials are given. */
 export const DEMO_ACCOUNT_SID = 'AC00000000000000000000000000000000';
-/** Its auth token: a demo value that exists only in the start script and here. */
-export const DEMO_AUTH_TOKEN = 'sandbox-demo-token';
+/** Its auth token (config.ts, which allows it on a local run only). */
+export { DEMO_AUTH_TOKEN };
 
 /** The emulator's settings, under the Worker's own names (its bindings, or the env of `npm run sandbox`). */
 export interface SandboxSettings {
@@ -13,6 +14,8 @@ export interface SandboxSettings {
   readonly TWILIO_API_KEY_SECRET?: string | undefined;
   /** How many simulated seconds pass per real second, as config.ts decoded it (default 1). */
   readonly SANDBOX_SPEED?: number | undefined;
+  /** A local run, set by whoever starts it (`npm start`): callbacks may go to private addresses, with URL credentials. */
+  readonly SANDBOX_LOCAL?: boolean | undefined;
 }
 
 /** The one account the emulator serves: its SID and auth token, and optionally one API key. */
@@ -28,7 +31,7 @@ export interface SandboxAccount {
 /**
  * The account the emulator accepts: TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN (the demo token when only the SID
  * is given), plus TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET when both are set; the demo pair when no SID is
- * given. Throws on an account SID of the wrong shape, naming the setting (never a secret).
+ * given. The Worker's config allows the demo token on a local run only (SANDBOX_LOCAL). Throws on an account SID of the wrong shape, naming the setting (never a secret).
  */
 export function sandboxAccount(settings: SandboxSettings): SandboxAccount {
   const sid = settings.TWILIO_ACCOUNT_SID || undefined;

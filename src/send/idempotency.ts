@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import { type ErrorSource, GatewayError, gatewayRefusal } from '../errors';
 import { bodySha256 as sha256 } from '../twilio/signature';
 import type { Caller } from './caller';
+import { idempotencyConflict, unknownOutcome } from './refusals';
 import { type SendContext, type SendOutcome, send, type TwilioTrace } from './send';
 
 /** How long a key's answer is kept (and replayed), unless the request says otherwise (OnceRequest.ttl). */
@@ -87,7 +88,7 @@ export class IdempotencyStore extends DurableObject<Env> {
   async once(request: OnceRequest): Promise<OnceAnswer> {
     const entry = this.entry;
     if (entry && entry.fingerprint !== request.fingerprint) {
-      return { replayed: false, outcome: toStored({ ok: false, error: conflict() }) };
+      return { replayed: false, outcome: toStored({ ok: false, error: idempotencyConflict() }) };
     }
     if (this.inflight) return { replayed: true, outcome: await this.inflight };
     if (entry?.outcome) return { replayed: true, outcome: entry.outcome };
@@ -112,8 +113,7 @@ export class IdempotencyStore extends DurableObject<Env> {
       callbacks: request.callbacks,
       caller: request.caller,
       waitUntil: (promise) => this.ctx.waitUntil(promise),
-      optOuts: this.env.OPT_OUT_STORE,
-      inbox: this.env.INBOX,
+      env: this.env,
     };
     const outcome = block
       ? await send(block, request.input, ctx)
@@ -141,17 +141,14 @@ export class IdempotencyStore extends DurableObject<Env> {
   }
 }
 
-const conflict = () => gatewayRefusal(422, 'This Idempotency-Key was already used with a different request');
-const unknownOutcome = () =>
-  gatewayRefusal(
-    409,
-    'A request with this Idempotency-Key was started and its outcome is unknown; it is not sent again',
-  );
-
 /** A valid Idempotency-Key header, undefined when absent; a malformed one is a 400. */
 export function idempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
-  if (!KEY.test(header)) throw gatewayRefusal(400, 'Idempotency-Key must be 1 to 255 printable ASCII characters');
+  if (!KEY.test(header)) {
+    throw gatewayRefusal(400, 'Idempotency-Key must be 1 to 255 printable ASCII characters').hinted(
+      'Use a UUID as the Idempotency-Key (crypto.randomUUID(), or uuidgen in a shell).',
+    );
+  }
   return header;
 }
 

@@ -1,9 +1,8 @@
 import type { BlockInput } from '../blocks/schema';
 import type { Config } from '../config';
-import { gatewayRefusal } from '../errors';
-import type { InboundStore } from '../inbound/store';
 import type { Caller } from './caller';
 import { mayManage } from './opt-outs';
+import { noInbox } from './refusals';
 
 /** Pages of listInbound: 50 unless pageSize says otherwise. */
 const DEFAULT_PAGE = 50;
@@ -17,14 +16,11 @@ const instant = (value: BlockInput[string] | undefined) => (typeof value === 'st
  */
 export async function listReceived(
   input: BlockInput,
-  {
-    caller,
-    config,
-    inbox,
-  }: { caller: Caller; config: Config; inbox?: DurableObjectNamespace<InboundStore> | undefined },
+  { caller, config, env }: { caller: Caller; config: Config; env?: Partial<Env> | undefined },
 ) {
   mayManage(caller, config);
-  if (!inbox) throw gatewayRefusal(501, 'Inbound messages need the INBOX Durable Object binding');
+  const inbox = env?.INBOX;
+  if (!inbox) throw noInbox();
   const to = String(input.to);
   const page = await inbox.get(inbox.idFromName(to)).list({
     from: typeof input.from === 'string' ? input.from : undefined,

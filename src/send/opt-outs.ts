@@ -1,10 +1,11 @@
 import type { Block } from '../blocks';
 import type { BlockInput } from '../blocks/schema';
 import type { Config } from '../config';
-import { GatewayError, gatewayRefusal, twilioError } from '../errors';
+import { GatewayError, twilioError } from '../errors';
 import { type OptOutStores, storeOf } from '../optouts/store';
 import { type Caller, keyRequired } from './caller';
 import { isOpen } from './credentials';
+import { noOptOutStore } from './refusals';
 
 /** Twilio's code for a send to a person who opted out (FACTS.md). */
 export const OPTED_OUT = 21610;
@@ -70,10 +71,11 @@ const DEFAULT_PAGE = 50;
 export async function manageOptOuts(
   block: Block,
   input: BlockInput,
-  { caller, config, optOuts: stores }: { caller: Caller; config: Config; optOuts?: OptOutStores | undefined },
+  { caller, config, env }: { caller: Caller; config: Config; env?: Partial<Env> | undefined },
 ) {
   mayManage(caller, config);
-  if (!stores) throw gatewayRefusal(501, 'Opt-outs need the OPT_OUT_STORE Durable Object binding');
+  const stores = env?.OPT_OUT_STORE;
+  if (!stores) throw noOptOutStore();
   const sender = String(input.messagingServiceSid ?? input.from);
   const store = storeOf(stores, sender);
   const to = typeof input.to === 'string' ? input.to : undefined;

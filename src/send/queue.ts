@@ -1,8 +1,10 @@
 import type { BlockInput } from '../blocks/schema';
 import { type Config, readConfig } from '../config';
 import { errorBody, gatewayRefusal } from '../errors';
+import { metricsOf } from '../metrics';
 import type { Caller } from './caller';
 import { fromStored, type StoredOutcome, sendOnceNamed } from './idempotency';
+import { sendPoint } from './measure';
 import type { RequestRecord } from './requests';
 import type { SendOutcome } from './send';
 
@@ -58,6 +60,7 @@ async function deliver(message: Message<SendMessage>, env: Env, config: Config):
   const outcome: SendOutcome = stored
     ? fromStored(stored)
     : { ok: false, error: gatewayRefusal(503, 'The idempotency store did not answer', true) };
+  metricsOf(env)?.write(sendPoint('send', body.block, body.input, body.caller, outcome));
   const retry = !stored || (!outcome.ok && outcome.error.detail.twilioStatus === 429);
   const status = retry && attempts < MAX_ATTEMPTS ? 'pending' : outcome.ok ? 'done' : 'failed';
   if (!outcome.ok || config.LOG_REQUESTS === 'all') {

@@ -3,9 +3,8 @@ import { toForm } from '../blocks/form';
 import type { BlockInput } from '../blocks/schema';
 import { type Config, twilioBaseUrl } from '../config';
 import { GatewayError, toGatewayError } from '../errors';
-import type { InboundStore } from '../inbound/store';
-import type { OptOutStores } from '../optouts/store';
 import type { SandboxOptions } from '../sandbox';
+import { expectFinal } from '../status/pending';
 import { tracked } from '../status/track';
 import { callTwilio, type Upstream } from '../twilio/client';
 import { framed, OPERATIONS } from '../twilio/operations';
@@ -26,10 +25,8 @@ export interface SendContext {
   readonly caller: Caller;
   /** Sandbox mode: whether this caller may have status callbacks sent (SANDBOX_CALLBACKS and an authorised caller). */
   readonly callbacks: boolean;
-  /** The opt-out stores (the OPT_OUT_STORE binding), where the Worker has them. */
-  readonly optOuts?: OptOutStores | undefined;
-  /** The inbound message stores (the INBOX binding), for listInbound. */
-  readonly inbox?: DurableObjectNamespace<InboundStore> | undefined;
+  /** The Worker's bindings: PENDING (reconciliation), OPT_OUT_STORE (opt-outs), INBOX (listInbound). */
+  readonly env?: Partial<Env> | undefined;
 }
 
 /** What Twilio's side of a send looked like, for the log line. */
@@ -38,6 +35,8 @@ export interface TwilioTrace {
   readonly code?: number | null | undefined;
   readonly requestId?: string | null | undefined;
   readonly attempts?: number | undefined;
+  /** How long Twilio took, retries included (ms). */
+  readonly ms?: number | undefined;
 }
 
 /** The outcome of one send, as data: what an idempotent replay stores and a queue consumer acts on. */
@@ -68,6 +67,7 @@ export function useSandbox(upstream: ((options: SandboxOptions) => Upstream) | u
 export async function send(block: Block, input: BlockInput, ctx: SendContext): Promise<SendOutcome> {
   const { config } = ctx;
   const operation = OPERATIONS[block.action];
+  let started: number | undefined;
   try {
     // The opt-out blocks and listInbound are answered by the gateway's own records, not by Twilio.
     if (block.resource === 'OptOuts') return { ok: true, resource: await manageOptOuts(block, input, ctx), trace: {} };
@@ -81,25 +81,28 @@ export async function send(block: Block, input: BlockInput, ctx: SendContext): P
       ctx.caller,
     );
     guard(block, input, config);
-    await refuseOptedOut(block, input, enforced(config, ctx.optOuts));
+    await refuseOptedOut(block, input, enforced(config, ctx.env?.OPT_OUT_STORE));
     const upstream = config.TWILIO_MODE === 'sandbox' ? sandbox(ctx) : network;
+    // TRACK_STATUS: a create gives Twilio the gateway's status receiver, which keeps and forwards (status/track.ts).
+    const { input: sent, tracking } = block.action === 'create' ? tracked(input, config) : { input };
+    started = Date.now();
     const result = await callTwilio(
       { baseUrl: twilioBaseUrl(config, ctx.continent), upstream, timeoutMs: config.TWILIO_TIMEOUT_MS },
       auth,
-      // TRACK_STATUS: a create gives Twilio the gateway's status receiver, which keeps and forwards (status/track.ts).
-      {
-        resource: block.resource,
-        operation,
-        sid,
-        params: toForm(block, block.action === 'create' ? tracked(input, config) : input),
-      },
+      { resource: block.resource, operation, sid, params: toForm(block, sent) },
     );
     const trace = { status: result.status, requestId: result.requestId, attempts: result.attempts };
-    return { ok: true, resource: result.resource, trace };
+    const timed = { ...trace, ms: Date.now() - started };
+    if (!tracking) return { ok: true, resource: result.resource, trace: timed };
+    // Reconciliation fetches it if its callbacks never come (send/reconcile.ts); the answer says how to correlate.
+    ctx.waitUntil(expectFinal(ctx.env, block.resource, result.resource, tracking, config));
+    return { ok: true, resource: { ...result.resource, tracking }, trace: timed };
   } catch (err) {
-    const error = toGatewayError(err);
-    await noteOptedOut(block, input, enforced(config, ctx.optOuts), error);
-    return { ok: false, error: framed(block.action, error) };
+    const error = framed(block.action, toGatewayError(err));
+    await noteOptedOut(block, input, enforced(config, ctx.env?.OPT_OUT_STORE), error);
+    if (started === undefined || !error.detail.attempts) return { ok: false, error };
+    const ms = Date.now() - started;
+    return { ok: false, error: new GatewayError(error.status, error.text, { ...error.detail, ms }) };
   }
 }
 
@@ -109,7 +112,11 @@ function sandbox(ctx: SendContext): Upstream {
     throw new GatewayError(
       500,
       'Gateway configuration error: TWILIO_MODE=sandbox needs the build with the Twilio emulator (src/with-sandbox.ts)',
-      { source: 'gateway', code: null },
+      {
+        source: 'gateway',
+        code: null,
+        hint: 'TWILIO_MODE: set live to send through Twilio, or run the emulator build: npm start, or wrangler deploy src/with-sandbox.ts.',
+      },
     );
   }
   return emulator({ callbacks: ctx.callbacks, waitUntil: ctx.waitUntil, settings: ctx.config });

@@ -1,5 +1,10 @@
+import type { Block } from '../blocks';
+import { readConfig } from '../config';
+import type { Action } from '../twilio/operations';
+import { pageKey } from '../twilio/resources';
 import { advances } from './rank';
 import { historyOf, type StatusHistory } from './store';
+import { tokenFor } from './verify';
 
 /**
  * A fetched Message or Call with its recorded status history merged in (getMessage, getCall): the `timeline`
@@ -26,4 +31,36 @@ export async function withHistory(env: Partial<Env>, resource: Record<string, un
     ...(ahead ? { status: history.status, errorCode: code } : {}),
     timeline: history.timeline,
   };
+}
+
+/**
+ * At most this many records of a list page get their history: each is one call to its SID's StatusStore (a
+ * Durable Object per SID; the calls go out together), and each call counts against the request's subrequests.
+ */
+export const MAX_MERGED = 100;
+
+/**
+ * A block's answer with the stored history merged in: a fetched record (withHistory), or each record of a list
+ * page of the Worker's own account, up to MAX_MERGED, the store calls made at once; any other answer as it is.
+ */
+export async function withHistoryOf(
+  env: Partial<Env>,
+  block: { readonly action: Action; readonly resource: Block['resource'] },
+  resource: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  // The gateway's own records (the opt-outs, listInbound) have no status history.
+  if (block.resource === 'OptOuts' || block.resource === 'Inbound') return resource;
+  if (block.action === 'fetch') return withHistory(env, resource);
+  const key = pageKey(block.resource);
+  const records = resource[key];
+  if (block.action !== 'list' || !env.STATUS || !Array.isArray(records)) return resource;
+  // The receiver records only the callbacks of the account it holds the token of (verify.ts): a page of another
+  // account's records (read with the request's own credentials) has no history to ask for.
+  const config = readConfig(env);
+  const merged = await Promise.all(
+    records.map((record: Record<string, unknown>, i) =>
+      i < MAX_MERGED && tokenFor(config, String(record.accountSid)) ? withHistory(env, record) : record,
+    ),
+  );
+  return { ...resource, [key]: merged };
 }

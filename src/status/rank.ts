@@ -32,6 +32,9 @@ const FINAL = 5;
 /** A status's rank; an unknown one ranks lowest (recorded, but it never replaces a known status). */
 export const rankOf = (status: string): number => RANKS[status] ?? -1;
 
+/** Whether a status is final: nothing but `read` (after `delivered`) can follow it. */
+export const isFinal = (status: string): boolean => rankOf(status) >= FINAL;
+
 /** What ordering compares: the status and, for a call's progress events, its SequenceNumber. */
 export interface Ordered {
   readonly status: string;

@@ -1,21 +1,11 @@
 import { DurableObject } from 'cloudflare:workers';
 import { readConfig } from '../config';
+import { isPublicTarget } from '../public-target';
 import { sidPattern } from '../twilio/api';
-import { forward, isPublicTarget, type Outgoing } from './forward';
+import { forward, type Outgoing } from './forward';
 import { advances, type Ordered, rankOf } from './rank';
+import type { TimelineEntry } from './shapes';
 import type { StatusUpdate } from './update';
-
-/** One moment of a SID's history. */
-export interface TimelineEntry {
-  readonly status: string;
-  /** When it happened (Twilio's Timestamp for a call's events), else when it was received. */
-  readonly at: string;
-  readonly receivedAt: string;
-  readonly errorCode: string | null;
-  readonly sequence?: number;
-  /** Arrived after a later status: kept in the history, never the current status, never forwarded. */
-  readonly late?: true;
-}
 
 /** A SID's status history: its current status and error code, and every status received, in order. */
 export interface StatusHistory {
@@ -114,6 +104,7 @@ export class StatusStore extends DurableObject<Env> {
       receivedAt: new Date(now).toISOString(),
       errorCode: update.errorCode,
       ...(update.sequence === undefined ? {} : { sequence: update.sequence }),
+      ...(update.reconciled ? { reconciled: true } : {}),
     };
     const moves = history.timeline.length === 0 || advances(state.current, update);
     const seen = history.timeline.some((e) => e.status === entry.status && e.sequence === entry.sequence);
@@ -221,6 +212,7 @@ function outgoing(state: State, update: StatusUpdate, entry: TimelineEntry): Out
     receivedAt: entry.receivedAt,
     correlationId: state.tracking?.correlationId ?? null,
     fields,
+    ...(update.reconciled ? { reconciled: true } : {}),
   };
   const id = `msg_${sid}_${state.queued}`;
   return { id, body: JSON.stringify({ type: `${kind}.status`, timestamp: entry.at, data }) };

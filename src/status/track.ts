@@ -1,6 +1,7 @@
 import type { BlockInput } from '../blocks/schema';
 import type { Config } from '../config';
 import { gatewayRefusal } from '../errors';
+import type { Tracking } from './store';
 
 /** The receiver's path (routes/status.ts). */
 export const STATUS_PATH = '/twilio/status';
@@ -14,14 +15,16 @@ const MAX_URL = 4000;
  * URL, so the receiver can trust both. A send with credentials in the request is left as it is: the gateway holds
  * no token to verify that account's callbacks.
  */
-export function tracked(input: BlockInput, config: Config): BlockInput {
-  if (!config.TRACK_STATUS || input.accountToken !== undefined) return input;
+export function tracked(input: BlockInput, config: Config): { input: BlockInput; tracking?: Tracking } {
+  if (!config.TRACK_STATUS || input.accountToken !== undefined) return { input };
   const url = new URL(`${config.PUBLIC_URL}${STATUS_PATH}`);
-  url.searchParams.set('cid', crypto.randomUUID());
+  const tracking: { correlationId: string; forward?: string } = { correlationId: crypto.randomUUID() };
+  url.searchParams.set('cid', tracking.correlationId);
   if (typeof input.statusCallback === 'string') {
     const target = new URL(input.statusCallback);
     url.hash = target.hash;
     target.hash = '';
+    tracking.forward = target.href;
     url.searchParams.set('forward', target.href);
   }
   if (url.href.length > MAX_URL) {
@@ -30,5 +33,5 @@ export function tracked(input: BlockInput, config: Config): BlockInput {
       `statusCallback is too long to be tracked: the gateway's callback URL would be over ${MAX_URL} characters`,
     );
   }
-  return { ...input, statusCallback: url.href };
+  return { input: { ...input, statusCallback: url.href }, tracking };
 }

@@ -17,6 +17,8 @@ export interface StatusUpdate {
   readonly token: string;
   /** Twilio's fields as sent (bounded), for the caller's forward. */
   readonly fields: Readonly<Record<string, string>>;
+  /** Fetched by reconciliation (send/reconcile.ts), not called back. */
+  readonly reconciled?: true;
 }
 
 const sid = (prefix: string) => v.pipe(v.string(), v.regex(sidPattern(prefix)));

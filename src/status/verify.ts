@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import { nestsDeeper } from '../json';
 import { verifySignature } from '../recipes/verify';
 import { sandboxAccount } from '../sandbox/settings';
 import { isFormType } from '../twilio/encoding';
@@ -40,6 +41,8 @@ export function fieldsOf(received: Received): URLSearchParams {
   const text = new TextDecoder().decode(received.body);
   if (isForm(received.headers)) return new URLSearchParams(text);
   const fields = new URLSearchParams();
+  // Twilio's JSON callbacks are flat: one nested past the bound has no fields worth parsing.
+  if (nestsDeeper(text)) return fields;
   try {
     const json: unknown = JSON.parse(text);
     if (typeof json === 'object' && json !== null && !Array.isArray(json)) {

@@ -1,7 +1,11 @@
 import { badGateway, type GatewayError, gatewayTimeout, twilioError } from '../errors';
+import { MAX_JSON_DEPTH, nestsDeeper } from '../json';
 import { decodeAnswer, decodeError } from './decode';
 import { basicAuthorization, FORM_TYPE } from './encoding';
 import { OPERATIONS, type Operation, operationPath, type TwilioRequest } from './operations';
+
+/** Twilio could not be reached (a network failure): documented, so one constructor. */
+export const unreachable = () => badGateway('Twilio could not be reached');
 
 /**
  * Anything that answers like `fetch` does: the network in live mode, the emulator in sandbox mode. It must
@@ -139,10 +143,14 @@ const parseJson = (text: string): unknown => {
 
 /**
  * Maps one Twilio answer: 2xx to the decoded resource (a record, a page, a deletion), anything else to the
- * error Twilio stated. The text is redacted first, success or not. An answer that cannot be read (nested beyond
- * the stack, say) is in doubt.
+ * error Twilio stated. The text is redacted first, success or not. An answer nested past MAX_JSON_DEPTH, or one
+ * that cannot be read, is in doubt.
  */
 function interpret(request: TwilioRequest, response: Response, text: string, hide: (s: string) => string) {
+  // Nothing nested past the bound is parsed, nor copied into an answer a caller's parser may choke on.
+  if (nestsDeeper(text)) {
+    return badGateway(`Twilio answered HTTP ${response.status} with JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   try {
     return interpretText(request, response, hide(text), hide);
   } catch {
@@ -233,7 +241,7 @@ async function exchange(
     } catch {
       if (signal.aborted) throw fail(gatewayTimeout(timeoutMs));
       if (read && (await again(options, deadline, attempt))) continue;
-      throw fail(badGateway('Twilio could not be reached'));
+      throw fail(unreachable());
     }
     const id = response.headers.get('Twilio-Request-Id');
     requestId = id !== null && REQUEST_ID.test(id) ? id : null;

@@ -299,6 +299,7 @@ describe('ERROR_STATUS=always-200', () => {
         moreInfo: 'https://www.twilio.com/docs/errors/20003',
         retryable: false,
         source: 'twilio',
+        hint: expect.stringMatching(/^Check accountSid and accountToken/),
       },
     });
   });

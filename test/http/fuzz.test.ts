@@ -71,6 +71,7 @@ interface Answer {
   text: string;
   json: any;
   posts: Seen[];
+  allow: string | null;
 }
 
 /** How many bytes a request body takes on the wire (a FormData as its multipart encoding). */
@@ -109,7 +110,7 @@ async function exchange(req: Exchange, secrets: readonly string[]): Promise<Answ
   if (method === 'HEAD') {
     expect(text).toBe('');
     expect(posts).toHaveLength(0);
-    return { status: res.status, text, json: undefined, posts };
+    return { status: res.status, text, json: undefined, posts, allow: res.headers.get('allow') };
   }
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
   const json = JSON.parse(text);
@@ -136,7 +137,7 @@ async function exchange(req: Exchange, secrets: readonly string[]): Promise<Answ
     expect(json.blocks.map((b: { name: string }) => b.name)).toEqual(BLOCK_NAMES);
     expect(posts).toHaveLength(0);
   }
-  return { status: res.status, text, json, posts };
+  return { status: res.status, text, json, posts, allow: res.headers.get('allow') };
 }
 
 const via = fc.constantFrom<'app' | 'worker'>('app', 'app', 'app', 'worker');
@@ -502,7 +503,7 @@ describe('form bodies', () => {
 
 describe('routes and methods', () => {
   it(
-    'any method on known, near-miss and random paths: the descriptor, an envelope, or a 404 envelope',
+    'any method on known, near-miss and random paths: the descriptor, an envelope, or a 404 or 405 envelope',
     async () => {
       const path = fc.oneof(
         fc.constantFrom(
@@ -547,7 +548,11 @@ describe('routes and methods', () => {
           );
           const pathname = new URL(`https://gateway.test${path}`).pathname;
           if (method === 'GET' && /^\/api\/twilio$/i.test(pathname)) expect(answer.status).toBe(200);
-          if (method !== 'POST' && method !== 'GET' && method !== 'HEAD') expect(answer.status).toBe(404);
+          // A method no route takes: a 405 naming the methods the path takes, or a 404 where it takes none.
+          if (method !== 'POST' && method !== 'GET' && method !== 'HEAD') {
+            expect([404, 405]).toContain(answer.status);
+            if (answer.status === 405) expect(answer.allow?.split(', ')).not.toContain(method);
+          }
         }),
         runs(600),
       );

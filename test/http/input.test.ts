@@ -257,8 +257,6 @@ describe('routes', () => {
   });
   it.each([
     ['POST', '/api/Twilio/sendFax'],
-    ['GET', '/api/Twilio/sendSms'],
-    ['PUT', '/api/Twilio/makeCall'],
     ['GET', '/'],
     ['POST', '/api/Twillio/sendSms'],
   ])('%s %s is a 404 envelope', async (method, path) => {

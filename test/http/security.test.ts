@@ -273,6 +273,48 @@ describe('destination guard (ALLOWED_DESTINATIONS) and MAX_SEGMENTS', () => {
       '<Response><Dial><Number url="https://attacker.example/w.xml">+14155550101</Number></Dial></Response>',
     ],
     ['a Gather action', '<Response><Gather action="https://attacker.example/g.xml"/></Response>'],
+    // Issue 23: every spelling the guard knows; the namespaced ones and a number after a child got through before.
+    ['a namespaced Dial', '<Response><t:Dial xmlns:t="x">+4915112345678</t:Dial></Response>'],
+    ['a namespaced Number', '<Response><Dial><t:Number xmlns:t="x">+4930123456</t:Number></Dial></Response>'],
+    [
+      'a namespaced Redirect',
+      '<Response><x:Redirect xmlns:x="y">https://attacker.example/d.xml</x:Redirect></Response>',
+    ],
+    ['a namespaced Sip', '<Response><Dial><x:Sip xmlns:x="y">sip:premium@example.com</x:Sip></Dial></Response>'],
+    [
+      'a namespaced action attribute',
+      '<Response><Dial xmlns:x="y" x:action="https://attacker.example/n.xml">+14155550101</Dial></Response>',
+    ],
+    ["a Dial's number after a child element", '<Response><Dial> <Client>alice</Client>+4930123456</Dial></Response>'],
+    [
+      'a DOCTYPE with an entity',
+      '<!DOCTYPE Response [<!ENTITY n "+4930123456">]><Response><Dial>&n;</Dial></Response>',
+    ],
+    ['upper-case tags with whitespace', '<Response><DIAL\t>+4930123456</DIAL ></Response>'],
+    ['a space after <', '<Response>< Dial>+4930123456</ Dial></Response>'],
+    ['hex entities', '<Response><Dial>&#x2B;4930123456</Dial></Response>'],
+    ['whitespace around the number', '<Response><Dial>\n  +4930123456\n</Dial></Response>'],
+    [
+      'a formatted number (spaces), judged unreadable',
+      '<Response><Dial><Number>+44 20 7946 0000</Number></Dial></Response>',
+    ],
+    ['an upper-case SIP', '<Response><Dial><SIP>sip:premium@example.com</SIP></Dial></Response>'],
+    ['a Sim', '<Response><Dial><Sim>DE00000000000000000000000000000000</Sim></Dial></Response>'],
+    [
+      'an Application',
+      '<Response><Dial><Application>AP00000000000000000000000000000000</Application></Dial></Response>',
+    ],
+    ['an Enqueue waitUrl', '<Response><Enqueue waitUrl="https://attacker.example/w.xml">q</Enqueue></Response>'],
+    [
+      'a Conference waitUrl',
+      '<Response><Dial><Conference waitUrl="https://attacker.example/w.xml">r</Conference></Dial></Response>',
+    ],
+    ['a Dial referUrl', '<Response><Dial referUrl="https://attacker.example/r.xml">+14155550101</Dial></Response>'],
+    [
+      'a > inside a quoted attribute before a url',
+      '<Response><Dial><Number sendDigits=">" url="https://attacker.example/w.xml">+14155550101</Number></Dial></Response>',
+    ],
+    ['an upper-case ACTION', '<Response><Gather ACTION="https://attacker.example/g.xml"/></Response>'],
   ])('TwiML that escapes the list through %s is refused', async (_, twiml) => {
     const { seen } = installFakeTwilio();
     const body = { from: '+15005550006', to: '+14155550100', twiml };
@@ -290,6 +332,67 @@ describe('destination guard (ALLOWED_DESTINATIONS) and MAX_SEGMENTS', () => {
     const body = { from: '+15005550006', to: '+14155550100', twiml };
     expect((await ask({ path: '/api/Twilio/makeCall', body, headers, env: guarded })).status).toBe(200);
     expect(seen).toHaveLength(1);
+  });
+
+  it.each([
+    ['a Conference', '<Response><Dial><Conference>room-1</Conference></Dial></Response>'],
+    ['an Enqueue', '<Response><Enqueue>support</Enqueue></Response>'],
+    ['a Queue', '<Response><Dial><Queue>support</Queue></Dial></Response>'],
+    ['a Play of audio (audio only, never TwiML)', '<Response><Play>https://media.example.com/a.mp3</Play></Response>'],
+    ['an XML declaration', '<?xml version="1.0" encoding="UTF-8"?><Response><Dial>+14155550101</Dial></Response>'],
+    [
+      'an allowed number after a Client',
+      '<Response><Dial><Client>alice</Client><Number>+442071234567</Number></Dial></Response>',
+    ],
+  ])('TwiML that stays within the list passes: %s', async (_, twiml) => {
+    const { seen } = installFakeTwilio();
+    const body = { from: '+15005550006', to: '+14155550100', twiml };
+    const answer = await ask({ path: '/api/Twilio/makeCall', body, headers, env: guarded });
+    expect(answer.status, answer.text).toBe(200);
+    expect(seen).toHaveLength(1);
+  });
+
+  // Issue 23: `+1` is all of NANP; `+1-US` and `+1-CA` name one country's area codes.
+  it.each([
+    ['+1-US', '+14155550100', 200],
+    ['+1-US', '+12125550100', 200],
+    ['+1-US', '+18765550100', 403], // Jamaica
+    ['+1-US', '+16585550100', 403], // Jamaica's overlay
+    ['+1-US', '+18095550100', 403], // Dominican Republic
+    ['+1-US', '+12425550100', 403], // Bahamas
+    ['+1-US', '+17875550100', 403], // Puerto Rico, a US territory billed apart
+    ['+1-US', '+14165550100', 403], // Toronto
+    ['+1-US', '+19005550100', 403], // premium rate
+    ['+1-US', '+1415555010', 403], // too short for NANP
+    ['+1-CA', '+14165550100', 200],
+    ['+1-CA', '+16045550100', 200],
+    ['+1-CA', '+14155550100', 403],
+    ['+1-CA', '+18765550100', 403],
+    ['+1-US,+1-CA', '+15145550100', 200],
+    ['+1-US,+44', '+442071234567', 200],
+    ['+1', '+18765550100', 200], // +1 alone: all of NANP, as documented
+  ])('ALLOWED_DESTINATIONS=%s, to %s: %i', async (list, to, status) => {
+    const { seen } = installFakeTwilio();
+    const answer = await ask({ body: { ...STORED, to }, headers, env: { API_KEYS: KEY, ALLOWED_DESTINATIONS: list } });
+    expect(answer.status, answer.text).toBe(status);
+    expect(seen).toHaveLength(status === 200 ? 1 : 0);
+  });
+
+  it('a NANP region holds caller-supplied TwiML too: +1-US refuses a Dial to Jamaica', async () => {
+    const { seen } = installFakeTwilio();
+    const env = { API_KEYS: KEY, ALLOWED_DESTINATIONS: '+1-US' };
+    const dial = (number: string) => `<Response><Dial>${number}</Dial></Response>`;
+    const call = (twiml: string) =>
+      ask({ path: '/api/Twilio/makeCall', body: { from: '+15005550006', to: '+14155550100', twiml }, headers, env });
+    expect((await call(dial('+18765550100'))).status).toBe(403);
+    expect((await call(dial('+14155550101'))).status).toBe(200);
+    expect(seen).toHaveLength(1);
+  });
+
+  it.each(['+1-UK', '+1-us', '+44-GB', '+1-'])('ALLOWED_DESTINATIONS=%s is a configuration error', async (list) => {
+    const answer = await ask({ headers, env: { API_KEYS: KEY, ALLOWED_DESTINATIONS: list } });
+    expect(answer.status).toBe(500);
+    expect(answer.json.contextWrites.to).toBe('Gateway configuration error: invalid ALLOWED_DESTINATIONS');
   });
 
   it('a caller-supplied TwiML url must be on ALLOWED_TWIML_HOSTS while the list is set', async () => {
@@ -330,6 +433,31 @@ describe('destination guard (ALLOWED_DESTINATIONS) and MAX_SEGMENTS', () => {
     );
     expect((await ask({ body: { ...STORED, body: 'x'.repeat(160) }, headers, env })).status).toBe(200);
     expect(seen).toHaveLength(1);
+  });
+
+  it('MAX_SEGMENTS counts a Content template’s variables: 1,500 characters under a cap of 3 are refused (issue 23)', async () => {
+    const { seen } = installFakeTwilio();
+    const env = { API_KEYS: KEY, MAX_SEGMENTS: '3' };
+    const template = { ...STORED, body: undefined, contentSid: `HX${'0'.repeat(32)}` };
+    const long = JSON.stringify({ 1: 'x'.repeat(1500) });
+    expectRefused(
+      await ask({ body: { ...template, contentVariables: long }, headers, env }),
+      403,
+      'The contentVariables take 10 segments; at most 3 are allowed',
+    );
+    const split = JSON.stringify({ 1: 'x'.repeat(300), 2: 'y'.repeat(300) });
+    expectRefused(await ask({ body: { ...template, contentVariables: split }, headers, env }), 403, '4 segments');
+    expectRefused(
+      await ask({ body: { ...template, contentVariables: 'not json' }, headers, env }),
+      403,
+      'The contentVariables are not a JSON object, so MAX_SEGMENTS cannot count them',
+    );
+    const short = JSON.stringify({ 1: '12/1', 2: '3pm' });
+    expect((await ask({ body: { ...template, contentVariables: short }, headers, env })).status).toBe(200);
+    expect((await ask({ body: { ...template, contentVariables: long }, headers, env: { API_KEYS: KEY } })).status).toBe(
+      200,
+    );
+    expect(seen).toHaveLength(2);
   });
 
   it('MAX_SEGMENTS does not count an MMS caption (an MMS is billed per message)', async () => {

@@ -4,7 +4,7 @@
  * (../shared/webhooks/VECTORS.md), independent of src/recipes/verify.ts.
  */
 import { app } from '../../src/http/app';
-import { HOOK_EXAMPLE } from '../../src/http/openapi';
+import { HOOK_EXAMPLE } from '../../src/http/routes/hooks.example';
 import { envWith } from '../helpers';
 
 /** Stripe `invoice.payment_failed`: amounts in minor units. */
@@ -94,7 +94,7 @@ export const SECRETS = {
 
 /** README's three worked examples, plus one recipe per remaining scheme and one without `verify`. */
 export const RECIPES = {
-  // The OpenAPI document's example (src/openapi.ts), so that the documented recipe is the one tested.
+  // The OpenAPI document's example (src/http/routes/hooks.example.ts), so that the documented recipe is the one tested.
   [HOOK_EXAMPLE.name]: HOOK_EXAMPLE.recipe,
   'github-deploy': {
     block: 'makeCall',

@@ -83,7 +83,14 @@ const refusedSignature = (answer: Awaited<ReturnType<typeof hook>>, scheme: stri
     contextWrites: {
       to: `[HTTP 401] Refused by the gateway: The webhook's ${scheme} signature is missing, wrong or out of date`,
     },
-    error: { status: 401, code: null, moreInfo: null, retryable: false, source: 'gateway' },
+    error: {
+      status: 401,
+      code: null,
+      moreInfo: null,
+      retryable: false,
+      source: 'gateway',
+      hint: "Set the recipe's verify.secret to the secret the sender signs with; to try the recipe unsigned, add ?dryRun=1 and a caller key.",
+    },
   });
 };
 
@@ -430,6 +437,31 @@ describe('a recipe without verify', () => {
     expect((await hook('keyed', order(), {}, { env: { API_KEYS: undefined } })).status).toBe(401);
     expect(seen).toHaveLength(0);
   });
+
+  it('JSON posted as a form (curl -d) is a 415 naming Content-Type: application/json; nothing sent', async () => {
+    const { seen } = installFakeTwilio();
+    const form = { 'Content-Type': 'application/x-www-form-urlencoded', 'X-API-Key': CALLER_KEY };
+    const answer = await hook('keyed', order(), form);
+    expect(answer.status).toBe(415);
+    expect(answer.json.contextWrites.to).toBe(
+      '[HTTP 415] Unable to create record: The body is JSON but its Content-Type is application/x-www-form-urlencoded: send it as application/json',
+    );
+    expect(answer.json.error.hint).toMatch(/^Send the header Content-Type: application\/json/);
+    expect(seen).toHaveLength(0);
+  });
+
+  it.each([33, 20_000])(
+    'a JSON body nested %i levels deep is a 400 that names the bound, nothing sent (issue 23)',
+    async (depth) => {
+      const { seen } = installFakeTwilio();
+      const deep = `${'['.repeat(depth - 2)}${']'.repeat(depth - 2)}`;
+      const body = `{"order":{"id":${deep},"phone":"+14155550100"}}`;
+      const answer = await hook('keyed', body, { 'X-API-Key': CALLER_KEY });
+      expect(answer.status, answer.text).toBe(400);
+      expect(answer.json.contextWrites.to).toMatch(/The body's JSON nests deeper than 32 levels$/);
+      expect(seen).toHaveLength(0);
+    },
+  );
 
   it('with the key it sends, once per event id of its template', async () => {
     const { seen } = installFakeTwilio();

@@ -228,7 +228,14 @@ describe('the RECIPES document', () => {
     expect(answer.json).toEqual({
       callback: 'error',
       contextWrites: { to: 'Gateway configuration error: invalid RECIPES: recipe fax: block sendFax is unknown' },
-      error: { status: 500, code: null, moreInfo: null, retryable: false, source: 'gateway' },
+      error: {
+        status: 500,
+        code: null,
+        moreInfo: null,
+        retryable: false,
+        source: 'gateway',
+        hint: expect.stringMatching(/^RECIPES: a JSON object from recipe name to recipe/),
+      },
     });
   });
 });

@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { app } from '../../src/http/app';
 import type { LateRequest } from '../../src/sandbox';
+import { MAX_DELIVERIES } from '../../src/sandbox/callbacks';
 import { isValidTwilioSignature } from '../../src/twilio/signature';
 import { ACCOUNT, CALLER_KEY, call, envWith, sms, TOKEN } from '../helpers';
 
@@ -30,16 +31,24 @@ function captureCallbacks(answer: () => Response = () => new Response(null, { st
   return captured;
 }
 
-/** POSTs to a block through the real Worker with an ExecutionContext whose waitUntil work is awaited. */
-async function send(block: string, body: unknown, overrides: Record<string, string> = {}) {
+/**
+ * POSTs to a block through the real Worker with an ExecutionContext whose waitUntil work is awaited (unless
+ * `awaited` is false). By default a caller with the suite's key: on a Worker with API_KEYS, only such callers get
+ * simulated callbacks; `request` changes the URL or headers.
+ */
+async function send(
+  block: string,
+  body: unknown,
+  overrides: Record<string, string> = {},
+  request: { url?: string; headers?: Record<string, string>; awaited?: boolean } = {},
+) {
   const pending: Promise<unknown>[] = [];
   const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException() {}, props: {} };
   const res = await app.request(
-    `/api/Twilio/${block}`,
-    // A caller with the suite's key: on a Worker with API_KEYS, only such callers get simulated callbacks.
+    request.url ?? `/api/Twilio/${block}`,
     {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-API-Key': CALLER_KEY },
+      headers: request.headers ?? { 'Content-Type': 'application/json', 'X-API-Key': CALLER_KEY },
       body: JSON.stringify(body),
     },
     // The emulator accepts the helpers' pair as the Worker's own, and runs its clock fast.
@@ -54,11 +63,13 @@ async function send(block: string, body: unknown, overrides: Record<string, stri
     ctx as unknown as ExecutionContext,
   );
   const json = (await res.json()) as Record<string, any>;
-  await Promise.all(pending);
+  if (request.awaited !== false) await Promise.all(pending);
   return { status: res.status, json, pending };
 }
 
 const HOOK = 'https://hooks.example.com/twilio/status?tenant=7';
+/** A local run, as `npm start` declares it. */
+const LOCAL = { SANDBOX_LOCAL: 'true' };
 
 /** Asserts every callback is a signed form POST to `url` with a distinct idempotency token. */
 async function expectSigned(captured: Captured[], url: string, key: string) {
@@ -173,7 +184,9 @@ describe('sandbox status callbacks (SANDBOX_CALLBACKS=true)', () => {
   it('stored API-key credentials: signed with the account token (the demo one without TWILIO_AUTH_TOKEN), never the key secret', async () => {
     const captured = captureCallbacks();
     const { accountSid: _, accountToken: __, ...rest } = sms;
+    // The demo token signs only on a local run: off one, sandbox mode without its own token is a config error.
     const overrides = {
+      SANDBOX_LOCAL: 'true',
       TWILIO_AUTH_TOKEN: '',
       TWILIO_API_KEY_SID: 'SK0123456789abcdef0123456789abcdef',
       TWILIO_API_KEY_SECRET: 'api-key-secret',
@@ -187,16 +200,16 @@ describe('sandbox status callbacks (SANDBOX_CALLBACKS=true)', () => {
     }
   });
 
-  it('a URL fragment (#ct=…) is not sent, and credentials in the URL become Basic auth', async () => {
+  it('a URL fragment (#ct=…) is not sent, and on a local run credentials in the URL become Basic auth', async () => {
     const captured = captureCallbacks();
-    await send('sendSms', { ...sms, statusCallback: 'https://u:p@hooks.example.com/s#rc=2' });
+    await send('sendSms', { ...sms, statusCallback: 'https://u:p@hooks.example.com/s#rc=2' }, LOCAL);
     expect(captured[0]?.url).toBe('https://hooks.example.com/s');
     expect(captured[0]?.headers.get('Authorization')).toBe(`Basic ${btoa('u:p')}`);
   });
 
-  it('non-Latin-1 credentials in the URL are sent as UTF-8 Basic auth', async () => {
+  it('non-Latin-1 credentials in the URL are sent as UTF-8 Basic auth on a local run', async () => {
     const captured = captureCallbacks();
-    await send('sendSms', { ...sms, statusCallback: 'https://j%C3%BCrgen:%E2%82%AC@hooks.example.com/s' });
+    await send('sendSms', { ...sms, statusCallback: 'https://j%C3%BCrgen:%E2%82%AC@hooks.example.com/s' }, LOCAL);
     expect(captured).toHaveLength(3);
     const utf8 = String.fromCharCode(...new TextEncoder().encode('jürgen:€'));
     expect(captured[0]?.headers.get('Authorization')).toBe(`Basic ${btoa(utf8)}`);
@@ -348,5 +361,88 @@ describe('callbacks due after the waitUntil window go to a Durable Object of the
     await lateOf(sid).schedule(requests);
     expect(paramsOf((await keptBy(sid)).state?.pending ?? []).map((p) => p.CallStatus)).toEqual(['no-answer']);
     expect(captured.map((cb) => cb.params.get('CallStatus'))).toEqual(['initiated', 'ringing']);
+  });
+});
+
+describe('a deployed sandbox is no way into its own network (issue 23)', () => {
+  const keyless = { 'Content-Type': 'application/json' };
+
+  it.each([
+    'http://localhost/api/Twilio/sendSms',
+    'http://127.0.0.1/api/Twilio/sendSms',
+    'http://[::1]:1/api/Twilio/sendSms',
+    'http://LOCALHOST/api/Twilio/sendSms',
+  ])('a keyless caller who writes the Host as a local name (%s) gets no callbacks', async (url) => {
+    const captured = captureCallbacks();
+    const { status } = await send('sendSms', { ...sms, statusCallback: HOOK }, {}, { url, headers: keyless });
+    expect(status).toBe(200);
+    expect(captured).toHaveLength(0);
+  });
+
+  it('a keyless caller gets callbacks on a local run, which SANDBOX_LOCAL declares', async () => {
+    const captured = captureCallbacks();
+    await send('sendSms', { ...sms, statusCallback: HOOK }, LOCAL, { headers: keyless });
+    expect(captured.map((cb) => cb.params.get('MessageStatus'))).toEqual(['sending', 'sent', 'delivered']);
+  });
+
+  it.each([
+    'http://127.0.0.1:18902/internal/admin?do=1',
+    'http://localhost:8080/admin',
+    'http://10.0.0.7/hook',
+    'http://169.254.169.254/latest/meta-data/',
+    'http://[::1]:18902/admin',
+    'http://metadata.google.internal/computeMetadata/v1/',
+  ])('off a local run, even a keyed caller gets no callback to the private address %s', async (target) => {
+    const captured = captureCallbacks();
+    const { status } = await send('sendSms', { ...sms, statusCallback: target });
+    expect(status).toBe(200);
+    expect(captured).toHaveLength(0);
+  });
+
+  it('on a local run, callbacks go to localhost', async () => {
+    const captured = captureCallbacks();
+    await send('sendSms', { ...sms, statusCallback: 'http://127.0.0.1:18902/hook' }, LOCAL);
+    expect(captured).toHaveLength(3);
+    expect(captured[0]?.url).toBe('http://127.0.0.1:18902/hook');
+  });
+
+  it('off a local run, credentials in a GET callback URL are not sent as Authorization', async () => {
+    const captured = captureCallbacks();
+    await send('makeCall', {
+      ...call,
+      statusCallback: 'https://admin:hunter2@hooks.example.com/admin?cmd=reboot',
+      statusCallbackMethod: 'GET',
+    });
+    expect(captured).toHaveLength(1);
+    expect(captured[0]?.url).toMatch(/^https:\/\/hooks\.example\.com\/admin\?cmd=reboot&/);
+    expect(captured[0]?.headers.get('Authorization')).toBeNull();
+  });
+
+  it(`at most ${MAX_DELIVERIES} deliveries run at once: a flood to a receiver that hangs gets no more, and a freed slot is used again`, async () => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const seen: string[] = [];
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      seen.push(new URLSearchParams(new TextDecoder().decode(await request.arrayBuffer())).get('MessageSid') ?? '');
+      await gate;
+      return new Response(null, { status: 204 });
+    });
+    const sids: string[] = [];
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < MAX_DELIVERIES + 8; i++) {
+      const answer = await send('sendSms', { ...sms, statusCallback: HOOK }, {}, { awaited: false });
+      sids.push(answer.json.contextWrites.to.sid);
+      pending.push(...answer.pending);
+    }
+    release();
+    await Promise.all(pending);
+    const called = new Set(seen);
+    expect(sids.slice(0, MAX_DELIVERIES).every((sid) => called.has(sid))).toBe(true);
+    expect(sids.slice(MAX_DELIVERIES).some((sid) => called.has(sid))).toBe(false);
+    const after = await send('sendSms', { ...sms, statusCallback: HOOK });
+    expect(seen.filter((sid) => sid === after.json.contextWrites.to.sid)).toHaveLength(3);
   });
 });

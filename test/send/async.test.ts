@@ -142,9 +142,11 @@ describe('Prefer: respond-async on a block route', () => {
       { ...envWith(), SENDS: undefined } as unknown as Env,
     );
     expect(res.status).toBe(501);
-    expect(((await res.json()) as any).contextWrites.to).toBe(
+    const body = (await res.json()) as any;
+    expect(body.contextWrites.to).toBe(
       '[HTTP 501] Refused by the gateway: Asynchronous sends need the SENDS and REQUESTS bindings',
     );
+    expect(body.error.hint).toMatch(/^Deploy with wrangler.toml's SENDS queue and REQUESTS binding/);
   });
 });
 

@@ -1,7 +1,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { isPublicTarget } from '../../src/public-target';
 import { verifySignature } from '../../src/recipes/verify';
-import { isPublicTarget, signatureHeader } from '../../src/status/forward';
+import { signatureHeader } from '../../src/status/forward';
 import { MAX_FORWARD_ATTEMPTS } from '../../src/status/store';
 import { readUpdate } from '../../src/status/update';
 import { ENV_ACCOUNT } from '../helpers';

@@ -7,6 +7,8 @@ import { ENV_ACCOUNT, ENV_TOKEN, envWith } from '../helpers';
 /** The gateway's public address in these tests. */
 export const GATEWAY = 'https://gateway.example.com';
 export const RECEIVER = `${GATEWAY}/twilio/status`;
+/** The receiver as a tracked send gives it to Twilio (status/track.ts): with a correlation id. */
+export const TRACKED = `${RECEIVER}?cid=corr-0`;
 
 /** A fresh message SID, so that each test has a record of its own. */
 export const messageSid = () => `SM${crypto.randomUUID().replaceAll('-', '')}`;
@@ -26,7 +28,7 @@ export const messageFields = (sid: string, status: string, extra: Record<string,
 });
 
 export interface CallbackOptions {
-  /** The URL Twilio calls (and signs unless `signedUrl`): RECEIVER by default. */
+  /** The URL Twilio calls (and signs unless `signedUrl`): TRACKED by default. */
   url?: string;
   signedUrl?: string;
   token?: string;
@@ -36,6 +38,8 @@ export interface CallbackOptions {
   /** A signature to send instead of the right one (null: none). */
   signature?: string | null;
   env?: Record<string, string | undefined>;
+  /** More request headers (CF-Connecting-IP). */
+  headers?: Record<string, string>;
   /** Answer without awaiting the work the receiver leaves (the forward): it is returned in `pending`. */
   leaveWork?: boolean;
 }
@@ -46,7 +50,7 @@ export interface CallbackOptions {
  */
 export async function postCallback(fields: Record<string, string>, options: CallbackOptions = {}) {
   const params = new URLSearchParams(fields);
-  let url = options.url ?? RECEIVER;
+  let url = options.url ?? TRACKED;
   const method = options.method ?? 'POST';
   if (method === 'GET') {
     const withQuery = new URL(url);
@@ -63,6 +67,7 @@ export async function postCallback(fields: Record<string, string>, options: Call
     'User-Agent': 'TwilioProxy/1.1',
   };
   if (signature !== null) headers['X-Twilio-Signature'] = signature;
+  Object.assign(headers, options.headers);
   if (method === 'POST') headers['Content-Type'] = 'application/x-www-form-urlencoded; charset=utf-8';
   const pending: Promise<unknown>[] = [];
   const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException() {}, props: {} };

@@ -8,7 +8,17 @@ import { isSignedBy, type Received, signedUrl } from '../../src/status/verify';
 import { bodySha256, twilioSignature } from '../../src/twilio/signature';
 import { installFakeTwilio } from '../fake-twilio';
 import { captureLogs, ENV_ACCOUNT, ENV_TOKEN, envWith, expectError, post } from '../helpers';
-import { callSid, GATEWAY, historyFor, messageFields, messageSid, postCallback, RECEIVER, storeOf } from './helpers';
+import {
+  callSid,
+  GATEWAY,
+  historyFor,
+  messageFields,
+  messageSid,
+  postCallback,
+  RECEIVER,
+  storeOf,
+  TRACKED,
+} from './helpers';
 
 /** FACTS.md's vectors: token 12345, this URL and these parameters. */
 const VECTOR_URL = 'https://mycompany.com/myapp.php?foo=1&bar=2';
@@ -121,7 +131,9 @@ describe('POST /twilio/status: the receiver', () => {
   ])('%s: 403 in the gateway envelope, nothing recorded', async (_, options) => {
     const sid = messageSid();
     const answer = await postCallback(messageFields(sid, 'sent'), options);
-    expectError(answer, 403, '[HTTP 403] Refused by the gateway: The X-Twilio-Signature is missing or wrong');
+    expectError(answer, 403, '[HTTP 403] Refused by the gateway: The X-Twilio-Signature is missing or wrong', {
+      hint: /^Twilio signs with the account's auth token and the URL it was given/,
+    });
     expect(await historyFor(sid)).toBeUndefined();
   });
 
@@ -143,7 +155,7 @@ describe('POST /twilio/status: the receiver', () => {
   it('a tampered field after signing is refused', async () => {
     const sid = messageSid();
     const signed = messageFields(sid, 'sent');
-    const signature = await twilioSignature(ENV_TOKEN, RECEIVER, signed);
+    const signature = await twilioSignature(ENV_TOKEN, TRACKED, signed);
     const answer = await postCallback({ ...signed, MessageStatus: 'delivered' }, { signature });
     expect(answer.status).toBe(403);
     expect(await historyFor(sid)).toBeUndefined();
@@ -151,8 +163,8 @@ describe('POST /twilio/status: the receiver', () => {
 
   it('PUBLIC_URL: a callback signed over the public URL is accepted at the URL the Worker sees', async () => {
     const sid = messageSid();
-    const seen = 'http://10.1.2.3:8787/twilio/status';
-    const options = { url: seen, signedUrl: 'https://public.example.com/twilio/status' };
+    const seen = 'http://10.1.2.3:8787/twilio/status?cid=c-1';
+    const options = { url: seen, signedUrl: 'https://public.example.com/twilio/status?cid=c-1' };
     expect((await postCallback(messageFields(sid, 'sent'), options)).status).toBe(403);
     const answer = await postCallback(messageFields(sid, 'sent'), {
       ...options,
@@ -184,7 +196,7 @@ describe('POST /twilio/status: the receiver', () => {
   it('a JSON callback signed with bodySHA256 is accepted; its body changed, refused', async () => {
     const sid = messageSid();
     const body = JSON.stringify(messageFields(sid, 'delivered'));
-    const url = `${RECEIVER}?bodySHA256=${await bodySha256(body)}`;
+    const url = `${TRACKED}&bodySHA256=${await bodySha256(body)}`;
     const signature = await twilioSignature(ENV_TOKEN, url);
     const post = (text: string) =>
       app.request(
@@ -202,11 +214,39 @@ describe('POST /twilio/status: the receiver', () => {
     expect((await historyFor(sid))?.status).toBe('delivered');
   });
 
-  it('a validly signed callback for a SID the gateway did not send is recorded too', async () => {
+  it('a validly signed callback for a SID the gateway did not send (no cid in its URL) is answered but not recorded', async () => {
     const sid = messageSid();
-    const answer = await postCallback(messageFields(sid, 'delivered', { RawDlrDoneDate: '2611301200' }));
+    const fields = messageFields(sid, 'delivered', { RawDlrDoneDate: '2611301200' });
+    const answer = await postCallback(fields, { url: RECEIVER });
     expect(answer.status).toBe(200);
-    expect((await historyFor(sid))?.status).toBe('delivered');
+    expect(answer.json).toEqual({ sid, status: 'delivered', recorded: false });
+    expect(await historyFor(sid)).toBeUndefined();
+  });
+
+  it('validly signed callbacks for SIDs the gateway did not send count against their IP: over the limit, 429', async () => {
+    const strict = { RATE_LIMITER: (env as Env & { STRICT_LIMITER: RateLimit }).STRICT_LIMITER } as never;
+    const ip = { 'CF-Connecting-IP': `198.51.100.${Math.floor(Math.random() * 250) + 1}` };
+    const statuses: number[] = [];
+    for (let i = 0; i < 101; i++) {
+      const answer = await postCallback(messageFields(messageSid(), 'sent'), {
+        url: RECEIVER,
+        env: strict,
+        headers: ip,
+      });
+      statuses.push(answer.status);
+    }
+    expect(statuses.slice(0, 100).every((status) => status === 200)).toBe(true);
+    expect(statuses[100]).toBe(429);
+  });
+
+  it('a tracked callback (with the cid the gateway gave Twilio) is not counted against its IP', async () => {
+    const strict = { RATE_LIMITER: (env as Env & { STRICT_LIMITER: RateLimit }).STRICT_LIMITER } as never;
+    const ip = { 'CF-Connecting-IP': `203.0.113.${Math.floor(Math.random() * 250) + 1}` };
+    const sid = messageSid();
+    for (let i = 0; i < 110; i++) {
+      const answer = await postCallback(messageFields(sid, 'sent'), { env: strict, headers: ip });
+      expect(answer.status).toBe(200);
+    }
   });
 
   it('a signed callback with no message or call status is a 400, nothing recorded', async () => {

@@ -14,8 +14,15 @@ const sms = { to: '+14155550100', from: '+15005550006', body: 'hi' };
 
 describe('TRACK_STATUS: the callback URL Twilio is given', () => {
   it("the gateway's receiver with a correlation id and the caller's URL; the fragment stays on Twilio's URL", () => {
-    const input = tracked({ ...sms, statusCallback: 'https://app.example.com/status?x=1#rc=3' }, config());
+    const { input, tracking } = tracked(
+      { ...sms, statusCallback: 'https://app.example.com/status?x=1#rc=3' },
+      config(),
+    );
     const url = new URL(String(input.statusCallback));
+    expect(tracking).toEqual({
+      correlationId: url.searchParams.get('cid'),
+      forward: 'https://app.example.com/status?x=1',
+    });
     expect(url.origin + url.pathname).toBe('https://gw.example.com/twilio/status');
     expect(url.searchParams.get('cid')).toMatch(/^[\da-f]{8}-[\da-f]{4}-4[\da-f]{3}-[\da-f]{4}-[\da-f]{12}$/);
     expect(url.searchParams.get('forward')).toBe('https://app.example.com/status?x=1');
@@ -24,13 +31,13 @@ describe('TRACK_STATUS: the callback URL Twilio is given', () => {
   });
 
   it('a send without statusCallback is tracked too (its history is kept), with nowhere to forward', () => {
-    const url = new URL(String(tracked(sms, config()).statusCallback));
+    const url = new URL(String(tracked(sms, config()).input.statusCallback));
     expect([...url.searchParams.keys()]).toEqual(['cid']);
   });
 
   it('each send gets its own correlation id', () => {
     const ids = new Set(
-      [1, 2, 3].map(() => new URL(String(tracked(sms, config()).statusCallback)).searchParams.get('cid')),
+      [1, 2, 3].map(() => new URL(String(tracked(sms, config()).input.statusCallback)).searchParams.get('cid')),
     );
     expect(ids.size).toBe(3);
   });
@@ -42,12 +49,13 @@ describe('TRACK_STATUS: the callback URL Twilio is given', () => {
       accountToken: 'theirs',
       statusCallback: 'https://a.example/s',
     };
-    expect(tracked(own, config())).toBe(own);
+    expect(tracked(own, config())).toEqual({ input: own });
+    expect(tracked(own, config()).input).toBe(own);
   });
 
   it('without TRACK_STATUS nothing changes', () => {
     const input = { ...sms, statusCallback: 'https://app.example.com/status' };
-    expect(tracked(input, readConfig({}))).toBe(input);
+    expect(tracked(input, readConfig({}))).toEqual({ input });
   });
 
   it('a caller URL too long to carry inside the callback URL is a 400 before anything is sent', () => {
@@ -77,8 +85,8 @@ describe('TRACK_STATUS: the callback URL Twilio is given', () => {
     expectError(answer, 500, `Gateway configuration error: invalid ${name}`);
   });
 
-  it('sandbox mode needs no TWILIO_AUTH_TOKEN: the emulator signs with the demo token, which the receiver holds', () => {
-    const sandbox = { ...TRACKING, TWILIO_MODE: 'sandbox' };
+  it('sandbox mode on a local run needs no TWILIO_AUTH_TOKEN: the emulator signs with the demo token, which the receiver holds', () => {
+    const sandbox = { ...TRACKING, TWILIO_MODE: 'sandbox', SANDBOX_LOCAL: 'true' };
     expect(readConfig(sandbox).TRACK_STATUS).toBe(true);
     expect(readConfig({ ...sandbox, TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`, ...API_KEY_ONLY }).TRACK_STATUS).toBe(
       true,

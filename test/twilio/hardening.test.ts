@@ -72,17 +72,34 @@ describe('once the POST went out, a failure is in doubt unless Twilio refused it
     expectInDoubt(await sendSms(), 'Twilio answered 201 with a body that is not a Message resource', seen.length);
   });
 
-  it.each([5_000, 100_000])('a 201 nested %i levels deep is never a 500', async (depth) => {
-    const nested = `${'['.repeat(depth)}${']'.repeat(depth)}`;
-    const { seen } = installFakeTwilio((s, attempt) =>
-      attempt === 1 ? new Response(`{"sid":"SM${'0'.repeat(32)}","x":${nested}}`, { status: 201 }) : createdResponse(s),
+  // Issue 23: a deep field was copied into the envelope (100,000 levels) or answered a 500 (20,000 levels).
+  it.each([33, 5_000, 20_000, 100_000])(
+    'a 201 nested %i levels deep is a 502 that names the bound, never copied',
+    async (depth) => {
+      const nested = `${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}`;
+      const { seen } = installFakeTwilio(
+        () => new Response(`{"sid":"SM${'0'.repeat(32)}","x":${nested}}`, { status: 201 }),
+      );
+      const answer = await sendSms();
+      expectInDoubt(answer, 'Twilio answered HTTP 201 with JSON nested deeper than 32 levels', seen.length);
+      expect(answer.text.length).toBeLessThan(2000);
+    },
+  );
+
+  it('a list page nested past the bound is a 502 too, and 32 levels still decode', async () => {
+    const deep = installFakeTwilio(
+      () => new Response(`{"messages":[${'['.repeat(40)}${']'.repeat(40)}]}`, { status: 200 }),
     );
-    // A resource with a deep extra field is still the resource; a deep body without one is not a resource.
-    expect((await sendSms()).json.contextWrites.to.sid).toBe(`SM${'0'.repeat(32)}`);
+    const page = await post('listMessages', { accountSid: ACCOUNT, accountToken: TOKEN });
+    expect(page.json.contextWrites.to).toBe(
+      '[HTTP 502] Unable to fetch page: Twilio answered HTTP 200 with JSON nested deeper than 32 levels',
+    );
+    expect(deep.seen).toHaveLength(1);
     vi.restoreAllMocks();
-    const bare = installFakeTwilio(() => new Response(nested, { status: 201 }));
-    expectInDoubt(await sendSms(), 'Twilio answered 201 with a body that is not a Message resource', bare.seen.length);
-    expect(seen).toHaveLength(1);
+    // A string full of brackets is no nesting; 31 levels under the resource is within the bound.
+    const fine = `{"sid":"SM${'0'.repeat(32)}","body":"${'['.repeat(100)}","x":${'['.repeat(31)}${']'.repeat(31)}}`;
+    installFakeTwilio((s) => (s.form.get('Body') ? new Response(fine, { status: 201 }) : createdResponse(s)));
+    expect((await sendSms()).json.contextWrites.to.sid).toBe(`SM${'0'.repeat(32)}`);
   });
 
   it('a Content-Length longer than the body (through the runtime’s fetch): cut off or out of time, in doubt', async () => {
@@ -226,7 +243,8 @@ describe('the sandbox’s simulated callbacks are no open relay', () => {
     TWILIO_ACCOUNT_SID: OWN.accountSid,
     TWILIO_AUTH_TOKEN: OWN.accountToken,
   };
-  const hook = 'http://127.0.0.1:9/steal';
+  // A public address: off a local run, the emulator calls no private one (test/sandbox/callbacks.test.ts).
+  const hook = 'https://hooks.example.com/steal';
 
   /** Records every outbound request (the callbacks) and answers with `answer`. */
   function capture(answer: () => Response = () => new Response(null, { status: 204 })) {
@@ -257,9 +275,9 @@ describe('the sandbox’s simulated callbacks are no open relay', () => {
     expect(seen).toHaveLength(0);
   });
 
-  it('a deployed sandbox without API_KEYS sends none to an anonymous caller; a local run does', async () => {
+  it('a deployed sandbox without API_KEYS sends none to an anonymous caller, whatever host it names; a local run does', async () => {
     const seen = capture();
-    const at = (origin: string) =>
+    const at = (origin: string, local = 'false') =>
       app.request(
         `${origin}/api/Twilio/sendSms`,
         {
@@ -267,12 +285,13 @@ describe('the sandbox’s simulated callbacks are no open relay', () => {
           headers: { 'Content-Type': 'application/json' },
           body: JSON.stringify({ ...OWN, statusCallback: hook }),
         },
-        envWith({ ...SANDBOX, API_KEYS: '' }),
+        envWith({ ...SANDBOX, API_KEYS: '', SANDBOX_LOCAL: local }),
         { waitUntil: () => {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext,
       );
     expect((await at('https://gateway.example.workers.dev')).status).toBe(200);
-    expect(seen).toHaveLength(0);
     expect((await at('http://127.0.0.1:8787')).status).toBe(200);
+    expect(seen).toHaveLength(0);
+    expect((await at('https://gateway.example.workers.dev', 'true')).status).toBe(200);
     await vi.waitFor(() => expect(seen.length).toBe(3));
   });
 
@@ -287,7 +306,8 @@ describe('the sandbox’s simulated callbacks are no open relay', () => {
   it('signed only with the token the emulator was given (sandbox mode never calls Twilio); another gets a 401 and none', async () => {
     const seen = capture();
     const stored = { from: '+15005550006', to: '+14155550100', body: 'hi', statusCallback: hook };
-    const own = { ...SANDBOX, API_KEYS: '', TWILIO_AUTH_TOKEN: 'the-sandbox-own-token' };
+    // An anonymous caller gets callbacks on a local run only.
+    const own = { ...SANDBOX, API_KEYS: '', SANDBOX_LOCAL: 'true', TWILIO_AUTH_TOKEN: 'the-sandbox-own-token' };
     await sendSms(stored, own);
     expect(seen.length).toBe(3);
     for (const request of seen) {

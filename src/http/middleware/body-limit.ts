@@ -1,6 +1,6 @@
 import { bodyLimit } from 'hono/body-limit';
 import { MAX_BODY_BYTES } from '../../body-limit';
-import { gatewayRefusal } from '../../errors';
+import { tooLarge } from '../refusals';
 
 /**
  * Hono's bodyLimit at the gateway's 64 KB, answered with the envelope's 413: by the Content-Length when there is
@@ -9,6 +9,6 @@ import { gatewayRefusal } from '../../errors';
 export const limitBody = bodyLimit({
   maxSize: MAX_BODY_BYTES,
   onError: () => {
-    throw gatewayRefusal(413, `The request body is over ${MAX_BODY_BYTES / 1024} KB`);
+    throw tooLarge().hinted('Send media by URL (mediaUrl) and TwiML by URL (url), not in the body.');
   },
 });

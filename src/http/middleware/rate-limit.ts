@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { gatewayRefusal } from '../../errors';
 import type { Caller } from '../../send/caller';
 import type { AppEnv } from '../app-env';
+import { rateLimited } from '../refusals';
 
 /** Seconds a refused caller is told to wait: the longest period the rate-limit binding allows (wrangler.toml). */
 const RETRY_AFTER_SECONDS = 60;
@@ -21,7 +21,9 @@ export async function limit(c: Pick<Context<{ Bindings: Env }>, 'env' | 'header'
   const { success } = await limiter.limit({ key });
   if (!success) {
     c.header('Retry-After', String(RETRY_AFTER_SECONDS));
-    throw gatewayRefusal(429, 'Too many requests from this caller; try again later', true);
+    throw rateLimited().hinted(
+      `Wait ${RETRY_AFTER_SECONDS} seconds (Retry-After) and send again; with an Idempotency-Key a retry never sends twice.`,
+    );
   }
 }
 

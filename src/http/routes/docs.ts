@@ -1,8 +1,9 @@
 import { Hono } from 'hono/tiny';
+import type { Config } from '../../config';
 import { GatewayError } from '../../errors';
 import type { AppEnv } from '../app-env';
 
-/** The document as built from the block tables (src/openapi.ts → public/openapi.json), read once per isolate. */
+/** The document as built from the block tables (src/http/openapi/document.ts → public/openapi.json), read once per isolate. */
 let built: Promise<Record<string, unknown>> | undefined;
 
 async function readBuilt(assets: Fetcher, url: string): Promise<Record<string, unknown>> {
@@ -28,7 +29,8 @@ docsApi.get('/openapi.json', async (c) => {
     built = undefined;
     throw error;
   });
-  const mode = c.get('config').TWILIO_MODE;
+  // Without a config (a bad setting, answered elsewhere), the document still shows; the mode is then the default.
+  const mode = (c.get('config') as Config | undefined)?.TWILIO_MODE ?? 'live';
   const description =
     mode === 'sandbox'
       ? 'This Worker, in sandbox mode: the Twilio emulator answers; nothing is sent or billed.'

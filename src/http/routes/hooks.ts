@@ -2,7 +2,10 @@ import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
 import { pairsOf, toForm } from '../../blocks/form';
 import { badRequest, errorBody, GatewayError, gatewayRefusal, toGatewayError } from '../../errors';
+import { MAX_JSON_DEPTH, nestsDeeper } from '../../json';
+import { callingCode } from '../../metrics';
 import { readRecipes, recipesDocument } from '../../recipes/document';
+import type { DryRun } from '../../recipes/dry-run';
 import { compile, matches, render, renderFields, type Scope, type Template } from '../../recipes/template';
 import { SCHEME_HEADERS, verifySignature } from '../../recipes/verify';
 import { keyRequired } from '../../send/caller';
@@ -11,14 +14,17 @@ import { guard } from '../../send/guard';
 import { fingerprint, storeName } from '../../send/idempotency';
 import { type RequestRecord, view } from '../../send/requests';
 import { send } from '../../send/send';
+import { withHistoryOf } from '../../status/merge';
 import { isFormType } from '../../twilio/encoding';
 import { OPERATIONS } from '../../twilio/operations';
 import { bodySha256 } from '../../twilio/signature';
 import type { AppEnv } from '../app-env';
 import { failure, success } from '../envelope';
+import { isJsonText, jsonAsForm, outcomeHint } from '../hints';
 import { limitBody } from '../middleware/body-limit';
 import { identifyCaller } from '../middleware/caller';
 import { limit, rateLimit } from '../middleware/rate-limit';
+import { badHookSignature, emptyEventId, notJsonNorForm } from '../refusals';
 import { respondAsync } from '../respond-async';
 import { sendContext, sendStored } from '../send-context';
 import { issueToError } from '../validate';
@@ -64,6 +70,7 @@ hooksApi.post(
     const name = c.req.param('name');
     const recipe = byName.get(name);
     if (!recipe) return c.notFound();
+    c.set('metric', { event: 'send', block: recipe.block.name });
     const config = c.get('config');
     const { headers } = c.req.raw;
     const body = new Uint8Array(await c.req.arrayBuffer());
@@ -89,15 +96,20 @@ hooksApi.post(
     } else if (verify) {
       // A wrong signature counts against its IP, as a wrong key does: a shared secret cannot be guessed at speed.
       await limit(c, `ip:${headers.get('cf-connecting-ip')}`);
-      throw gatewayRefusal(401, `The webhook's ${scheme} signature is missing, wrong or out of date`);
+      throw badHookSignature(scheme).hinted(
+        "Set the recipe's verify.secret to the secret the sender signs with; to try the recipe unsigned, add ?dryRun=1 and a caller key.",
+      );
     } else throw keyRequired();
     await apply(rateLimit, c);
 
+    // A form that is JSON text (`curl -d '{…}'`) would render every field empty: say which Content-Type to send.
+    if (form && isJsonText(text)) throw jsonAsForm('application/x-www-form-urlencoded');
     let payload: unknown = {};
+    if (!form && nestsDeeper(text)) throw badRequest(`The body's JSON nests deeper than ${MAX_JSON_DEPTH} levels`);
     try {
       payload = form ? pairsOf(form) : text.trim() && JSON.parse(text);
     } catch {
-      throw badRequest('The body is neither JSON nor a form');
+      throw notJsonNorForm();
     }
     const scope: Scope = { payload, headers };
     const matched = !recipe.when || matches(recipe.when, scope);
@@ -118,7 +130,7 @@ hooksApi.post(
     const parsed = recipe.parse(input);
     const refusal = () => {
       // An eventId that renders empty would leave the send without an event id: refused.
-      if (recipe.eventId && !id) throw badRequest("The recipe's eventId rendered empty");
+      if (recipe.eventId && !id) throw emptyEventId();
       if (!parsed.success) throw issueToError(block, parsed.error.issues);
       return parsed.data;
     };
@@ -127,8 +139,11 @@ hooksApi.post(
       try {
         guard(block, refusal(), config);
       } catch (err) {
-        error = toGatewayError(err);
+        const refused = toGatewayError(err);
+        error = refused.hinted(outcomeHint(block, input, refused));
       }
+      // The gateway's own records (the opt-out blocks, listInbound) post nothing to Twilio.
+      const resource = block.resource === 'OptOuts' || block.resource === 'Inbound' ? undefined : block.resource;
       return c.json({
         dryRun: true,
         recipe: name,
@@ -139,13 +154,14 @@ hooksApi.post(
         input: { ...input, accountToken: input.accountToken && '[redacted]' },
         missing: [...missing],
         wouldSend:
-          matched && parsed.success && !error
-            ? { resource: block.resource, form: pairsOf(toForm(block, parsed.data)) }
+          matched && parsed.success && !error && resource
+            ? { resource, form: pairsOf(toForm(block, parsed.data)) }
             : null,
         error: error ? errorBody(error) : null,
-      });
+      } satisfies DryRun);
     }
     const data = refusal();
+    c.set('metric', { event: 'send', block: block.name, country: callingCode(data.to) });
     const ctx = sendContext(c);
     // Scoped by the recipe and its caller: a signed recipe's sender, or a caller key (or account, or IP) whose
     // input is fingerprinted, as an Idempotency-Key's is (another input under the same event id is a 422).
@@ -155,9 +171,10 @@ hooksApi.post(
     const outcome = store ? await sendStored(c, store, block, data, print, ctx) : await send(block, data, ctx);
     if (outcome.ok) {
       c.set('twilio', outcome.trace);
-      return success(c, outcome.resource);
+      // A read recipe answers as the read itself does: with the stored history.
+      return success(c, await withHistoryOf(c.env, block, outcome.resource));
     }
-    const { error } = outcome;
+    const error = outcome.error.hinted(outcomeHint(block, data, outcome.error));
     const { detail } = error;
     // Safe to send again (Twilio's 429, which it did not process; nothing was kept): a 503, so that the sender
     // retries.
@@ -168,6 +185,7 @@ hooksApi.post(
     // Final: refused by Twilio, or in doubt (its 5xx, a timeout, an outcome lost). 200 with the error envelope,
     // so that the sender stops retrying: a retry would only be replayed, for HOOK_TTL_MS.
     c.set('failed', true);
+    c.set('error', error);
     return failure(c, error, true);
   },
 );

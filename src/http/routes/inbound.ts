@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
-import { gatewayRefusal } from '../../errors';
 import { receiveMessage } from '../../inbound/message';
 import { readInbound } from '../../inbound/settings';
 import type { Received } from '../../inbound/store';
@@ -10,6 +9,7 @@ import { readRecipes, recipesDocument } from '../../recipes/document';
 import { matches, renderFields } from '../../recipes/template';
 import { reachable } from '../../send/guard';
 import { fingerprint } from '../../send/idempotency';
+import { noInbox } from '../../send/refusals';
 import type { AppEnv } from '../app-env';
 import { limitBody } from '../middleware/body-limit';
 import { rateLimit } from '../middleware/rate-limit';
@@ -31,7 +31,7 @@ for (const path of [MESSAGES_PATH, VOICE_PATH]) {
   inboundApi.post(path, limitBody, async (c) => {
     const { fields } = await verifiedWebhook(c);
     const env = c.env as Env | undefined;
-    if (!env?.INBOX) throw gatewayRefusal(501, 'Inbound messages need the INBOX Durable Object binding');
+    if (!env?.INBOX) throw noInbox();
     const config = c.get('config');
     const ctx = { env, config, inbound: readInbound(env), headers: c.req.raw.headers, waitUntil: waitUntilOf(c) };
     if (path === VOICE_PATH) {

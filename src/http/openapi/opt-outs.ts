@@ -1,6 +1,5 @@
-import type { Action } from '../twilio/operations';
-
-type Schema = Record<string, unknown>;
+import type { Action } from '../../twilio/operations';
+import type { Schema } from './operation';
 
 const EXAMPLE = { to: '+14155550100', at: '2026-12-07T13:00:00.000Z', via: 'keyword' };
 const address = { type: 'string', description: "The person's number or channel address." };

@@ -74,5 +74,6 @@ export default defineConfig({
     }),
   ],
   // Log lines of passing tests are noise; a failing test still shows its own.
-  test: { include: ['test/**/*.test.ts'], setupFiles: ['./test/setup.ts'], silent: 'passed-only' },
+  // The fast-check properties take seconds on a loaded 2-core machine; a timeout is a hang guard, not a speed goal.
+  test: { include: ['test/**/*.test.ts'], setupFiles: ['./test/setup.ts'], silent: 'passed-only', testTimeout: 30_000 },
 });

@@ -1,5 +1,5 @@
-import { MAX_BODY_BYTES } from '../body-limit';
 import { badRequest, gatewayRefusal } from '../errors';
+import { MAX_BODY_BYTES } from '../limits/body';
 
 /**
  * The HTTP layer's documented refusals, each one constructor: the routes and middleware throw them, and the

@@ -1,4 +1,4 @@
-import { isPublicTarget } from '../public-target';
+import { isPublicTarget } from '../limits/public-target';
 import { basicAuthorization, FORM_TYPE } from '../twilio/encoding';
 import { rfc2822 } from '../twilio/resources';
 import { twilioSignature } from '../twilio/signature';

@@ -1,4 +1,4 @@
-import { isPublicTarget } from '../public-target';
+import { isPublicTarget } from '../limits/public-target';
 import { standardSignature } from '../recipes/verify';
 import { USER_AGENT } from '../twilio/client';
 import { basicAuthorization } from '../twilio/encoding';

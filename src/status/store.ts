@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { readConfig } from '../config';
-import { isPublicTarget } from '../public-target';
+import { isPublicTarget } from '../limits/public-target';
 import { sidPattern } from '../twilio/api';
 import { forward, type Outgoing } from './forward';
 import { advances, type Ordered, rankOf } from './rank';

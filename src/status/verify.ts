@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import { nestsDeeper } from '../json';
+import { nestsDeeper } from '../limits/json';
 import { verifySignature } from '../recipes/verify';
 import { sandboxAccount } from '../sandbox/settings';
 import { isFormType } from '../twilio/encoding';

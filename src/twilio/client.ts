@@ -1,5 +1,5 @@
 import { badGateway, type GatewayError, gatewayTimeout, twilioError } from '../errors';
-import { MAX_JSON_DEPTH, nestsDeeper } from '../json';
+import { MAX_JSON_DEPTH, nestsDeeper } from '../limits/json';
 import { decodeAnswer, decodeError } from './decode';
 import { basicAuthorization, FORM_TYPE } from './encoding';
 import { OPERATIONS, type Operation, operationPath, type TwilioRequest } from './operations';

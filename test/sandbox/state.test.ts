@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import pkg from '../../package.json';
 import { sendMms } from '../../src/blocks/messages';
-import { MAX_BODY_BYTES } from '../../src/body-limit';
+import { MAX_BODY_BYTES } from '../../src/limits/body';
 import { type EmulatorBindings, emulator, emulatorBindings } from '../../src/sandbox';
 import { readForm } from '../../src/sandbox/params';
 import { MAX_RECORDS } from '../../src/sandbox/records';

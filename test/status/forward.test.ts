@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { isPublicTarget } from '../../src/public-target';
+import { isPublicTarget } from '../../src/limits/public-target';
 import { verifySignature } from '../../src/recipes/verify';
 import { signatureHeader } from '../../src/status/forward';
 import { MAX_FORWARD_ATTEMPTS } from '../../src/status/store';

@@ -1,5 +1,5 @@
 import { bodyLimit } from 'hono/body-limit';
-import { MAX_BODY_BYTES } from '../../body-limit';
+import { MAX_BODY_BYTES } from '../../limits/body';
 import { tooLarge } from '../refusals';
 
 /**

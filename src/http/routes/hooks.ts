@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
 import { pairsOf, toForm } from '../../blocks/form';
-import { badRequest, errorBody, GatewayError, gatewayRefusal, toGatewayError } from '../../errors';
-import { MAX_JSON_DEPTH, nestsDeeper } from '../../json';
+import { badRequest, errorBody, GatewayError, toGatewayError } from '../../errors';
+import { MAX_JSON_DEPTH, nestsDeeper } from '../../limits/json';
 import { callingCode } from '../../metrics';
 import { readRecipes, recipesDocument } from '../../recipes/document';
 import type { DryRun } from '../../recipes/dry-run';

@@ -141,6 +141,22 @@ describe('reconciliation: the Cron Trigger fetches what no callback reported', (
     expect((await historyFor(sid))?.timeline).toHaveLength(1);
   });
 
+  it('a final status callback takes the SID out of the index, so no run spends a slot on it', async () => {
+    await emptyIndex();
+    const sid = messageSid();
+    const net = twilio(sid, () => 'delivered');
+    const sent = await trackedSend();
+    const { correlationId } = sent.body.contextWrites.to.tracking;
+    expect(await pendingIndex(env)!.size()).toBe(1);
+    const url = `${GATEWAY}/twilio/status?cid=${correlationId}&forward=${encodeURIComponent(HOOK)}`;
+    await postCallback(messageFields(sid, 'sent'), { url });
+    expect(await pendingIndex(env)!.size()).toBe(1);
+    await postCallback(messageFields(sid, 'delivered'), { url });
+    await vi.waitFor(async () => expect(await pendingIndex(env)!.size()).toBe(0));
+    await scheduledRun();
+    expect(net.fetches).toEqual([]);
+  });
+
   it('a send younger than RECONCILE_AFTER_S is not fetched yet (default 600 s)', async () => {
     await emptyIndex();
     const sid = messageSid();

@@ -136,8 +136,9 @@ const ownSandboxAccount = (c: v.InferOutput<typeof Settings>) =>
   c.TWILIO_MODE !== 'sandbox' ||
   c.SANDBOX_LOCAL ||
   Boolean(c.TWILIO_ACCOUNT_SID && c.TWILIO_AUTH_TOKEN && c.TWILIO_AUTH_TOKEN !== DEMO_AUTH_TOKEN);
-const NO_OWN_SANDBOX_ACCOUNT =
-  'Sandbox mode off a local run needs its own TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (not the demo token)';
+/** Said per setting (`NAME: rule`), so that each one's hint gives this rule rather than its shape. */
+const noOwnSandboxAccount = (name: string) =>
+  `${name}: sandbox mode off a local run needs its own TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, not the public demo token (SANDBOX_LOCAL=true is for your own machine only)`;
 
 /**
  * TRACK_STATUS needs the URL Twilio is given, the secrets the forwards are signed with, and (but in sandbox mode,
@@ -148,8 +149,8 @@ const ConfigSchema = v.pipe(
   Settings,
   // Off a local run, the sandbox signs its callbacks with the account's own token: the demo token is public, so
   // anyone could forge a status update with it.
-  v.forward(v.check(ownSandboxAccount, NO_OWN_SANDBOX_ACCOUNT), ['TWILIO_ACCOUNT_SID']),
-  v.forward(v.check(ownSandboxAccount, NO_OWN_SANDBOX_ACCOUNT), ['TWILIO_AUTH_TOKEN']),
+  v.forward(v.check(ownSandboxAccount, noOwnSandboxAccount('TWILIO_ACCOUNT_SID')), ['TWILIO_ACCOUNT_SID']),
+  v.forward(v.check(ownSandboxAccount, noOwnSandboxAccount('TWILIO_AUTH_TOKEN')), ['TWILIO_AUTH_TOKEN']),
   v.forward(
     v.check(
       (c) => !c.TRACK_STATUS || c.TWILIO_MODE === 'sandbox' || Boolean(c.TWILIO_AUTH_TOKEN),

@@ -154,6 +154,10 @@ describe('sandbox mode off a local run needs an account of its own (issue 23)', 
   ])('%s is a configuration error naming both settings', async (_, overrides) => {
     const answer = await post('sendSms', sms, { ...sandbox, ...overrides });
     expectError(answer, 500, configError('TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN'));
+    // The hint gives the rule this broke, not only the settings' shapes.
+    expect(answer.json.error.hint).toMatch(/^TWILIO_ACCOUNT_SID: sandbox mode off a local run needs its own/);
+    expect(answer.json.error.hint).toContain('TWILIO_AUTH_TOKEN: sandbox mode off a local run');
+    expect(answer.json.error.hint).not.toContain('sandbox-demo-token');
   });
 
   it('on a local run (SANDBOX_LOCAL=true, as npm start sets it) the demo pair is fine', async () => {

@@ -141,6 +141,22 @@ describe('reconciliation: the Cron Trigger fetches what no callback reported', (
     expect((await historyFor(sid))?.timeline).toHaveLength(1);
   });
 
+  it('a final status callback takes the SID out of the index, so no run spends a slot on it', async () => {
+    await emptyIndex();
+    const sid = messageSid();
+    const net = twilio(sid, () => 'delivered');
+    const sent = await trackedSend();
+    const { correlationId } = sent.body.contextWrites.to.tracking;
+    expect(await pendingIndex(env)!.size()).toBe(1);
+    const url = `${GATEWAY}/twilio/status?cid=${correlationId}&forward=${encodeURIComponent(HOOK)}`;
+    await postCallback(messageFields(sid, 'sent'), { url });
+    expect(await pendingIndex(env)!.size()).toBe(1);
+    await postCallback(messageFields(sid, 'delivered'), { url });
+    await vi.waitFor(async () => expect(await pendingIndex(env)!.size()).toBe(0));
+    await scheduledRun();
+    expect(net.fetches).toEqual([]);
+  });
+
   it('a send younger than RECONCILE_AFTER_S is not fetched yet (default 600 s)', async () => {
     await emptyIndex();
     const sid = messageSid();
@@ -179,6 +195,42 @@ describe('reconciliation: the Cron Trigger fetches what no callback reported', (
     await trackedSend();
     await scheduledRun({ RECONCILE_BATCH: '10' });
     // The client's own retries of the 429 went to the first SID only; the second was never asked.
+    expect(new Set([...net.fetches, ...more.fetches])).toEqual(new Set([first]));
+    expect(await historyFor(first)).toBeUndefined();
+    expect((await pendingIndex(env)!.due(Number.MAX_SAFE_INTEGER, 10, 0)).map((r) => [r.sid, r.tries])).toEqual([
+      [first, 1],
+      [second, 0],
+    ]);
+  });
+
+  it('a run fetches at most RECONCILE_BATCH SIDs, the oldest first; the rest waits for the next run', async () => {
+    await emptyIndex();
+    const index = pendingIndex(env)!;
+    const now = Date.now();
+    const sids = [messageSid(), messageSid(), messageSid()];
+    for (const [i, sid] of sids.entries()) {
+      const sent = now - 3_000 + i * 1_000;
+      await index.add(
+        { sid, kind: 'message', accountSid: ENV_ACCOUNT, correlationId: `c${i}`, forward: null, sent },
+        sent,
+      );
+    }
+    const net = twilio(sids[0] as string, () => 'delivered');
+    await scheduledRun({ RECONCILE_BATCH: '2' });
+    expect(net.fetches).toEqual(sids.slice(0, 2));
+    expect((await index.due(Number.MAX_SAFE_INTEGER, 10, 0)).map((r) => r.sid)).toEqual([sids[2]]);
+  });
+
+  it('a 5xx from Twilio ends the run as a 429 does: nothing recorded, the rest waits', async () => {
+    await emptyIndex();
+    const first = messageSid();
+    const net = twilio(first, () => json({ code: 20500, message: 'Internal Server Error', status: 503 }, 503));
+    await trackedSend();
+    vi.restoreAllMocks();
+    const second = messageSid();
+    const more = twilio(second, () => json({ code: 20500, message: 'Internal Server Error', status: 503 }, 503));
+    await trackedSend();
+    await scheduledRun({ RECONCILE_BATCH: '10' });
     expect(new Set([...net.fetches, ...more.fetches])).toEqual(new Set([first]));
     expect(await historyFor(first)).toBeUndefined();
     expect((await pendingIndex(env)!.due(Number.MAX_SAFE_INTEGER, 10, 0)).map((r) => [r.sid, r.tries])).toEqual([

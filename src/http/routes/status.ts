@@ -1,6 +1,8 @@
 import { Hono } from 'hono/tiny';
 import { gatewayRefusal } from '../../errors';
 import { callingCode } from '../../metrics';
+import { pendingIndex } from '../../status/pending';
+import { isFinal } from '../../status/rank';
 import { STATUS_PATH } from '../../status/track';
 import { readUpdate } from '../../status/update';
 import type { AppEnv } from '../app-env';
@@ -44,5 +46,8 @@ statusApi.on(['GET', 'POST'], STATUS_PATH, limitBody, async (c) => {
   });
   // Forwarding never holds up the answer to Twilio: what fails here is retried by the store's alarm.
   if (recorded.pending) waitUntilOf(c)(store.flush());
+  // A final status settles the SID: reconciliation has nothing left to fetch for it.
+  const index = isFinal(recorded.status) ? pendingIndex(c.env) : undefined;
+  if (index) waitUntilOf(c)(index.done(update.sid).catch(() => {}));
   return c.json({ sid: update.sid, status: recorded.status, recorded: recorded.recorded });
 });

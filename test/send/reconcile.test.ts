@@ -182,26 +182,31 @@ describe('reconciliation: the Cron Trigger fetches what no callback reported', (
     expect(row).toMatchObject({ sid, tries: 1 });
   });
 
-  it('a 429 from Twilio ends the run: the oldest SID is asked again later, the rest waits, nothing is recorded', async () => {
-    await emptyIndex();
-    const first = messageSid();
-    const net = twilio(first, () =>
-      json({ code: 20429, message: 'Too Many Requests', more_info: '', status: 429 }, 429),
-    );
-    await trackedSend();
-    vi.restoreAllMocks();
-    const second = messageSid();
-    const more = twilio(second, () => json({ code: 20429, message: 'Too Many Requests', status: 429 }, 429));
-    await trackedSend();
-    await scheduledRun({ RECONCILE_BATCH: '10' });
-    // The client's own retries of the 429 went to the first SID only; the second was never asked.
-    expect(new Set([...net.fetches, ...more.fetches])).toEqual(new Set([first]));
-    expect(await historyFor(first)).toBeUndefined();
-    expect((await pendingIndex(env)!.due(Number.MAX_SAFE_INTEGER, 10, 0)).map((r) => [r.sid, r.tries])).toEqual([
-      [first, 1],
-      [second, 0],
-    ]);
-  });
+  it.each([
+    [429, 20429, 'Too Many Requests'],
+    [503, 20500, 'Internal Server Error'],
+  ])(
+    'a %i from Twilio ends the run: the oldest SID is asked again later, the rest waits, nothing is recorded',
+    async (status, code, message) => {
+      await emptyIndex();
+      const busy = () => json({ code, message, status }, status);
+      const first = messageSid();
+      const net = twilio(first, busy);
+      await trackedSend();
+      vi.restoreAllMocks();
+      const second = messageSid();
+      const more = twilio(second, busy);
+      await trackedSend();
+      await scheduledRun({ RECONCILE_BATCH: '10' });
+      // The client's own retries went to the first SID only; the second was never asked.
+      expect(new Set([...net.fetches, ...more.fetches])).toEqual(new Set([first]));
+      expect(await historyFor(first)).toBeUndefined();
+      expect((await pendingIndex(env)!.due(Number.MAX_SAFE_INTEGER, 10, 0)).map((r) => [r.sid, r.tries])).toEqual([
+        [first, 1],
+        [second, 0],
+      ]);
+    },
+  );
 
   it('a run fetches at most RECONCILE_BATCH SIDs, the oldest first; the rest waits for the next run', async () => {
     await emptyIndex();
@@ -219,24 +224,6 @@ describe('reconciliation: the Cron Trigger fetches what no callback reported', (
     await scheduledRun({ RECONCILE_BATCH: '2' });
     expect(net.fetches).toEqual(sids.slice(0, 2));
     expect((await index.due(Number.MAX_SAFE_INTEGER, 10, 0)).map((r) => r.sid)).toEqual([sids[2]]);
-  });
-
-  it('a 5xx from Twilio ends the run as a 429 does: nothing recorded, the rest waits', async () => {
-    await emptyIndex();
-    const first = messageSid();
-    const net = twilio(first, () => json({ code: 20500, message: 'Internal Server Error', status: 503 }, 503));
-    await trackedSend();
-    vi.restoreAllMocks();
-    const second = messageSid();
-    const more = twilio(second, () => json({ code: 20500, message: 'Internal Server Error', status: 503 }, 503));
-    await trackedSend();
-    await scheduledRun({ RECONCILE_BATCH: '10' });
-    expect(new Set([...net.fetches, ...more.fetches])).toEqual(new Set([first]));
-    expect(await historyFor(first)).toBeUndefined();
-    expect((await pendingIndex(env)!.due(Number.MAX_SAFE_INTEGER, 10, 0)).map((r) => [r.sid, r.tries])).toEqual([
-      [first, 1],
-      [second, 0],
-    ]);
   });
 
   it('a SID Twilio does not know (404) leaves the index', async () => {

@@ -1,8 +1,13 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createScheduledController,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { app } from '../../src/http/app';
-import { pendingIndex } from '../../src/status/pending';
+import { MAX_PENDING, type PendingIndex, pendingIndex } from '../../src/status/pending';
 import { messageResource, pageResource } from '../../src/twilio/resources';
 import worker from '../../src/with-sandbox';
 import { CALLER_KEY, ENV_ACCOUNT, envWith } from '../helpers';
@@ -242,6 +247,29 @@ describe('reconciliation: the Cron Trigger fetches what no callback reported', (
     await trackedSend();
     await scheduledRun({ TRACK_STATUS: 'false' });
     expect(net.fetches).toEqual([]);
+  });
+
+  it('the index holds at most MAX_PENDING SIDs: past it, the oldest send is dropped', async () => {
+    await emptyIndex();
+    const stub = pendingIndex(env)!;
+    const dropped = await runInDurableObject(stub, async (index: PendingIndex) => {
+      const entry = (i: number) => ({
+        sid: `SM${i.toString(16).padStart(32, '0')}`,
+        kind: 'message' as const,
+        accountSid: ENV_ACCOUNT,
+        correlationId: 'c',
+        forward: null,
+        sent: 1_000 + i,
+      });
+      for (let i = 0; i <= MAX_PENDING; i++) index.add(entry(i), 0);
+      return { size: index.size(), oldest: index.due(Number.MAX_SAFE_INTEGER, 1, 0)[0]?.sid, first: entry(0).sid };
+    });
+    expect(dropped.size).toBe(MAX_PENDING);
+    expect(dropped.oldest).not.toBe(dropped.first);
+    expect(dropped.oldest).toBe(`SM${(1).toString(16).padStart(32, '0')}`);
+    // Everything sent before now has been given up on: the index is empty for the next test.
+    await stub.due(Number.MAX_SAFE_INTEGER, 1, Number.MAX_SAFE_INTEGER);
+    expect(await stub.size()).toBe(0);
   });
 
   it('a SID older than RECONCILE_GIVE_UP_S is dropped before the run takes any', async () => {

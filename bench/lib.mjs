@@ -266,6 +266,21 @@ export async function serve({ name, scriptPath, modulesRoot = dirname(scriptPath
   return { url, pid, stop: () => mf.dispose() };
 }
 
+/**
+ * The built Worker served in live mode (workerBindings' credentials and caller key) with Twilio's canned 201 as its
+ * outbound, plus `bindings` and `durableObjects`: what the latency scripts time a path of.
+ */
+export function serveWithCannedTwilio({ name, scriptPath, bindings = {}, durableObjects }) {
+  const headers = { 'content-type': 'application/json', 'content-length': `${MESSAGE_201.length}` };
+  return serve({
+    name,
+    scriptPath,
+    bindings: { ...workerBindings('http://twilio.stub'), ...bindings },
+    durableObjects,
+    outboundService: () => new Response(MESSAGE_201, { status: 201, headers }),
+  });
+}
+
 /** One send to a served Worker must succeed before any load. */
 export async function probe(label, url) {
   const response = await fetch(`${url}${ROUTE}`, { method: 'POST', headers: HEADERS, body: SMS_JSON });

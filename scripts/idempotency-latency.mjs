@@ -5,31 +5,17 @@
 import * as L from '../bench/lib.mjs';
 
 const N = Number(process.env.N ?? 1000);
-const KEY = 'latency-caller-key-0123456789';
 
 L.selectWorkerd();
-const created = JSON.stringify({ sid: `SM${'a'.repeat(32)}`, account_sid: `AC${'0'.repeat(32)}`, status: 'queued' });
-const served = await L.serve({
+const served = await L.serveWithCannedTwilio({
   name: 'idempotency',
   scriptPath: L.buildWorker(),
-  bindings: {
-    TWILIO_MODE: 'live',
-    TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
-    TWILIO_AUTH_TOKEN: 'latency-token',
-    TWILIO_API_BASE_URL: 'http://twilio.stub',
-    API_KEYS: KEY,
-  },
   durableObjects: { IDEMPOTENCY: { className: 'IdempotencyStore', useSQLite: true } },
-  outboundService: () =>
-    new Response(created, {
-      status: 201,
-      headers: { 'content-type': 'application/json', 'content-length': `${created.length}` },
-    }),
 });
 const { url } = served;
 const body = JSON.stringify({ from: '+15005550006', to: '+14155550100', body: 'hi' });
 async function send(idempotencyKey) {
-  const headers = { 'content-type': 'application/json', 'x-api-key': KEY };
+  const headers = { 'content-type': 'application/json', 'x-api-key': L.API_KEY };
   if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
   const started = performance.now();
   const res = await fetch(new URL('/api/Twilio/sendSms', url), { method: 'POST', headers, body });

@@ -6,36 +6,22 @@
 import * as L from '../bench/lib.mjs';
 
 const N = Number(process.env.N ?? 1000);
-const KEY = 'latency-caller-key-0123456789';
 const FROM = '+15005550006';
 
 L.selectWorkerd();
-const created = JSON.stringify({ sid: `SM${'a'.repeat(32)}`, account_sid: `AC${'0'.repeat(32)}`, status: 'queued' });
 const scriptPath = L.buildWorker();
 const serve = (name, OPT_OUTS) =>
-  L.serve({
+  L.serveWithCannedTwilio({
     name,
     scriptPath,
-    bindings: {
-      TWILIO_MODE: 'live',
-      TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
-      TWILIO_AUTH_TOKEN: 'latency-token',
-      TWILIO_API_BASE_URL: 'http://twilio.stub',
-      API_KEYS: KEY,
-      OPT_OUTS,
-    },
+    bindings: { OPT_OUTS },
     durableObjects: { OPT_OUT_STORE: { className: 'OptOutStore', useSQLite: true } },
-    outboundService: () =>
-      new Response(created, {
-        status: 201,
-        headers: { 'content-type': 'application/json', 'content-length': `${created.length}` },
-      }),
   });
 const off = await serve('opt-outs-off', 'off');
 const on = await serve('opt-outs-on', 'on');
 
 async function post(base, block, input, status = 200) {
-  const headers = { 'content-type': 'application/json', 'x-api-key': KEY };
+  const headers = { 'content-type': 'application/json', 'x-api-key': L.API_KEY };
   const started = performance.now();
   const res = await fetch(new URL(`/api/Twilio/${block}`, base), {
     method: 'POST',

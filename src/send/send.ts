@@ -67,6 +67,7 @@ export function useSandbox(upstream: ((options: SandboxOptions) => Upstream) | u
 export async function send(block: Block, input: BlockInput, ctx: SendContext): Promise<SendOutcome> {
   const { config } = ctx;
   const operation = OPERATIONS[block.action];
+  const optOuts = enforced(config, ctx.env?.OPT_OUT_STORE);
   let started: number | undefined;
   try {
     // The opt-out blocks and listInbound are answered by the gateway's own records, not by Twilio.
@@ -81,7 +82,7 @@ export async function send(block: Block, input: BlockInput, ctx: SendContext): P
       ctx.caller,
     );
     guard(block, input, config);
-    await refuseOptedOut(block, input, enforced(config, ctx.env?.OPT_OUT_STORE));
+    await refuseOptedOut(block, input, optOuts);
     const upstream = config.TWILIO_MODE === 'sandbox' ? sandbox(ctx) : network;
     // TRACK_STATUS: a create gives Twilio the gateway's status receiver, which keeps and forwards (status/track.ts).
     const { input: sent, tracking } = block.action === 'create' ? tracked(input, config) : { input };
@@ -91,15 +92,15 @@ export async function send(block: Block, input: BlockInput, ctx: SendContext): P
       auth,
       { resource: block.resource, operation, sid, params: toForm(block, sent) },
     );
-    const trace = { status: result.status, requestId: result.requestId, attempts: result.attempts };
-    const timed = { ...trace, ms: Date.now() - started };
-    if (!tracking) return { ok: true, resource: result.resource, trace: timed };
+    const { status, requestId, attempts } = result;
+    const trace = { status, requestId, attempts, ms: Date.now() - started };
+    if (!tracking) return { ok: true, resource: result.resource, trace };
     // Reconciliation fetches it if its callbacks never come (send/reconcile.ts); the answer says how to correlate.
     ctx.waitUntil(expectFinal(ctx.env, block.resource, result.resource, tracking, config));
-    return { ok: true, resource: { ...result.resource, tracking }, trace: timed };
+    return { ok: true, resource: { ...result.resource, tracking }, trace };
   } catch (err) {
     const error = framed(block.action, toGatewayError(err));
-    await noteOptedOut(block, input, enforced(config, ctx.env?.OPT_OUT_STORE), error);
+    await noteOptedOut(block, input, optOuts, error);
     if (started === undefined || !error.detail.attempts) return { ok: false, error };
     const ms = Date.now() - started;
     return { ok: false, error: new GatewayError(error.status, error.text, { ...error.detail, ms }) };

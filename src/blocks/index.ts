@@ -29,8 +29,12 @@ export const blocks: readonly Block[] = [
   listInbound,
 ];
 
-/** True for a block the gateway answers from its own records (the opt-outs, listInbound): it never calls Twilio. */
-export const isOwnRecord = (block: Block) => block.resource === 'OptOuts' || block.resource === 'Inbound';
+/** True for a resource the gateway answers from its own records (the opt-outs, listInbound): never Twilio's. */
+export const isOwnResource = (resource: Block['resource']): resource is 'OptOuts' | 'Inbound' =>
+  resource === 'OptOuts' || resource === 'Inbound';
+
+/** True for a block the gateway answers from its own records: it never calls Twilio. */
+export const isOwnRecord = (block: Block) => isOwnResource(block.resource);
 
 /** REST-style GET aliases of the reads, under `/api/Twilio`: the path's `:sid` and the query are the block's input. */
 export const readAliases: readonly (readonly [path: string, block: Block])[] = [

@@ -1,4 +1,4 @@
-import type { Block } from '../blocks';
+import { type Block, isOwnResource } from '../blocks';
 import { readConfig } from '../config';
 import type { Action } from '../twilio/operations';
 import { pageKey } from '../twilio/resources';
@@ -49,7 +49,7 @@ export async function withHistoryOf(
   resource: Record<string, unknown>,
 ): Promise<Record<string, unknown>> {
   // The gateway's own records (the opt-outs, listInbound) have no status history.
-  if (block.resource === 'OptOuts' || block.resource === 'Inbound') return resource;
+  if (isOwnResource(block.resource)) return resource;
   if (block.action === 'fetch') return withHistory(env, resource);
   const key = pageKey(block.resource);
   const records = resource[key];

@@ -1,7 +1,7 @@
 import { toJsonSchema, toJsonSchemaDefs } from '@valibot/to-json-schema';
 import * as v from 'valibot';
 import * as z from 'zod/mini';
-import { type Block, blocks, type Field } from '../../blocks';
+import { type Block, blocks, type Field, isOwnResource } from '../../blocks';
 import { descriptorShape } from '../../blocks/descriptor';
 import { jsonHints, kinds } from '../../blocks/kinds';
 import { errorEnvelopeShape, successEnvelope } from '../../errors';
@@ -70,7 +70,7 @@ const NOUN: Readonly<Record<Resource, string>> = { Messages: 'Message', Calls: '
 
 /** What a block answers in `contextWrites.to`, by its action: the record, a page of records, or a deletion. */
 export function answerOf(block: Block): { readonly schema: string; readonly what: string } {
-  if (block.resource === 'OptOuts' || block.resource === 'Inbound') return optOutAnswer(block.action, block.resource);
+  if (isOwnResource(block.resource)) return optOutAnswer(block.action, block.resource);
   const noun = NOUN[block.resource] as string;
   switch (block.action) {
     case 'create':

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
+import { isOwnResource } from '../../blocks';
 import { pairsOf, toForm } from '../../blocks/form';
 import { badRequest, errorBody, GatewayError, toGatewayError } from '../../errors';
 import { MAX_JSON_DEPTH, nestsDeeper } from '../../limits/json';
@@ -143,7 +144,7 @@ hooksApi.post(
         error = refused.hinted(outcomeHint(block, input, refused));
       }
       // The gateway's own records (the opt-out blocks, listInbound) post nothing to Twilio.
-      const resource = block.resource === 'OptOuts' || block.resource === 'Inbound' ? undefined : block.resource;
+      const resource = isOwnResource(block.resource) ? undefined : block.resource;
       return c.json({
         dryRun: true,
         recipe: name,

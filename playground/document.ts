@@ -25,6 +25,7 @@ interface Operation {
   readonly operationId: string;
   readonly summary: string;
   readonly description: string;
+  readonly tags?: readonly string[];
   readonly requestBody?: {
     readonly content: {
       readonly 'application/json': { readonly schema: { readonly $ref: string }; readonly example: Body };
@@ -61,7 +62,7 @@ export function blocksOf(doc: OpenApi): BlockSpec[] {
   for (const [path, item] of Object.entries(doc.paths)) {
     const op = item.post;
     const json = op?.requestBody?.content['application/json'];
-    if (!op || !json) continue;
+    if (!op?.tags?.includes('blocks') || !json) continue;
     const schema = doc.components.schemas[json.schema.$ref.replace('#/components/schemas/', '')];
     if (!schema) continue;
     const groups = [

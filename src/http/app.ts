@@ -17,6 +17,7 @@ import { blocksApi } from './routes/blocks';
 import { docsApi } from './routes/docs';
 import { hooksApi } from './routes/hooks';
 import { inboundApi } from './routes/inbound';
+import { sandboxApi } from './routes/sandbox';
 import { statusApi } from './routes/status';
 
 export type { AppEnv } from './app-env';
@@ -54,6 +55,8 @@ app.route('/', docsApi);
 app.route('/', hooksApi);
 app.route('/', statusApi);
 app.route('/', inboundApi);
+// The sandbox inbox posts the person's signed message back into this app, in-process (routes/sandbox.ts).
+app.route(SERVICE, sandboxApi(app));
 
 /** The methods callers use; HEAD is answered wherever GET is. */
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;

@@ -13,6 +13,10 @@ export const noRoute = (method: string, path: string) => badRequest(`No route fo
 export const methodNotAllowed = (method: string, path: string) =>
   badRequest(`Method ${method} is not allowed for ${path}`, 405);
 
+/** The sandbox inbox (routes/sandbox.ts) on a Worker that sends through Twilio. */
+export const notSandbox = () =>
+  gatewayRefusal(404, 'The sandbox inbox answers in sandbox mode only (TWILIO_MODE=sandbox)');
+
 /** A body that is neither JSON nor a form, for a block. */
 export const unsupportedMediaType = () =>
   badRequest('Content-Type must be application/json or application/x-www-form-urlencoded', 415);

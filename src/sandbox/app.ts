@@ -14,7 +14,7 @@ import { callResource, messageResource } from '../twilio/resources';
 import { segmentCount } from '../twilio/segments';
 import { sameText } from '../twilio/signature';
 import { deliverAsTheClockRuns } from './callbacks';
-import { postInbound } from './inbound';
+import { type Deliver, postInbound } from './inbound';
 import { type HandOff, lateRequests } from './late';
 import { listPage } from './list';
 import { checkCallAddresses, checkMessageAddresses, type Refusal } from './numbers';
@@ -53,6 +53,8 @@ export interface EmulatorBindings {
   readonly callbackWindowMs?: number;
   /** Takes over the callbacks of a record that outlives the window (a Durable Object's alarm); none: they stop. */
   readonly handOff?: HandOff | undefined;
+  /** Where a person's signed message goes (sandbox/inbound.ts): fetch unless the host delivers it itself. */
+  readonly deliver?: Deliver | undefined;
   /** The real clock, ms since the epoch; Date.now unless a test drives it. */
   readonly now?: () => number;
 }
@@ -198,7 +200,7 @@ emulator.use(`${ACCOUNT_PATH}/*`, async (c, next) => {
 
 // The emulator as the person: a signed incoming message or call posted to the Worker (sandbox/inbound.ts).
 emulator.post(`${ACCOUNT_PATH}/Sandbox/Inbound.json`, async (c) => {
-  const answer = await postInbound(c.env.account, await formOf(c));
+  const answer = await postInbound(c.env.account, await formOf(c), c.env);
   return answer instanceof Response ? answer : refuse(c, answer);
 });
 

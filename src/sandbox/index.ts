@@ -1,5 +1,6 @@
 import type { Upstream } from '../twilio/client';
 import { type EmulatorBindings, emulator } from './app';
+import type { Deliver } from './inbound';
 import type { HandOff } from './late';
 import { type SandboxAccount, type SandboxSettings, sandboxAccount } from './settings';
 
@@ -11,6 +12,8 @@ export interface SandboxOptions {
   readonly waitUntil: (promise: Promise<unknown>) => void;
   /** Takes over the callbacks due after the waitUntil window (the Worker's LateCallbacks objects). */
   readonly handOff?: HandOff | undefined;
+  /** Delivers what the emulator posts as the person to the Worker's own app, in-process (the sandbox inbox). */
+  readonly deliver?: Deliver | undefined;
   /**
    * The Worker's settings (its Config): the emulator accepts exactly TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN (and
    * TWILIO_API_KEY_SID + TWILIO_API_KEY_SECRET), and runs its clock at SANDBOX_SPEED. None: the demo pair.
@@ -26,16 +29,16 @@ const accounts = new WeakMap<object, SandboxAccount>();
  */
 export function emulatorBindings(
   settings: SandboxSettings,
-  host: Pick<EmulatorBindings, 'callbacks' | 'waitUntil' | 'handOff'>,
+  host: Pick<EmulatorBindings, 'callbacks' | 'waitUntil' | 'handOff' | 'deliver'>,
 ): EmulatorBindings {
   let account = accounts.get(settings);
   if (!account) {
     account = sandboxAccount(settings);
     accounts.set(settings, account);
   }
-  const { callbacks, waitUntil, handOff } = host;
+  const { callbacks, waitUntil, handOff, deliver } = host;
   const local = settings.SANDBOX_LOCAL === true;
-  return { account, speed: settings.SANDBOX_SPEED ?? 1, callbacks, local, waitUntil, handOff };
+  return { account, speed: settings.SANDBOX_SPEED ?? 1, callbacks, local, waitUntil, handOff, deliver };
 }
 
 /**
@@ -49,6 +52,7 @@ export function sandboxUpstream(options: SandboxOptions): Upstream {
 }
 
 export { type EmulatorBindings, emulator } from './app';
+export type { Deliver } from './inbound';
 export type { HandOff } from './late';
 export type { LateRequest } from './late-store';
 export { DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN, type SandboxSettings, sandboxAccount } from './settings';

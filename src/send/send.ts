@@ -107,8 +107,11 @@ export async function send(block: Block, input: BlockInput, ctx: SendContext): P
   }
 }
 
-/** The emulator's upstream for this send; a build without it refuses sandbox mode rather than call Twilio. */
-function sandbox(ctx: SendContext): Upstream {
+/**
+ * The emulator's upstream for this send (and, with `deliver`, for the sandbox inbox: send/as-the-person.ts); a
+ * build without it refuses sandbox mode rather than call Twilio.
+ */
+export function sandbox(ctx: SendContext, deliver?: SandboxOptions['deliver']): Upstream {
   if (!emulator) {
     throw new GatewayError(
       500,
@@ -120,5 +123,5 @@ function sandbox(ctx: SendContext): Upstream {
       },
     );
   }
-  return emulator({ callbacks: ctx.callbacks, waitUntil: ctx.waitUntil, settings: ctx.config });
+  return emulator({ callbacks: ctx.callbacks, waitUntil: ctx.waitUntil, settings: ctx.config, deliver });
 }

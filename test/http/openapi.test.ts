@@ -116,6 +116,17 @@ describe('GET /openapi.json', () => {
     vi.restoreAllMocks();
     check('Deleted', deleted.contextWrites.to);
     check('ErrorEnvelope', await post(sendSms, {}));
+    // The sandbox inbox's answer (local is a sandbox), and the example the document gives it.
+    const inbox = resolved.paths['/api/Twilio/sandbox/inbound'].post;
+    const example = inbox.requestBody.content['application/json'].example;
+    expect(loose.validate(inbox.requestBody.content['application/json'].schema, example)).toBe(true);
+    const replied = await answer('/api/Twilio/sandbox/inbound', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...example, body: 'Hello' }),
+    });
+    expect(replied.contextWrites.to.status, JSON.stringify(replied)).toBe(200);
+    expect(loose.validate(inbox.responses['200'].content['application/json'].schema, replied)).toBe(true);
   });
 
   it('is a valid OpenAPI 3.1 document (@readme/openapi-parser)', async () => {
@@ -138,6 +149,7 @@ describe('GET /openapi.json', () => {
         '/hooks',
         '/api/Twilio/requests/{id}',
         '/twilio/status',
+        '/api/Twilio/sandbox/inbound',
       ].sort(),
     );
     expect(doc.paths['/api/Twilio'].get.responses['200'].content['application/json'].schema).toEqual({

@@ -84,4 +84,17 @@ describe('the sandbox end to end: the emulator acts as the person', () => {
     const noUrl = await actAsThePerson('/twilio/messages', { Url: 'not a url', From: '+1', To: NUMBER });
     expect(noUrl).toMatchObject({ status: 400, json: { code: 21205 } });
   });
+
+  it('off a local run, posts to public URLs only, as its callbacks do', async () => {
+    const fetched = vi.spyOn(globalThis, 'fetch');
+    for (const url of [
+      'http://127.0.0.1:8787/twilio/messages',
+      'http://169.254.169.254/latest',
+      'http://localhost/x',
+    ]) {
+      const refused = await actAsThePerson('/twilio/messages', { Url: url, From: person(), To: NUMBER, Body: 'hi' });
+      expect(refused).toMatchObject({ status: 400, json: { code: 21205, message: `Url is not a public URL: ${url}` } });
+    }
+    expect(fetched).not.toHaveBeenCalled();
+  });
 });

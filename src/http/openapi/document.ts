@@ -2,6 +2,7 @@ import { blockRoutes } from '../routes/blocks.doc';
 import { docsRoutes } from '../routes/docs.doc';
 import { hookRoutes } from '../routes/hooks.doc';
 import { inboundRoutes } from '../routes/inbound.doc';
+import { sandboxRoutes } from '../routes/sandbox.doc';
 import { statusRoutes } from '../routes/status.doc';
 import { operation, type Route, type Schema } from './operation';
 import { componentSchemas } from './schemas';
@@ -11,7 +12,14 @@ import { componentSchemas } from './schemas';
  * route (`routes/*.doc.ts`) and the schemas derived from the block tables and the answers' definitions
  * (schemas.ts). A new route documents itself in its route file's `.doc.ts`, listed here.
  */
-const routes: readonly Route[] = [...blockRoutes, ...docsRoutes, ...hookRoutes, ...statusRoutes, ...inboundRoutes];
+const routes: readonly Route[] = [
+  ...blockRoutes,
+  ...docsRoutes,
+  ...hookRoutes,
+  ...statusRoutes,
+  ...inboundRoutes,
+  ...sandboxRoutes,
+];
 
 /**
  * The document, without `servers`: the Worker adds itself (its origin and Twilio mode) when it serves it.

@@ -1,0 +1,57 @@
+import { zValidator } from '@hono/zod-validator';
+import type { Context } from 'hono';
+import { Hono } from 'hono/tiny';
+import type * as z from 'zod/mini';
+import { badRequest } from '../../errors';
+import { postAsThePerson } from '../../send/as-the-person';
+import { PERSON_RULES, type PersonMessage, personSchema } from '../../send/person';
+import type { AppEnv } from '../app-env';
+import { success } from '../envelope';
+import { notSandbox } from '../refusals';
+import { sendContext } from '../send-context';
+import { MESSAGES_PATH, VOICE_PATH } from './inbound';
+
+/** The first issue of a refused input, as one documented sentence. */
+function refusal(issues: readonly z.core.$ZodIssue[]) {
+  const [issue] = issues;
+  if (issue?.code === 'unrecognized_keys') return badRequest(`Unknown field ${issue.keys[0]} in the sandbox inbox`);
+  const field = String(issue?.path[0] ?? 'body');
+  return badRequest(`The sandbox inbox's ${field} must be ${PERSON_RULES[field as keyof PersonMessage] ?? 'valid'}`);
+}
+
+/** The Worker's own app, to which the person's signed message is delivered in-process. */
+export type SelfApp = Pick<Hono<AppEnv>, 'fetch'>;
+
+const executionCtxOf = (c: Context<AppEnv>) => {
+  try {
+    return c.executionCtx;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * `POST /api/Twilio/sandbox/inbound` (sandbox mode only): the emulator acts as the person and sends the Worker's
+ * own `/twilio/messages` (or `/twilio/voice`) a Twilio-signed message or call, delivered to `self` in-process, so a
+ * deployed sandbox needs no request to itself. The playground's sandbox inbox replies with it: a STOP here opts
+ * the person out as a real one would. The blocks API's admission (body limit, caller key, rate limit) applies.
+ */
+export function sandboxApi(self: SelfApp) {
+  const api = new Hono<AppEnv>();
+  const validate = zValidator('json', personSchema, (result) => {
+    if (!result.success) throw refusal(result.error.issues);
+  });
+  api.post('/sandbox/inbound', async (c, next) => {
+    if (c.get('config').TWILIO_MODE !== 'sandbox') throw notSandbox();
+    await next();
+  });
+  api.post('/sandbox/inbound', validate, async (c) => {
+    const person = c.req.valid('json');
+    const ctx = sendContext(c);
+    const base = ctx.config.PUBLIC_URL ?? new URL(c.req.url).origin;
+    const url = `${base}${person.kind === 'call' ? VOICE_PATH : MESSAGES_PATH}`;
+    const deliver = async (request: Request) => self.fetch(request, c.env, executionCtxOf(c));
+    return success(c, await postAsThePerson(person, url, ctx, deliver));
+  });
+  return api;
+}

@@ -6,6 +6,7 @@
 import { type BlockSpec, blocksOf, type OpenApi } from './document';
 import { byId, h } from './dom';
 import { type BlockForm, blockForm } from './form';
+import { recordCall, startInbox } from './inbox';
 import { reloadRecipes, startRecipes } from './recipes';
 import { type Call, clients, headersOf, snippet } from './snippets';
 
@@ -21,8 +22,6 @@ const language = byId<HTMLSelectElement>('language');
 const code = byId('snippet');
 const copyButton = byId<HTMLButtonElement>('copy');
 const copied = byId('copied');
-const inbox = byId('inbox');
-const inboxList = byId('inbox-list');
 const docDetails = byId<HTMLDetailsElement>('document');
 const docText = byId('document-text');
 
@@ -57,44 +56,6 @@ function showBlock(name: string) {
   showSnippet();
 }
 
-/** One line for the inbox: the resource's sid and status, or the error string. */
-function summary(answer: unknown): string {
-  const body = answer as { callback?: string; contextWrites?: { to?: unknown } } | undefined;
-  const to = body?.contextWrites?.to;
-  if (body?.callback === 'success' && to && typeof to === 'object') {
-    const resource = to as {
-      sid?: string;
-      status?: string;
-      deleted?: boolean;
-      messages?: [];
-      calls?: [];
-      page?: number;
-    };
-    const records = resource.messages ?? resource.calls;
-    if (records) return `${records.length} ${resource.messages ? 'messages' : 'calls'} on page ${resource.page ?? 0}`;
-    return `${resource.sid ?? ''} ${resource.deleted ? 'deleted' : (resource.status ?? '')}`.trim();
-  }
-  return typeof to === 'string' ? to : 'not an envelope';
-}
-
-function record(block: BlockSpec, body: Record<string, unknown>, status: number, answer: unknown, text: string) {
-  if (inbox.hidden) return;
-  const ok = (answer as { callback?: string } | undefined)?.callback === 'success';
-  const item = h(
-    'li',
-    { class: ok ? 'ok' : 'err' },
-    h(
-      'p',
-      {},
-      h('strong', {}, `HTTP ${status}`),
-      ` ${block.name} ${body.sid ? String(body.sid) : `to ${String(body.to ?? 'any')}`} at ${new Date().toLocaleTimeString()}`,
-    ),
-    h('p', { class: 'summary' }, summary(answer)),
-    h('details', {}, h('summary', {}, 'Answer'), h('pre', { tabindex: 0 }, text)),
-  );
-  inboxList.prepend(item);
-}
-
 async function send(event: SubmitEvent) {
   event.preventDefault();
   const call = currentCall();
@@ -125,7 +86,7 @@ async function send(event: SubmitEvent) {
       res.headers.get('x-request-id') ? ` · request id ${res.headers.get('x-request-id')}` : '',
     );
     envelope.textContent = shown;
-    record(block, call.body, res.status, answer, shown);
+    recordCall(block, call.body, res.status, answer, shown);
     showAnswer();
   } catch (error) {
     statusLine.className = 'status err';
@@ -167,7 +128,6 @@ async function start() {
   byId('mode').textContent = sandbox
     ? 'Sandbox mode: the Twilio emulator answers; nothing is sent or billed. The defaults succeed as they are.'
     : 'Live mode: calls go to Twilio and may be billed.';
-  inbox.hidden = !sandbox;
   blockSelect.replaceChildren(...blocks.map((b) => h('option', { value: b.name }, `${b.name}: ${b.title}`)));
   language.replaceChildren(...clients.map(([label], i) => h('option', { value: String(i) }, label)));
   blockSelect.addEventListener('change', () => showBlock(blockSelect.value));
@@ -182,12 +142,18 @@ async function start() {
   if (blocks.some((b) => b.name === FIRST_BLOCK)) blockSelect.value = FIRST_BLOCK;
   showBlock(blockSelect.value);
   sendButton.disabled = false;
-  // The webhook recipes and their dry run, with the same API key.
-  apiKey.addEventListener('change', reloadRecipes);
-  await startRecipes(() => {
+  // The inbox's replies, the webhook recipes and their dry run go with the same API key.
+  const keyHeaders = (): Record<string, string> => {
     const key = apiKey.value.trim();
     return key ? { Authorization: `Bearer ${key}` } : {};
-  });
+  };
+  startInbox(
+    sandbox,
+    blocks.find((b) => b.name === FIRST_BLOCK),
+    keyHeaders,
+  );
+  apiKey.addEventListener('change', reloadRecipes);
+  await startRecipes(keyHeaders);
   document.body.dataset.ready = 'true';
 }
 

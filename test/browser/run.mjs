@@ -3,7 +3,8 @@
 // It sends an SMS from the page, sees the documented error for a bad From, runs the exported curl snippet with
 // the real curl and gets the same answer, dry-runs the webhook recipes given with --var RECIPES, checks that no
 // request left the Worker's origin, and saves
-// screenshots at desktop and phone width under test-results/. Run by `npm test` after vitest.
+// screenshots at desktop and phone width under test-results/. Its sandbox inbox replies STOP as the recipient, and
+// the next send is refused. Run by `npm test` after vitest.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ const ARGS = [
   '--disable-sync',
 ];
 const SCREENSHOTS = join(root, 'test-results');
+const OPTED_OUT = '[HTTP 400] Unable to create record: Attempt to send to unsubscribed recipient';
 const INVALID_FROM =
   "[HTTP 400] Unable to create record: The 'From' number +15005550001 is not a valid phone number, shortcode, or alphanumeric sender ID.";
 
@@ -118,6 +120,70 @@ async function shownAnswer(page, status) {
   return JSON.parse(await page.locator('#envelope').textContent());
 }
 
+/** The reply form's answer: its HTTP status shown, and the line after it. */
+async function shownReply(page, status) {
+  await page
+    .locator('#reply-http-status')
+    .filter({ hasText: `HTTP ${status}` })
+    .waitFor({ timeout: 15_000 });
+  return page.locator('#reply-status').textContent();
+}
+
+/**
+ * The sandbox inbox replies as the recipient: to a person the page just texted (a number of its own, so the
+ * other steps' sends stay allowed), STOP makes the next send a 21610 refusal that the emulator never sees; START
+ * lets sends through again.
+ */
+async function replyAsTheRecipient(page, origin) {
+  const them = '+14155550142';
+  await page.selectOption('#block', 'sendSms');
+  await page.fill('#f-from', '+15005550006');
+  await page.fill('#f-to', them);
+  await page.click('#send');
+  assert.equal((await shownAnswer(page, 200)).callback, 'success');
+  // The form follows the message just sent: the person replies to the number that texted them.
+  assert.equal(await page.inputValue('#reply-from'), them);
+  assert.equal(await page.inputValue('#reply-to'), '+15005550006');
+  assert.equal(await page.inputValue('#reply-body'), 'STOP');
+  const before = await page.locator('#inbox-list > li').count();
+  await page.click('#reply');
+  assert.match(await shownReply(page, 200), /Your webhook answered HTTP 200: <\?xml[\s\S]*<Response><\/Response>/);
+  assert.match(
+    (await page.locator('#inbox-list > li').allInnerTexts())[0],
+    /HTTP 200 reply from \+14155550142 to \+15005550006: “STOP”/,
+  );
+  step('Reply as the recipient: STOP goes to /twilio/messages, signed by the emulator, and the webhook answers TwiML');
+
+  await page.click('#send');
+  const stopped = await shownAnswer(page, 400);
+  assert.deepEqual(stopped, {
+    callback: 'error',
+    contextWrites: { to: OPTED_OUT },
+    error: {
+      status: 400,
+      code: 21610,
+      moreInfo: 'https://www.twilio.com/docs/errors/21610',
+      hint: 'The recipient replied STOP: nothing can be sent to it until it replies START.',
+      retryable: false,
+      source: 'gateway',
+    },
+  });
+  assert.ok((await page.locator('#inbox-list > li').allInnerTexts())[0].includes(OPTED_OUT));
+  // Nothing was sent: the emulator holds no message to them but the first.
+  const listed = await fetch(`${origin}/api/Twilio/messages?to=${encodeURIComponent(them)}`);
+  const held = (await listed.json()).contextWrites.to.messages;
+  assert.equal(held.length, 1, JSON.stringify(held));
+  step('the next send to them is refused with 21610 (source: gateway), and the emulator holds no second message');
+
+  await page.fill('#reply-body', 'START');
+  await page.click('#reply');
+  await shownReply(page, 200);
+  await page.click('#send');
+  assert.equal((await shownAnswer(page, 200)).callback, 'success');
+  assert.equal(await page.locator('#inbox-list > li').count(), before + 4);
+  step('START lets sends to them through again; the inbox lists the replies among the calls');
+}
+
 /** Routing through the asset router, as deployed: the page is an asset, the Worker's routes stay the Worker's. */
 async function checkRouting(origin) {
   const page = await fetch(`${origin}/`);
@@ -162,14 +228,20 @@ async function withCallerKeys(curlHome) {
     await page.click('#send');
     const refused = await shownAnswer(page, 401);
     assert.match(refused.contextWrites.to, /^\[HTTP 401\] Refused by the gateway: A valid API key is required/);
+    // The inbox's reply spends the stored credentials too: HELP, so that the person stays opted in.
+    await page.fill('#reply-body', 'HELP');
+    await page.click('#reply');
+    assert.match(await shownReply(page, 401), /A valid API key is required/);
     await page.fill('#api-key', KEY);
+    await page.click('#reply');
+    await shownReply(page, 200);
     await page.click('#send');
     assert.equal((await shownAnswer(page, 200)).callback, 'success');
     await page.selectOption('#language', { label: 'Shell: curl' });
     const curl = await page.locator('#snippet').textContent();
     assert.ok(curl.includes(`Bearer ${KEY}`), curl);
     assert.equal(runSnippet(curl, curlHome).status, 200);
-    step('with API_KEYS set: no key is a 401; the API key field sends, and the curl snippet carries the key');
+    step('with API_KEYS set: no key is a 401 (a send, a reply); the key field sends; the curl snippet has it');
     // The API key field lost focus on Send: the recipes are listed for it, and dry-run with it.
     await dryRuns(page);
     step('with API_KEYS set: the recipes are listed and dry-run (a signed one too) with the API key field');
@@ -361,6 +433,8 @@ async function main() {
     );
     assert.match(reads[0], /HTTP 200 listMessages to any[\s\S]*\d+ messages on page 0/);
     step('getMessage reads the message sent by its sid (the form asks for sid), and listMessages lists it');
+
+    await replyAsTheRecipient(page, origin);
 
     await page.click('#document summary');
     await page.locator('#document-text').filter({ hasText: '"openapi": "3.1.0"' }).waitFor({ timeout: 5_000 });

@@ -3,7 +3,8 @@
 // (miniflare) in live mode with a canned Twilio 201 as its outbound: once with OPT_OUTS=off (the send path never
 // reads the list), once with OPT_OUTS=on. Times sequential sends over HTTP, alternating: off; on, a pair with no
 // opt-out; off again (the A/A: what the same case differs from itself); on, a pair with one (refused with 21610
-// before Twilio). Prints medians and 90th percentiles in ms.
+// before Twilio); then 200 changes (addOptOut, removeOptOut: the home store and the nine regional replicas).
+// Prints medians and 90th percentiles in ms.
 import * as L from '../bench/lib.mjs';
 
 const N = Number(process.env.N ?? 1000);
@@ -46,6 +47,20 @@ const runs = {
 for (let i = 0; i < 200; i++) for (const run of Object.values(runs)) await run();
 const times = { off: [], offAgain: [], noOptOut: [], optedOut: [] };
 for (let i = 0; i < N; i++) for (const [name, run] of Object.entries(runs)) times[name].push(await run());
+// The rare side: a change written to the home store and the nine regional replicas (addOptOut, removeOptOut).
+const writes = [];
+for (let i = 0; i < 200; i++) {
+  const change = i % 2 === 0 ? 'addOptOut' : 'removeOptOut';
+  const started = performance.now();
+  const res = await fetch(new URL(`/api/Twilio/${change}`, on.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': L.API_KEY },
+    body: JSON.stringify({ from: FROM, to: '+14155550198' }),
+  });
+  await res.text();
+  if (res.status !== 200) throw new Error(`${change} answered ${res.status}`);
+  if (i >= 20) writes.push(performance.now() - started);
+}
 await off.stop();
 await on.stop();
 const at = (xs, p) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * p)];
@@ -58,6 +73,7 @@ console.log(
     offAgain: summary(times.offAgain),
     noOptOut: summary(times.noOptOut),
     optedOut: summary(times.optedOut),
+    change: summary(writes),
     addedMedianMs: ms(at(times.noOptOut, 0.5) - at(times.off, 0.5)),
     aaMedianMs: ms(at(times.offAgain, 0.5) - at(times.off, 0.5)),
   }),

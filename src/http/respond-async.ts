@@ -4,6 +4,7 @@ import type { BlockInput } from '../blocks/schema';
 import { resolveAuth } from '../send/credentials';
 import { guard } from '../send/guard';
 import { fingerprint, idempotencyKey, storeName } from '../send/idempotency';
+import { placeFor } from '../send/opt-outs';
 import type { SendMessage } from '../send/queue';
 import { type RequestRecord, view } from '../send/requests';
 import type { SendContext } from '../send/send';
@@ -50,6 +51,7 @@ export async function respondAsync(
       input,
       caller,
       continent: ctx.continent,
+      place: placeFor(ctx.config, block, ctx.place),
       callbacks: ctx.callbacks,
       store: store ?? (key === undefined ? `request:${id}` : await storeName(caller, input, key)),
       fingerprint: print ?? (await fingerprint(block.name, input)),

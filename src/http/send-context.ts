@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { Block } from '../blocks';
 import type { BlockInput } from '../blocks/schema';
+import type { Place } from '../optouts/regions';
 import { fromStored, sendOnceNamed } from '../send/idempotency';
 import type { SendContext, SendOutcome } from '../send/send';
 import type { AppEnv } from './app-env';
@@ -25,6 +26,7 @@ export function sendContext(c: Context<AppEnv>): SendContext {
     // request.cf is decoded on each access: read it only when the edge follows the caller.
     continent:
       config.TWILIO_EDGE === 'auto' ? (c.req.raw.cf as { continent?: string } | undefined)?.continent : undefined,
+    place: () => c.req.raw.cf as Place | undefined,
     // Simulated callbacks go to a caller with a key, or to anyone on a local run (SANDBOX_LOCAL, which npm start
     // sets; never the Host header, which the caller writes): a deployed sandbox is no open relay.
     callbacks: config.SANDBOX_CALLBACKS && (caller.kind === 'key' || config.SANDBOX_LOCAL),

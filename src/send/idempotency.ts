@@ -3,8 +3,10 @@ import { blocks } from '../blocks';
 import type { BlockInput } from '../blocks/schema';
 import type { Config } from '../config';
 import { type ErrorSource, GatewayError, gatewayRefusal } from '../errors';
+import type { Place } from '../optouts/regions';
 import { bodySha256 as sha256 } from '../twilio/signature';
 import type { Caller } from './caller';
+import { placeFor } from './opt-outs';
 import { idempotencyConflict, unknownOutcome } from './refusals';
 import { type SendContext, type SendOutcome, send, type TwilioTrace } from './send';
 
@@ -51,6 +53,8 @@ export interface OnceRequest {
   readonly fingerprint: string;
   readonly config: Config;
   readonly continent: string | undefined;
+  /** Where the request ran (opt-outs/regions.ts), for a message's opt-out check. */
+  readonly place?: Place | undefined;
   readonly callbacks: boolean;
   readonly caller: Caller;
   /** How long the outcome is kept, in ms: IDEMPOTENCY_TTL_MS when absent. */
@@ -110,6 +114,7 @@ export class IdempotencyStore extends DurableObject<Env> {
     const ctx: SendContext = {
       config: request.config,
       continent: request.continent,
+      place: () => request.place,
       callbacks: request.callbacks,
       caller: request.caller,
       waitUntil: (promise) => this.ctx.waitUntil(promise),
@@ -189,11 +194,16 @@ export async function sendOnceNamed(
   block: string,
   input: BlockInput,
   fingerprint: string,
-  { config, continent, callbacks, caller }: Omit<SendContext, 'waitUntil'>,
+  { config, continent, place, callbacks, caller }: Omit<SendContext, 'waitUntil'>,
 ): Promise<OnceAnswer> {
   const namespace = env.IDEMPOTENCY as Env['IDEMPOTENCY'];
   const ttl = name.startsWith('hook:') ? HOOK_TTL_MS : undefined;
-  const request: OnceRequest = { block, input, fingerprint, config, continent, callbacks, caller, ttl };
+  const where = placeFor(
+    config,
+    blocks.find((b) => b.name === block),
+    place,
+  );
+  const request: OnceRequest = { block, input, fingerprint, config, continent, place: where, callbacks, caller, ttl };
   // The RPC stub's inferred type loses this plain-data answer; it is exactly OnceAnswer at run time.
   return (await namespace.get(namespace.idFromName(name)).once(request)) as unknown as OnceAnswer;
 }

@@ -2,7 +2,8 @@ import type { Block } from '../blocks';
 import type { BlockInput } from '../blocks/schema';
 import type { Config } from '../config';
 import { GatewayError, twilioError } from '../errors';
-import { type OptOutStores, storeOf } from '../optouts/store';
+import { type Place, regionOf } from '../optouts/regions';
+import { addOptOut, homeOf, type OptOutStores, optedOutOfAny, personKey, removeOptOut } from '../optouts/store';
 import { type Caller, keyRequired } from './caller';
 import { isOpen } from './credentials';
 import { noOptOutStore } from './refusals';
@@ -32,14 +33,27 @@ function sendersOf(input: BlockInput): string[] {
 const isMessage = (block: Block) => block.resource === 'Messages' && block.action === 'create';
 
 /**
- * Refuses a message to a person who opted out of any of its senders, before Twilio is called (one call to the
- * sender's store; none with OPT_OUTS=off).
+ * Where a send runs, as plain data, for a send that goes on in a Durable Object or through the queue: read from
+ * request.cf only for a message while opt-outs are enforced (the region whose replicas it reads).
  */
-export async function refuseOptedOut(block: Block, input: BlockInput, stores: OptOutStores | undefined) {
+export function placeFor(config: Config, block: Block | undefined, place: (() => Place | undefined) | undefined) {
+  if (config.OPT_OUTS !== 'on' || !block || !isMessage(block)) return undefined;
+  const cf = place?.();
+  return cf ? { continent: cf.continent, longitude: cf.longitude } : undefined;
+}
+
+/**
+ * Refuses a message to a person who opted out of any of its senders, before Twilio is called: one call per sender
+ * to its replica in the region the request runs in (none with OPT_OUTS=off).
+ */
+export async function refuseOptedOut(
+  block: Block,
+  input: BlockInput,
+  stores: OptOutStores | undefined,
+  place: (() => Place | undefined) | undefined,
+) {
   if (!stores || !isMessage(block) || typeof input.to !== 'string') return;
-  const to = input.to;
-  const found = await Promise.all(sendersOf(input).map((sender) => storeOf(stores, sender).has(to)));
-  if (found.includes(true)) throw optedOut();
+  if (await optedOutOfAny(stores, sendersOf(input), input.to, regionOf(place?.()))) throw optedOut();
 }
 
 /** Records Twilio's own 21610 answer as an opt-out of the senders the message named. */
@@ -53,7 +67,7 @@ export async function noteOptedOut(
   const to = input.to;
   if (typeof to !== 'string') return;
   // Twilio keeps its own list as well: a store that fails here costs a later refusal by Twilio, not a send.
-  await Promise.all(sendersOf(input).map((sender) => storeOf(stores, sender).add(to, 'twilio-21610'))).catch(() => {});
+  await addOptOut(stores, sendersOf(input), to, 'twilio-21610').catch(() => {});
 }
 
 /** Only a caller who may spend the stored credentials may read the gateway's records or change them (an API key, or an open Worker). */
@@ -65,8 +79,8 @@ export function mayManage(caller: Caller, config: Config) {
 const DEFAULT_PAGE = 50;
 
 /**
- * The opt-out blocks (blocks/opt-outs.ts), answered by the stores, not by Twilio: listOptOuts, addOptOut,
- * removeOptOut, each for one sender (its From number or Messaging Service).
+ * The opt-out blocks (blocks/opt-outs.ts), answered by the stores, not by Twilio: listOptOuts (of the Messaging
+ * Service when one is named, else of the From number), addOptOut and removeOptOut (of each one named).
  */
 export async function manageOptOuts(
   block: Block,
@@ -77,21 +91,23 @@ export async function manageOptOuts(
   const stores = env?.OPT_OUT_STORE;
   if (!stores) throw noOptOutStore();
   const sender = String(input.messagingServiceSid ?? input.from);
-  const store = storeOf(stores, sender);
-  const to = typeof input.to === 'string' ? input.to : undefined;
+  const to = typeof input.to === 'string' ? personKey(input.to) : undefined;
   switch (block.action) {
     case 'list': {
+      const home = homeOf(stores, sender);
       const limit = typeof input.pageSize === 'number' ? input.pageSize : DEFAULT_PAGE;
       if (to !== undefined) {
-        const one = await store.get(to);
+        const one = await home.get(to);
         return { sender, optOuts: one ? [one] : [], nextPageToken: null };
       }
-      const page = await store.list(limit, typeof input.pageToken === 'string' ? input.pageToken : '');
+      const page = await home.list(limit, typeof input.pageToken === 'string' ? input.pageToken : '');
       return { sender, optOuts: page.optOuts, nextPageToken: page.next };
     }
-    case 'create':
-      return { sender, ...(await store.add(to as string, 'manual')), optedOut: true };
+    case 'create': {
+      const [first] = await addOptOut(stores, sendersOf(input), to as string, 'manual');
+      return { sender, ...first, optedOut: true };
+    }
     default:
-      return { sender, to, optedOut: false, removed: await store.remove(to as string) };
+      return { sender, to, optedOut: false, removed: await removeOptOut(stores, sendersOf(input), to as string) };
   }
 }

@@ -2,6 +2,7 @@ import type { BlockInput } from '../blocks/schema';
 import { type Config, readConfig } from '../config';
 import { errorBody, gatewayRefusal } from '../errors';
 import { metricsOf } from '../metrics';
+import type { Place } from '../optouts/regions';
 import type { Caller } from './caller';
 import { fromStored, type StoredOutcome, sendOnceNamed } from './idempotency';
 import { sendPoint } from './measure';
@@ -24,6 +25,8 @@ export interface SendMessage {
   readonly input: BlockInput;
   readonly caller: Caller;
   readonly continent?: string | undefined;
+  /** Where the request ran (optouts/regions.ts), for a message's opt-out check. */
+  readonly place?: Place | undefined;
   readonly callbacks: boolean;
   /** The IdempotencyStore the send goes through: an Idempotency-Key's, an event id's, or the request's own. */
   readonly store: string;
@@ -52,8 +55,13 @@ async function deliver(message: Message<SendMessage>, env: Env, config: Config):
   const { body, attempts } = message;
   let stored: StoredOutcome | undefined;
   try {
-    stored = (await sendOnceNamed(env, body.store, body.block, body.input, body.fingerprint, { ...body, config }))
-      .outcome;
+    stored = (
+      await sendOnceNamed(env, body.store, body.block, body.input, body.fingerprint, {
+        ...body,
+        config,
+        place: () => body.place,
+      })
+    ).outcome;
   } catch {
     // The store did not answer: retried below.
   }

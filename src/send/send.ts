@@ -3,6 +3,7 @@ import { toForm } from '../blocks/form';
 import type { BlockInput } from '../blocks/schema';
 import { type Config, twilioBaseUrl } from '../config';
 import { GatewayError, toGatewayError } from '../errors';
+import type { Place } from '../optouts/regions';
 import type { SandboxOptions } from '../sandbox';
 import { expectFinal } from '../status/pending';
 import { tracked } from '../status/track';
@@ -19,6 +20,8 @@ export interface SendContext {
   readonly config: Config;
   /** The caller's Cloudflare continent (request.cf), for TWILIO_EDGE=auto; absent outside a request. */
   readonly continent?: string | undefined;
+  /** Where the request runs (request.cf, read on demand): the region whose opt-out replicas a message reads. */
+  readonly place?: (() => Place | undefined) | undefined;
   /** Keeps work alive after the answer (the sandbox's status callbacks). */
   readonly waitUntil: (promise: Promise<unknown>) => void;
   /** Who asked: decides whether the stored credentials may be spent. */
@@ -82,7 +85,7 @@ export async function send(block: Block, input: BlockInput, ctx: SendContext): P
       ctx.caller,
     );
     guard(block, input, config);
-    await refuseOptedOut(block, input, optOuts);
+    await refuseOptedOut(block, input, optOuts, ctx.place);
     const upstream = config.TWILIO_MODE === 'sandbox' ? sandbox(ctx) : network;
     // TRACK_STATUS: a create gives Twilio the gateway's status receiver, which keeps and forwards (status/track.ts).
     const { input: sent, tracking } = block.action === 'create' ? tracked(input, config) : { input };

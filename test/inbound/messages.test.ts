@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { inboxOf } from '../../src/inbound/store';
-import { storeOf } from '../../src/optouts/store';
+import { REGIONS } from '../../src/optouts/regions';
+import { optedOutOfAny } from '../../src/optouts/store';
 import { installFakeTwilio } from '../fake-twilio';
 import { expectError, post, sms } from '../helpers';
 import { person } from '../optouts/helpers';
@@ -14,7 +15,12 @@ const settings = (inbound: object) => ({ INBOUND: JSON.stringify({ help: HELP, .
 
 afterEach(() => vi.restoreAllMocks());
 
-const optedOut = (sender: string, to: string) => storeOf(env.OPT_OUT_STORE, sender).has(to);
+/** Whether `to` opted out of `sender`, as a send reads it in every region: they must all agree. */
+async function optedOut(sender: string, to: string): Promise<boolean> {
+  const seen = await Promise.all(REGIONS.map((region) => optedOutOfAny(env.OPT_OUT_STORE, [sender], to, region)));
+  if (new Set(seen).size > 1) throw new Error(`the regions disagree on ${to}: ${seen.join(', ')}`);
+  return seen[0] as boolean;
+}
 
 describe('POST /twilio/messages: the keywords, as Twilio matches them', () => {
   const optOuts = ['STOP', 'stop', ' Stop ', '\tSTOPALL\n', 'unsubscribe', 'Cancel', 'END', 'quit', 'QuIt  '];

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { app } from '../../src/http/app';
-import { storeOf } from '../../src/optouts/store';
+import { addOptOut, homeOf, removeOptOut } from '../../src/optouts/store';
 import { installFakeTwilio, twilioErrorResponse } from '../fake-twilio';
 import { ACCOUNT, expectError, post, sms, TOKEN } from '../helpers';
 import { person } from './helpers';
@@ -14,7 +14,7 @@ afterEach(() => vi.restoreAllMocks());
 describe('opt-outs enforced before Twilio is called', () => {
   it('refuses a send to a person who opted out of that sender with 21610, source gateway, and calls no Twilio', async () => {
     const to = person();
-    await storeOf(env.OPT_OUT_STORE, sms.from as string).add(to, 'keyword');
+    await addOptOut(env.OPT_OUT_STORE, [sms.from as string], to, 'keyword');
     const { seen } = installFakeTwilio();
     const answer = await post('sendSms', { ...sms, to });
     expectError(answer, 400, REFUSED, { code: 21610, source: 'gateway' });
@@ -23,7 +23,7 @@ describe('opt-outs enforced before Twilio is called', () => {
 
   it('sends from another sender, and to another person, as usual', async () => {
     const to = person();
-    await storeOf(env.OPT_OUT_STORE, '+15005550007').add(to, 'keyword');
+    await addOptOut(env.OPT_OUT_STORE, ['+15005550007'], to, 'keyword');
     const { seen } = installFakeTwilio();
     expect((await post('sendSms', { ...sms, to })).json.callback).toBe('success');
     expect((await post('sendSms', { ...sms, from: '+15005550007', to: person() })).json.callback).toBe('success');
@@ -32,7 +32,7 @@ describe('opt-outs enforced before Twilio is called', () => {
 
   it('refuses a send through a Messaging Service the person opted out of, even with a From beside it', async () => {
     const to = person();
-    await storeOf(env.OPT_OUT_STORE, SERVICE).add(to, 'keyword');
+    await addOptOut(env.OPT_OUT_STORE, [SERVICE], to, 'keyword');
     const { seen } = installFakeTwilio();
     const { from: _from, ...viaService } = sms;
     expectError(await post('sendSms', { ...viaService, messagingServiceSid: SERVICE, to }), 400, REFUSED, {
@@ -53,7 +53,7 @@ describe('opt-outs enforced before Twilio is called', () => {
 
   it('does not refuse a call: opt-outs are about messages', async () => {
     const to = person();
-    await storeOf(env.OPT_OUT_STORE, '+15005550006').add(to, 'keyword');
+    await addOptOut(env.OPT_OUT_STORE, ['+15005550006'], to, 'keyword');
     const { seen } = installFakeTwilio();
     const answer = await post('makeCall', {
       accountSid: ACCOUNT,
@@ -68,7 +68,7 @@ describe('opt-outs enforced before Twilio is called', () => {
 
   it('with OPT_OUTS=off sends to an opted-out person and never reads the list', async () => {
     const to = person();
-    await storeOf(env.OPT_OUT_STORE, sms.from as string).add(to, 'keyword');
+    await addOptOut(env.OPT_OUT_STORE, [sms.from as string], to, 'keyword');
     const { seen } = installFakeTwilio();
     const stores = { get: vi.fn(), idFromName: vi.fn() };
     const answer = await post('sendSms', { ...sms, to }, { OPT_OUTS: 'off', OPT_OUT_STORE: stores as never });
@@ -85,13 +85,13 @@ describe('opt-outs enforced before Twilio is called', () => {
     expectError(await post('sendSms', { ...sms, to }), 400, REFUSED, { code: 21610, source: 'twilio' });
     expectError(await post('sendSms', { ...sms, to }), 400, REFUSED, { code: 21610, source: 'gateway' });
     expect(seen).toHaveLength(1);
-    expect(await storeOf(env.OPT_OUT_STORE, sms.from as string).get(to)).toMatchObject({ to, via: 'twilio-21610' });
+    expect(await homeOf(env.OPT_OUT_STORE, sms.from as string).get(to)).toMatchObject({ to, via: 'twilio-21610' });
   });
 
   it('the sandbox: its unsubscribed test number +15005550004 is refused by Twilio once, then by the gateway', async () => {
     const sandbox = { TWILIO_MODE: 'sandbox' };
     const input = { from: '+15005550006', to: '+15005550004', body: 'hi' };
-    await storeOf(env.OPT_OUT_STORE, '+15005550006').remove('+15005550004');
+    await removeOptOut(env.OPT_OUT_STORE, ['+15005550006'], '+15005550004');
     const first = await post('sendSms', input, sandbox);
     expect(first.json.error).toMatchObject({ code: 21610, source: 'twilio' });
     const second = await post('sendSms', input, sandbox);

@@ -195,7 +195,10 @@ export function personKey(address: string): string {
   return channel.toLowerCase() + number;
 }
 
-/** Gives a change to every region's replica; the home store has it already. */
+/**
+ * Gives a change to every region's replica; the home store has it already. Also when it changed nothing there: a
+ * replica that missed it (a write that failed) gets it again, and the others keep it as it is (same number).
+ */
 async function spread(stores: OptOutStores, sender: string, change: Change) {
   await Promise.all(REGIONS.map((region) => replicaOf(stores, sender, region).apply(sender, change)));
 }
@@ -205,8 +208,8 @@ export async function addOptOut(stores: OptOutStores, senders: readonly string[]
   const person = personKey(to);
   return Promise.all(
     senders.map(async (sender) => {
-      const { change, changed } = await homeOf(stores, sender).change(person, { via });
-      if (changed) await spread(stores, sender, change);
+      const { change } = await homeOf(stores, sender).change(person, { via });
+      await spread(stores, sender, change);
       return shown(change);
     }),
   );
@@ -218,7 +221,7 @@ export async function removeOptOut(stores: OptOutStores, senders: readonly strin
   const removed = await Promise.all(
     senders.map(async (sender) => {
       const { change, changed } = await homeOf(stores, sender).change(person, 'remove');
-      if (changed) await spread(stores, sender, change);
+      await spread(stores, sender, change);
       return changed;
     }),
   );

@@ -32,8 +32,20 @@ describe('the opt-out list: a home store per sender, a replica per region that s
     expect(await everywhere(from, to)).toEqual(REGIONS.map(() => true));
     expect(await removeOptOut(stores, [from], to)).toBe(true);
     expect(await everywhere(from, to)).toEqual(REGIONS.map(() => false));
-    // Nothing to remove: no change is made, nor spread.
+    // Nothing to remove: no change is made.
     expect(await removeOptOut(stores, [from], to)).toBe(false);
+  });
+
+  it('a replica that missed a change (its write failed) gets it with the next write of that person', async () => {
+    const [from, to] = [sender(), person()];
+    await everywhere(from, to);
+    // The home store took the STOP, the Europe replica did not (as if its write had failed).
+    await homeOf(stores, from).change(to, { via: 'keyword' });
+    expect(await optedOutOfAny(stores, [from], to, 'weur')).toBe(false);
+    // Twilio's own 21610, or the person's STOP again: nothing changes at home, and every replica has it.
+    await addOptOut(stores, [from], to, 'twilio-21610');
+    expect(await everywhere(from, to)).toEqual(REGIONS.map(() => true));
+    expect(await homeOf(stores, from).get(to)).toMatchObject({ via: 'keyword' });
   });
 
   it('a replica that starts late copies the list: opt-outs recorded before its region ever read', async () => {

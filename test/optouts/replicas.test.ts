@@ -1,9 +1,11 @@
-import { runInDurableObject } from 'cloudflare:test';
+import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { app } from '../../src/http/app';
+import worker from '../../src/index';
 import { REGIONS, regionOf } from '../../src/optouts/regions';
 import { addOptOut, homeOf, OptOutStore, optedOutOfAny, personKey, removeOptOut } from '../../src/optouts/store';
+import type { SendMessage } from '../../src/send/queue';
 import { installFakeTwilio } from '../fake-twilio';
 import { CALLER_KEY, expectError, post, queueSpy, sms } from '../helpers';
 import { person } from './helpers';
@@ -114,6 +116,36 @@ describe('the opt-out list: a home store per sender, a replica per region that s
       ]);
       expect(reopened.change(to, 'remove')).toMatchObject({ changed: true, change: { seq: 1, removed: true } });
     });
+  });
+});
+
+describe('a queued send', () => {
+  it('is checked when the queue delivers it, in the region its request ran in: a STOP meanwhile refuses it', async () => {
+    const [from, to] = [sender(), person()];
+    const { seen } = installFakeTwilio();
+    const { sent, queue } = queueSpy();
+    const accepted = await app.request(
+      new Request('https://gateway.example.com/api/Twilio/sendSms', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': CALLER_KEY, prefer: 'respond-async' },
+        body: JSON.stringify({ ...sms, from, to }),
+        cf: { continent: 'OC', longitude: '151.2' } as IncomingRequestCfProperties,
+      }),
+      undefined,
+      { ...env, SENDS: queue },
+    );
+    expect(accepted.status).toBe(202);
+    const { id } = (await accepted.json()) as { id: string };
+    await addOptOut(stores, [from], to, 'keyword');
+    const batch = createMessageBatch<SendMessage>(
+      'twilio-gateway-sends',
+      sent.map((body) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body })),
+    );
+    await worker.queue(batch, { ...env, SENDS_DLQ: queueSpy().queue } as Env);
+    await getQueueResult(batch, createExecutionContext());
+    expect(seen).toHaveLength(0);
+    const record = await app.request(`/api/Twilio/requests/${id}`, { headers: { 'X-API-Key': CALLER_KEY } }, env);
+    expect(await record.json()).toMatchObject({ status: 'failed', lastError: REFUSED });
   });
 });
 

@@ -44,32 +44,60 @@ export function receivedOf(fields: URLSearchParams, kind: Received['kind']): Rec
 export const scopesOf = (received: Received) =>
   received.messagingServiceSid ? [received.to, received.messagingServiceSid] : [received.to];
 
+/** What handling a message needs: INBOUND is read when needed, after a keyword applied (which does not need it). */
+export interface MessageContext extends Omit<InboundContext, 'inbound'> {
+  readonly inbound: () => Inbound;
+}
+
 /**
- * An inbound message (POST /twilio/messages), after its signature was checked: a keyword changes the opt-outs
- * of the pair (every scope that received it, the person) before the answer, so that a send made after it is
- * refused; the message is recorded once (a retry does nothing again); the number's action runs; the answer is
+ * An inbound message (POST /twilio/messages), after its signature was checked: the message is recorded once (a
+ * retry does nothing again); an opt-out or opt-in keyword changes the opt-outs of the pair (every scope that
+ * received it, the person) once per message, before the answer, so that a send made after it is refused, and
+ * even when INBOUND is broken (its configuration error answers after); the number's action runs; the answer is
  * TwiML. A keyword is answered by its own rule (HELP: the help text; STOP and START: Twilio confirms them), never
  * by an auto-reply.
  */
-export async function receiveMessage(fields: URLSearchParams, ctx: InboundContext): Promise<Answered> {
-  const { env, config, inbound } = ctx;
+export async function receiveMessage(fields: URLSearchParams, ctx: MessageContext): Promise<Answered> {
+  const { env, config } = ctx;
   const received = receivedOf(fields, 'message');
   const scopes = scopesOf(received);
   const keyword = keywordOf(received.body);
-  const stores = config.OPT_OUTS === 'on' ? (env as Partial<Env>).OPT_OUT_STORE : undefined;
-  if (stores && keyword === 'opt-out') await addOptOut(stores as OptOutStores, scopes, received.from, 'keyword');
-  if (stores && keyword === 'opt-in') await removeOptOut(stores as OptOutStores, scopes, received.from);
-  const action = actionFor(inbound.messages, scopes);
+  const stores =
+    config.OPT_OUTS === 'on' ? ((env as Partial<Env>).OPT_OUT_STORE as OptOutStores | undefined) : undefined;
+  const consent = stores && (keyword === 'opt-out' || keyword === 'opt-in') ? keyword : undefined;
+  const settings = consent ? attempt(ctx.inbound) : { ok: true as const, value: ctx.inbound() };
+  const action = settings.ok ? actionFor(settings.value.messages, scopes) : undefined;
   const inbox = inboxOf(env, received.to);
-  const first = await inbox.receive(received, action?.action === 'forward' ? action.url : undefined);
-  if (first && action?.action === 'forward') ctx.waitUntil(inbox.flush());
-  // A recipe runs once per message, keywords included (the owner's on-call phone may want to know of a STOP).
-  const run = first && action?.action === 'recipe' ? { recipe: action.recipe, received } : undefined;
+  const receipt = await inbox.receive(received, action?.action === 'forward' ? action.url : undefined);
+  if (receipt.first && action?.action === 'forward') ctx.waitUntil(inbox.flush());
+  // Once per message, not per delivery: a retry of an old START must not undo a later STOP; a retry of a message
+  // whose write failed applies it.
+  const applying = consent !== undefined && !receipt.keywordApplied;
+  if (applying && stores) {
+    if (consent === 'opt-out') await addOptOut(stores, scopes, received.from, 'keyword');
+    else await removeOptOut(stores, scopes, received.from);
+    await inbox.keywordApplied(received.sid);
+  }
+  if (!settings.ok) throw settings.error;
+  const inbound = settings.value;
+  // A recipe runs once per message, keywords included (the owner's on-call phone may want to know of a STOP); a
+  // retry after a failed keyword write runs it too (its send is kept once per MessageSid).
+  const fresh = receipt.first || applying;
+  const run = fresh && action?.action === 'recipe' ? { recipe: action.recipe, received } : undefined;
   if (keyword === 'help')
     return { twiml: twiml(inbound.help ? `<Message>${xmlText(inbound.help)}</Message>` : ''), run };
   if (keyword || action?.action !== 'reply') return { twiml: twiml(), run };
-  const text = rendered(action.message, received, ctx);
+  const text = rendered(action.message, received, { inbound, headers: ctx.headers });
   return { twiml: twiml(text ? `<Message>${xmlText(text)}</Message>` : '') };
+}
+
+/** The settings, or the error reading them gave (thrown later, once the keyword applied). */
+function attempt<T>(read: () => T): { ok: true; value: T } | { ok: false; error: unknown } {
+  try {
+    return { ok: true, value: read() };
+  } catch (error) {
+    return { ok: false, error };
+  }
 }
 
 /** The answer to Twilio, and the recipe the route runs after it (its send goes through send/, above this room). */
@@ -79,7 +107,7 @@ export interface Answered {
 }
 
 /** A configured template rendered with what arrived (`{{Body}}`, `{{From}}`…: Twilio's fields); not yet escaped. */
-export function rendered(text: string, received: Received, ctx: InboundContext): string {
+export function rendered(text: string, received: Received, ctx: Pick<InboundContext, 'inbound' | 'headers'>): string {
   const template = ctx.inbound.templates.get(text) ?? [];
   return render(template, { payload: received.fields, headers: ctx.headers }, new Set());
 }

@@ -38,6 +38,12 @@ const DAY_MS = 86_400e3;
 const GRACE_MS = 30e3;
 
 type Row = { sid: string; received: number; data: string };
+
+/** What recording a message found: whether it is new, and whether its keyword was already applied (a retry). */
+export interface Receipt {
+  readonly first: boolean;
+  readonly keywordApplied: boolean;
+}
 type Pending = { id: string; url: string; body: string; attempts: number; next: number };
 
 /**
@@ -51,20 +57,26 @@ export class InboundStore extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS received (sid TEXT PRIMARY KEY, kind TEXT NOT NULL,
-      sender TEXT NOT NULL, received INTEGER NOT NULL, data TEXT NOT NULL);
+    const sql = ctx.storage.sql;
+    sql.exec(`CREATE TABLE IF NOT EXISTS received (sid TEXT PRIMARY KEY, kind TEXT NOT NULL,
+      sender TEXT NOT NULL, received INTEGER NOT NULL, data TEXT NOT NULL, applied INTEGER NOT NULL DEFAULT 0);
       CREATE INDEX IF NOT EXISTS received_by_time ON received (kind, received);
       CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, url TEXT NOT NULL,
       body TEXT NOT NULL, attempts INTEGER NOT NULL, next INTEGER NOT NULL)`);
+    // A store created before keywords were marked lacks the column.
+    if (!sql.exec("SELECT 1 FROM pragma_table_info('received') WHERE name = 'applied'").toArray().length) {
+      sql.exec('ALTER TABLE received ADD COLUMN applied INTEGER NOT NULL DEFAULT 0');
+    }
   }
 
   /**
-   * Records what arrived, once per SID, with its forward queued (when `forwardTo` is given); false for a SID
-   * already recorded (a retry), which then does nothing again.
+   * Records what arrived, once per SID, with its forward queued (when `forwardTo` is given). A retry (a SID already
+   * recorded) records nothing again: `first` is false, and `keywordApplied` says whether its keyword was.
    */
-  async receive(received: Received, forwardTo?: string): Promise<boolean> {
+  async receive(received: Received, forwardTo?: string): Promise<Receipt> {
     const sql = this.ctx.storage.sql;
-    if (sql.exec('SELECT 1 FROM received WHERE sid = ?', received.sid).toArray().length) return false;
+    const [seen] = sql.exec<{ applied: number }>('SELECT applied FROM received WHERE sid = ?', received.sid).toArray();
+    if (seen) return { first: false, keywordApplied: seen.applied === 1 };
     const now = Date.parse(received.receivedAt);
     sql.exec(
       'INSERT INTO received (sid, kind, sender, received, data) VALUES (?, ?, ?, ?, ?)',
@@ -93,7 +105,12 @@ export class InboundStore extends DurableObject<Env> {
       );
     }
     await this.schedule();
-    return true;
+    return { first: true, keywordApplied: false };
+  }
+
+  /** Marks the keyword of the message `sid` applied: a retry of that message does not apply it again. */
+  keywordApplied(sid: string): void {
+    this.ctx.storage.sql.exec('UPDATE received SET applied = 1 WHERE sid = ?', sid);
   }
 
   /** A page of messages, newest first, optionally from one sender and within a time window. */

@@ -16,7 +16,7 @@ export async function receiveCall(
   const received = receivedOf(fields, 'call');
   const action = actionFor(ctx.inbound.voice, [received.to]);
   const inbox = inboxOf(ctx.env, received.to);
-  const first = await inbox.receive(received, action?.action === 'forward' ? action.url : undefined);
+  const { first } = await inbox.receive(received, action?.action === 'forward' ? action.url : undefined);
   if (first && action?.action === 'forward') ctx.waitUntil(inbox.flush());
   switch (action?.action) {
     case 'say':

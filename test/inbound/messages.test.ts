@@ -150,6 +150,33 @@ describe('POST /twilio/messages: retries and races', () => {
     expect(page.messages.map((m) => m.sid)).toEqual([fields.MessageSid]);
   });
 
+  it('a retry of an old START after a later STOP changes nothing: the person stays opted out', async () => {
+    const from = person();
+    await postWebhook(messageFields(from, 'STOP'));
+    const start = messageFields(from, 'START');
+    await postWebhook(start);
+    expect(await optedOut(NUMBER, from)).toBe(false);
+    await postWebhook(messageFields(from, 'STOP'));
+    const retry = await postWebhook(start);
+    expect(retry.text).toBe(twimlOf());
+    expect(await optedOut(NUMBER, from)).toBe(true);
+  });
+
+  it('a retry of a STOP whose opt-out write failed applies it, once recorded', async () => {
+    const from = person();
+    const stop = messageFields(from, 'STOP', { To: '+15005550127' });
+    const failing = {
+      idFromName: (name: string) => env.OPT_OUT_STORE.idFromName(name),
+      get: () => ({ change: () => Promise.reject(new Error('the store is unavailable')) }),
+    };
+    const failed = await postWebhook(stop, { env: { OPT_OUT_STORE: failing as unknown as string } });
+    expect(failed.status).toBe(500);
+    expect((await inboxOf(env, '+15005550127').list({ from, limit: 10 })).messages).toHaveLength(1);
+    expect(await optedOut('+15005550127', from)).toBe(false);
+    expect((await postWebhook(stop)).status).toBe(200);
+    expect(await optedOut('+15005550127', from)).toBe(true);
+  });
+
   it('a STOP racing a send: the send is sent or refused, never lost, and every send after the STOP is refused', async () => {
     const from = person();
     const { seen } = installFakeTwilio();
@@ -210,16 +237,26 @@ describe('INBOUND, validated at load', () => {
     ['an unknown key', { greeting: 'hi' }],
   ];
   for (const [name, value] of wrong) {
-    it(`${name} is a 500 configuration error naming INBOUND, and nothing is recorded`, async () => {
+    it(`${name} is a 500 configuration error naming INBOUND, after a STOP was recorded all the same`, async () => {
       const from = person();
-      const answer = await postWebhook(messageFields(from, 'STOP'), {
-        env: { INBOUND: typeof value === 'string' ? value : JSON.stringify(value) },
-      });
+      const broken = { INBOUND: typeof value === 'string' ? value : JSON.stringify(value) };
+      const answer = await postWebhook(messageFields(from, 'STOP'), { env: broken });
       expect(answer.status).toBe(500);
       expect(JSON.parse(answer.text).contextWrites.to).toMatch(/^Gateway configuration error: invalid INBOUND: /);
-      expect(await optedOut(NUMBER, from)).toBe(false);
+      expect(await optedOut(NUMBER, from)).toBe(true);
     });
   }
+
+  it('with INBOUND broken, a message that is no keyword is not recorded, and a START still opts in', async () => {
+    const from = person();
+    const broken = { INBOUND: '{' };
+    await postWebhook(messageFields(from, 'STOP', { To: '+15005550131' }));
+    expect((await postWebhook(messageFields(from, 'hello', { To: '+15005550131' }), { env: broken })).status).toBe(500);
+    const page = await inboxOf(env, '+15005550131').list({ from, limit: 10 });
+    expect(page.messages.map((m) => m.body)).toEqual(['STOP']);
+    expect((await postWebhook(messageFields(from, 'START', { To: '+15005550131' }), { env: broken })).status).toBe(500);
+    expect(await optedOut('+15005550131', from)).toBe(false);
+  });
 
   it('a number of its own overrides the default, and a Messaging Service applies to its numbers', async () => {
     const inbound = settings({

@@ -33,12 +33,14 @@ for (const path of [MESSAGES_PATH, VOICE_PATH]) {
     const env = c.env as Env | undefined;
     if (!env?.INBOX) throw noInbox();
     const config = c.get('config');
-    const ctx = { env, config, inbound: readInbound(env), headers: c.req.raw.headers, waitUntil: waitUntilOf(c) };
+    const ctx = { env, config, headers: c.req.raw.headers, waitUntil: waitUntilOf(c) };
     if (path === VOICE_PATH) {
-      const answer = await receiveCall(fields, { ...ctx, mayDial: (number) => reachable(number, config) });
+      const mayDial = (number: string) => reachable(number, config);
+      const answer = await receiveCall(fields, { ...ctx, inbound: readInbound(env), mayDial });
       return c.body(answer, 200, { 'Content-Type': TWIML_TYPE });
     }
-    const { twiml, run } = await receiveMessage(fields, ctx);
+    // Read by the message's handling when needed: a STOP applies even when INBOUND is broken.
+    const { twiml, run } = await receiveMessage(fields, { ...ctx, inbound: () => readInbound(env) });
     if (run) ctx.waitUntil(runRecipe(c, run.recipe, run.received));
     return c.body(twiml, 200, { 'Content-Type': TWIML_TYPE });
   });

@@ -1,5 +1,6 @@
 import type { Config } from '../config';
-import { addOptOut, type OptOutStores, removeOptOut } from '../optouts/store';
+import { type Place, regionOf } from '../optouts/regions';
+import { addOptOut, type OptOutStores, optedOutOfAny, removeOptOut } from '../optouts/store';
 import { render } from '../recipes/template';
 import { keywordOf } from './keywords';
 import { unnamedWebhook } from './refusals';
@@ -47,7 +48,12 @@ export const scopesOf = (received: Received) =>
 /** What handling a message needs: INBOUND is read when needed, after a keyword applied (which does not need it). */
 export interface MessageContext extends Omit<InboundContext, 'inbound'> {
   readonly inbound: () => Inbound;
+  /** Where the request runs (`request.cf`, decoded when read): an auto-reply reads the opt-outs of its region. */
+  readonly place: () => Place | undefined;
 }
+
+/** The most characters of one `<Message>` (Twilio refuses longer bodies: 21617). */
+export const MAX_REPLY = 1600;
 
 /**
  * An inbound message (POST /twilio/messages), after its signature was checked: the message is recorded once (a
@@ -55,7 +61,7 @@ export interface MessageContext extends Omit<InboundContext, 'inbound'> {
  * received it, the person) once per message, before the answer, so that a send made after it is refused, and
  * even when INBOUND is broken (its configuration error answers after); the number's action runs; the answer is
  * TwiML. A keyword is answered by its own rule (HELP: the help text; STOP and START: Twilio confirms them), never
- * by an auto-reply.
+ * by an auto-reply, and no auto-reply answers a person who opted out.
  */
 export async function receiveMessage(fields: URLSearchParams, ctx: MessageContext): Promise<Answered> {
   const { env, config } = ctx;
@@ -87,7 +93,10 @@ export async function receiveMessage(fields: URLSearchParams, ctx: MessageContex
   if (keyword === 'help')
     return { twiml: twiml(inbound.help ? `<Message>${xmlText(inbound.help)}</Message>` : ''), run };
   if (keyword || action?.action !== 'reply') return { twiml: twiml(), run };
-  const text = rendered(action.message, received, { inbound, headers: ctx.headers });
+  // An auto-reply is a message to the person: none to a person who opted out of a scope that received this.
+  if (stores && (await optedOutOfAny(stores, scopes, received.from, regionOf(ctx.place())))) return { twiml: twiml() };
+  // Cut before escaping: Twilio counts the text; half a pair cut there is dropped as a lone surrogate.
+  const text = rendered(action.message, received, { inbound, headers: ctx.headers }).slice(0, MAX_REPLY);
   return { twiml: twiml(text ? `<Message>${xmlText(text)}</Message>` : '') };
 }
 

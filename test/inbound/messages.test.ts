@@ -196,6 +196,46 @@ describe('POST /twilio/messages: retries and races', () => {
   });
 });
 
+describe('POST /twilio/messages: auto-replies', () => {
+  const replies = settings({ messages: { default: { action: 'reply', message: 'You said: {{Body}}' } } });
+
+  it('answers no one who opted out: an empty Response, while HELP still answers the help text', async () => {
+    const from = person();
+    expect((await postWebhook(messageFields(from, 'hello?'), { env: replies })).text).toBe(
+      twimlOf('<Message>You said: hello?</Message>'),
+    );
+    await postWebhook(messageFields(from, 'STOP'), { env: replies });
+    expect((await postWebhook(messageFields(from, 'hello?'), { env: replies })).text).toBe(twimlOf());
+    expect((await postWebhook(messageFields(from, 'HELP'), { env: replies })).text).toBe(
+      twimlOf('<Message>Acme alerts &amp; news. Reply STOP to stop.</Message>'),
+    );
+  });
+
+  it('answers no one who opted out of the Messaging Service that received the message', async () => {
+    const from = person();
+    await postWebhook(messageFields(from, 'STOP', { To: '+15005550128', MessagingServiceSid: SERVICE }));
+    const answer = await postWebhook(
+      messageFields(from, 'hello?', { To: '+15005550129', MessagingServiceSid: SERVICE }),
+      {
+        env: replies,
+      },
+    );
+    expect(answer.text).toBe(twimlOf());
+  });
+
+  it('with OPT_OUTS=off an auto-reply reads no opt-out: it answers', async () => {
+    const from = person();
+    await postWebhook(messageFields(from, 'STOP'));
+    const answer = await postWebhook(messageFields(from, 'hello?'), { env: { ...replies, OPT_OUTS: 'off' } });
+    expect(answer.text).toBe(twimlOf('<Message>You said: hello?</Message>'));
+  });
+
+  it('is cut at 1600 characters before escaping, as Twilio counts them', async () => {
+    const answer = await postWebhook(messageFields(person(), '&'.repeat(1600)), { env: replies });
+    expect(answer.text).toBe(twimlOf(`<Message>You said: ${'&amp;'.repeat(1600 - 'You said: '.length)}</Message>`));
+  });
+});
+
 describe('POST /twilio/messages: TwiML escaping', () => {
   const hostile: [string, string][] = [
     [

@@ -5,6 +5,7 @@ import { readInbound } from '../../inbound/settings';
 import type { Received } from '../../inbound/store';
 import { TWIML_TYPE } from '../../inbound/twiml';
 import { receiveCall } from '../../inbound/voice';
+import type { Place } from '../../optouts/regions';
 import { readRecipes, recipesDocument } from '../../recipes/document';
 import { matches, renderFields } from '../../recipes/template';
 import { reachable } from '../../send/guard';
@@ -40,7 +41,8 @@ for (const path of [MESSAGES_PATH, VOICE_PATH]) {
       return c.body(answer, 200, { 'Content-Type': TWIML_TYPE });
     }
     // Read by the message's handling when needed: a STOP applies even when INBOUND is broken.
-    const { twiml, run } = await receiveMessage(fields, { ...ctx, inbound: () => readInbound(env) });
+    const place = () => c.req.raw.cf as Place | undefined;
+    const { twiml, run } = await receiveMessage(fields, { ...ctx, inbound: () => readInbound(env), place });
     if (run) ctx.waitUntil(runRecipe(c, run.recipe, run.received));
     return c.body(twiml, 200, { 'Content-Type': TWIML_TYPE });
   });

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { inboxOf } from '../../src/inbound/store';
 import { REGIONS } from '../../src/optouts/regions';
 import { optedOutOfAny } from '../../src/optouts/store';
-import { installFakeTwilio } from '../fake-twilio';
+import { defaultResponse, installFakeTwilio } from '../fake-twilio';
 import { expectError, post, sms } from '../helpers';
 import { person } from '../optouts/helpers';
 import { messageFields, NUMBER, postWebhook, sidOf, twimlOf } from './helpers';
@@ -177,22 +177,36 @@ describe('POST /twilio/messages: retries and races', () => {
     expect(await optedOut('+15005550127', from)).toBe(true);
   });
 
-  it('a STOP racing a send: the send is sent or refused, never lost, and every send after the STOP is refused', async () => {
+  it('a send that reached Twilio before the STOP was answered is sent; one started after it is refused', async () => {
     const from = person();
-    const { seen } = installFakeTwilio();
-    const [stop, raced] = await Promise.all([
-      postWebhook(messageFields(from, 'STOP')),
-      post('sendSms', { ...sms, to: from }),
-    ]);
-    expect(stop.status).toBe(200);
-    if (raced.json.callback === 'success') expect(seen).toHaveLength(1);
-    else {
-      expectError(raced, 400, REFUSED, { code: 21610, source: 'gateway' });
-      expect(seen).toHaveLength(0);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let arrived = () => {};
+    const atTwilio = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    // Twilio holds the first send until the STOP was answered; any later send would be answered at once.
+    const { seen } = installFakeTwilio(async (request, attempt) => {
+      if (attempt === 1) {
+        arrived();
+        await held;
+      }
+      return defaultResponse(request);
+    });
+    const before = post('sendSms', { ...sms, to: from });
+    try {
+      await atTwilio;
+      const stop = await postWebhook(messageFields(from, 'STOP'));
+      expect(stop.text).toBe(twimlOf());
+      expectError(await post('sendSms', { ...sms, to: from }), 400, REFUSED, { code: 21610, source: 'gateway' });
+    } finally {
+      release();
     }
-    const sent = seen.length;
-    expectError(await post('sendSms', { ...sms, to: from }), 400, REFUSED, { code: 21610, source: 'gateway' });
-    expect(seen).toHaveLength(sent);
+    expect((await before).json.callback).toBe('success');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.form.get('To')).toBe(from);
   });
 });
 

@@ -39,6 +39,23 @@ describe('the recipe action', () => {
     expect(seen).toHaveLength(0);
   });
 
+  it('a recipe that fails after the answer is one log line, without the message or a secret', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { seen } = installFakeTwilio();
+    const fields = messageFields(person(), 'my secret plan');
+    const answer = await postWebhook(fields, { env: settings({ RECIPES: '{' }) });
+    expect(answer.text).toBe(twimlOf());
+    expect(seen).toHaveLength(0);
+    const lines = logged.mock.calls.map(([line]) => String(line));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '')).toEqual({
+      inbound: fields.MessageSid,
+      recipe: 'oncall',
+      error: expect.stringMatching(/^Gateway configuration error: invalid RECIPES/),
+    });
+    expect(lines[0]).not.toContain('secret');
+  });
+
   it('a recipe whose when does not hold sends nothing', async () => {
     const { seen } = installFakeTwilio();
     await postWebhook(messageFields(person(), 'hello', { To: '+15005550150' }), { env: settings() });

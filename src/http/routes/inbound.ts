@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
+import { GatewayError } from '../../errors';
 import { receiveMessage } from '../../inbound/message';
 import { readInbound } from '../../inbound/settings';
 import type { Received } from '../../inbound/store';
@@ -43,9 +44,20 @@ for (const path of [MESSAGES_PATH, VOICE_PATH]) {
     // Read by the message's handling when needed: a STOP applies even when INBOUND is broken.
     const place = () => c.req.raw.cf as Place | undefined;
     const { twiml, run } = await receiveMessage(fields, { ...ctx, inbound: () => readInbound(env), place });
-    if (run) ctx.waitUntil(runRecipe(c, run.recipe, run.received));
+    if (run) ctx.waitUntil(runLogged(c, run.recipe, run.received));
     return c.body(twiml, 200, { 'Content-Type': TWIML_TYPE });
   });
+}
+
+/** runRecipe, after the answer: a failure of its own (RECIPES broken, the send thrown) is one log line, no more. */
+async function runLogged(c: Context<AppEnv>, name: string, received: Received): Promise<void> {
+  try {
+    await runRecipe(c, name, received);
+  } catch (err) {
+    // A documented string (no secret, no input), else the error's kind only: its message could carry input.
+    const error = err instanceof GatewayError ? err.text : `unexpected ${err instanceof Error ? err.name : typeof err}`;
+    console.error(JSON.stringify({ inbound: received.sid, recipe: name, error }));
+  }
 }
 
 /**

@@ -33,6 +33,11 @@ export interface ListQuery {
 
 /** Messages kept per number at most; past it the oldest go first. */
 export const MAX_KEPT = 10_000;
+/**
+ * Forwards waiting per number at most; past it the oldest is dropped. Larger than a status record's 32: a number
+ * receives many messages, and they pile up behind one forward that waits for its retries (hours).
+ */
+export const MAX_OUTBOX = 1_000;
 const DAY_MS = 86_400e3;
 /** A forward not yet attempted is attempted by the alarm after this long, if the request's attempt was lost. */
 const GRACE_MS = 30e3;
@@ -78,32 +83,19 @@ export class InboundStore extends DurableObject<Env> {
     const [seen] = sql.exec<{ applied: number }>('SELECT applied FROM received WHERE sid = ?', received.sid).toArray();
     if (seen) return { first: false, keywordApplied: seen.applied === 1 };
     const now = Date.parse(received.receivedAt);
-    sql.exec(
-      'INSERT INTO received (sid, kind, sender, received, data) VALUES (?, ?, ?, ?, ?)',
-      received.sid,
-      received.kind,
-      received.from,
-      now,
-      JSON.stringify(received),
-    );
-    sql.exec(
-      'DELETE FROM received WHERE sid IN (SELECT sid FROM received ORDER BY received DESC, sid DESC LIMIT -1 OFFSET ?)',
-      MAX_KEPT,
-    );
-    if (forwardTo) {
-      const body = JSON.stringify({
-        type: `${received.kind}.received`,
-        timestamp: received.receivedAt,
-        data: received,
-      });
-      sql.exec(
-        'INSERT INTO outbox (id, url, body, attempts, next) VALUES (?, ?, ?, 0, ?)',
-        `msg_${received.sid}`,
-        forwardTo,
-        body,
+    const [row] = sql
+      .exec<{ id: number }>(
+        'INSERT INTO received (sid, kind, sender, received, data) VALUES (?, ?, ?, ?, ?) RETURNING rowid AS id',
+        received.sid,
+        received.kind,
+        received.from,
         now,
-      );
-    }
+        JSON.stringify(received),
+      )
+      .toArray();
+    // Rows get rowids in the order they arrive: the bound is a range delete on the table's own key, not a sort.
+    sql.exec('DELETE FROM received WHERE rowid <= ?', (row?.id ?? 0) - MAX_KEPT);
+    if (forwardTo) this.enqueue(received, forwardTo, now);
     await this.schedule();
     return { first: true, keywordApplied: false };
   }
@@ -111,6 +103,27 @@ export class InboundStore extends DurableObject<Env> {
   /** Marks the keyword of the message `sid` applied: a retry of that message does not apply it again. */
   keywordApplied(sid: string): void {
     this.ctx.storage.sql.exec('UPDATE received SET applied = 1 WHERE sid = ?', sid);
+  }
+
+  /** Queues the forward of what arrived; past MAX_OUTBOX the oldest forward is dropped, and logged. */
+  private enqueue(received: Received, url: string, now: number): void {
+    const sql = this.ctx.storage.sql;
+    const body = JSON.stringify({ type: `${received.kind}.received`, timestamp: received.receivedAt, data: received });
+    const [row] = sql
+      .exec<{ seq: number }>(
+        'INSERT INTO outbox (id, url, body, attempts, next) VALUES (?, ?, ?, 0, ?) RETURNING seq',
+        `msg_${received.sid}`,
+        url,
+        body,
+        now,
+      )
+      .toArray();
+    const dropped = sql
+      .exec<{ id: string }>('DELETE FROM outbox WHERE seq <= ? RETURNING id', (row?.seq ?? 0) - MAX_OUTBOX)
+      .toArray();
+    for (const { id } of dropped) {
+      console.error(JSON.stringify({ inbound: received.to, forward: id, error: 'dropped: the outbox is full' }));
+    }
   }
 
   /** A page of messages, newest first, optionally from one sender and within a time window. */

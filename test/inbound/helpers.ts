@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { app } from '../../src/http/app';
 import { twilioSignature } from '../../src/twilio/signature';
 import { ENV_ACCOUNT, ENV_TOKEN, envWith } from '../helpers';
@@ -61,6 +62,14 @@ export async function postWebhook(fields: Record<string, string>, options: Webho
   await Promise.all(pending);
   return { status: res.status, text, res };
 }
+
+/** Settings whose opt-out store fails every write, as an unavailable Durable Object does. */
+export const OPT_OUTS_FAILING = {
+  OPT_OUT_STORE: {
+    idFromName: (name: string) => env.OPT_OUT_STORE.idFromName(name),
+    get: () => ({ change: () => Promise.reject(new Error('the store is unavailable')) }),
+  } as unknown as string,
+};
 
 /** The TwiML of an answer with these verbs. */
 export const twimlOf = (verbs = '') => `<?xml version="1.0" encoding="UTF-8"?><Response>${verbs}</Response>`;

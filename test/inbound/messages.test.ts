@@ -6,7 +6,7 @@ import { optedOutOfAny } from '../../src/optouts/store';
 import { defaultResponse, installFakeTwilio } from '../fake-twilio';
 import { expectError, post, sms } from '../helpers';
 import { person } from '../optouts/helpers';
-import { messageFields, NUMBER, postWebhook, sidOf, twimlOf } from './helpers';
+import { messageFields, NUMBER, OPT_OUTS_FAILING, postWebhook, sidOf, twimlOf } from './helpers';
 
 const REFUSED = '[HTTP 400] Unable to create record: Attempt to send to unsubscribed recipient';
 const SERVICE = `MG${'0123456789abcdef'.repeat(2)}`;
@@ -165,11 +165,7 @@ describe('POST /twilio/messages: retries and races', () => {
   it('a retry of a STOP whose opt-out write failed applies it, once recorded', async () => {
     const from = person();
     const stop = messageFields(from, 'STOP', { To: '+15005550127' });
-    const failing = {
-      idFromName: (name: string) => env.OPT_OUT_STORE.idFromName(name),
-      get: () => ({ change: () => Promise.reject(new Error('the store is unavailable')) }),
-    };
-    const failed = await postWebhook(stop, { env: { OPT_OUT_STORE: failing as unknown as string } });
+    const failed = await postWebhook(stop, { env: OPT_OUTS_FAILING });
     expect(failed.status).toBe(500);
     expect((await inboxOf(env, '+15005550127').list({ from, limit: 10 })).messages).toHaveLength(1);
     expect(await optedOut('+15005550127', from)).toBe(false);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { installFakeTwilio } from '../fake-twilio';
 import { person } from '../optouts/helpers';
-import { messageFields, postWebhook, twimlOf } from './helpers';
+import { messageFields, OPT_OUTS_FAILING, postWebhook, twimlOf } from './helpers';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -54,6 +54,16 @@ describe('the recipe action', () => {
       error: expect.stringMatching(/^Gateway configuration error: invalid RECIPES/),
     });
     expect(lines[0]).not.toContain('secret');
+  });
+
+  it('a STOP whose opt-out write failed runs the recipe at Twilio’s retry, and once', async () => {
+    const { seen } = installFakeTwilio();
+    const stop = messageFields(person(), 'STOP');
+    expect((await postWebhook(stop, { env: settings(OPT_OUTS_FAILING) })).status).toBe(500);
+    expect(seen).toHaveLength(0);
+    expect((await postWebhook(stop, { env: settings() })).status).toBe(200);
+    await postWebhook(stop, { env: settings() });
+    expect(seen.map((request) => request.form.get('Body'))).toEqual([`SMS from ${stop.From}: STOP`]);
   });
 
   it('a recipe whose when does not hold sends nothing', async () => {

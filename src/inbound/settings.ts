@@ -1,6 +1,7 @@
 import * as v from 'valibot';
-import { settingHint } from '../config';
+import { readConfig, settingHint } from '../config';
 import { GatewayError } from '../errors';
+import { isPublicTarget } from '../limits/public-target';
 import { compile, type Template } from '../recipes/template';
 
 const url = v.pipe(v.string(), v.maxLength(2048), v.url(), v.regex(/^https?:\/\//));
@@ -46,19 +47,48 @@ export interface Inbound {
   readonly templates: ReadonlyMap<string, Template>;
 }
 
-/** The configuration error of INBOUND: names where, never a value. */
-const invalid = (problems: readonly string[]) =>
+/** The configuration error of INBOUND: names where, never a value; the hint says the rule that was broken. */
+const invalid = (problems: readonly string[], hint = settingHint('INBOUND')) =>
   new GatewayError(500, `Gateway configuration error: invalid INBOUND: ${problems.slice(0, 5).join('; ')}`, {
     source: 'gateway',
     code: null,
-  }).hinted(settingHint('INBOUND'));
+  }).hinted(hint);
+
+/** The rules a forward must keep to be ever sent (inbound/store.ts sends as status/forward.ts does), as hints. */
+const PUBLIC_FORWARD = settingHint(
+  'INBOUND',
+  "INBOUND: a forward's url must be a public http(s) URL (not localhost, nor a private, loopback or link-local address)",
+);
+const SIGNED_FORWARD = `${settingHint('INBOUND', 'INBOUND: a forward needs WEBHOOK_SECRETS (its events are signed with it)')} ${settingHint('WEBHOOK_SECRETS')}`;
+
+/**
+ * What makes a forward never sent, found at load rather than by a message silently dropped: a url that is not
+ * public, or no WEBHOOK_SECRETS to sign it with. Names where and the rule, never the url.
+ */
+function forwardProblems(actions: readonly (readonly [string, MessageAction | VoiceAction])[], env: object) {
+  const problems: string[] = [];
+  const hints = new Set<string>();
+  for (const [where, action] of actions) {
+    if (action.action !== 'forward') continue;
+    if (!isPublicTarget(action.url)) {
+      problems.push(`${where}.url must be a public http(s) URL`);
+      hints.add(PUBLIC_FORWARD);
+    }
+    if (readConfig(env).WEBHOOK_SECRETS === undefined) {
+      problems.push(`${where} forwards, which needs WEBHOOK_SECRETS`);
+      hints.add(SIGNED_FORWARD);
+    }
+  }
+  return { problems, hint: [...hints].join(' ') };
+}
 
 const cache = new WeakMap<object, Inbound>();
 
 /**
  * The INBOUND setting (a JSON object; docs/inbound.md), decoded once per env with valibot: the help text and, per
  * Twilio number or Messaging Service (or `default`), what a message and a call do. Unset: keywords only, calls
- * get an empty answer. A wrong one is a 500 configuration error naming where, for every inbound request.
+ * get an empty answer. A wrong one is a 500 configuration error naming where, for every inbound request; so is
+ * a forward that could never be sent (a url that is not public, or no WEBHOOK_SECRETS).
  */
 export function readInbound(env: object): Inbound {
   const cached = cache.get(env);
@@ -73,22 +103,22 @@ export function readInbound(env: object): Inbound {
   if (!result.success) {
     throw invalid(result.issues.map((issue) => `${v.getDotPath(issue) ?? 'it'} must be ${issue.expected}`));
   }
+  const actions = [
+    ...Object.entries(result.output.messages).map(([at, a]) => [`messages.${at}`, a] as const),
+    ...Object.entries(result.output.voice).map(([at, a]) => [`voice.${at}`, a] as const),
+  ];
+  const forwards = forwardProblems(actions, env);
   const templates = new Map<string, Template>();
-  const problems: string[] = [];
-  const texts = [
-    ...Object.entries(result.output.messages).map(([at, a]) => [
-      `messages.${at}.message`,
-      a.action === 'reply' && a.message,
-    ]),
-    ...Object.entries(result.output.voice).map(([at, a]) => [`voice.${at}.text`, a.action === 'say' && a.text]),
-  ] as const;
-  for (const [where, text] of texts) {
+  const problems = [...forwards.problems];
+  for (const [where, action] of actions) {
+    const [field, text] =
+      action.action === 'reply' ? ['message', action.message] : action.action === 'say' ? ['text', action.text] : [];
     if (!text) continue;
     const compiled = compile(text);
-    if (typeof compiled === 'string') problems.push(`${where}: ${compiled}`);
+    if (typeof compiled === 'string') problems.push(`${where}.${field}: ${compiled}`);
     else templates.set(text, compiled);
   }
-  if (problems.length) throw invalid(problems);
+  if (problems.length) throw invalid(problems, forwards.hint || undefined);
   const inbound = { ...result.output, templates };
   cache.set(env, inbound);
   return inbound;

@@ -10,7 +10,10 @@ export const INBOUND_TIMEOUT_MS = 15_000;
 /** The most of the Worker's answer the emulator reads back. */
 const MAX_ANSWER = 65_536;
 
-/** Where the emulator posts: the network (fetch), or the Worker's own app in-process (the playground's sandbox inbox). */
+/**
+ * Where the emulator posts: the network (fetch), or the Worker's own app in-process (the playground's sandbox
+ * inbox), which may take the signed request to another URL than the one signed, as a proxy would.
+ */
 export type Deliver = (request: Request) => Promise<Response>;
 
 /** How the emulator posts what the person sends. */

@@ -5,6 +5,11 @@ import { NUMBER, twimlOf } from '../inbound/helpers';
 import { person } from '../optouts/helpers';
 
 const SANDBOX = { TWILIO_MODE: 'sandbox' };
+/** INBOUND answering a message and a call with the person's number: proof the webhook verified and acted. */
+const HELLO = JSON.stringify({
+  messages: { default: { action: 'reply', message: 'Hello {{From}}' } },
+  voice: { default: { action: 'say', text: 'Hello {{From}}' } },
+});
 const REFUSED = '[HTTP 400] Unable to create record: Attempt to send to unsubscribed recipient';
 
 /** The sandbox inbox: the person replies `body` to `to` (through the real app, with the suite's caller key). */
@@ -69,6 +74,18 @@ describe('POST /api/Twilio/sandbox/inbound: the playground replies as the recipi
     );
     expect(res.json.contextWrites.to.status).toBe(200);
   });
+
+  for (const kind of ['message', 'call'] as const) {
+    it(`behind a proxy, a PUBLIC_URL with a path: the ${kind} is signed over it and delivered at the Worker's own path`, async () => {
+      // A proxy at https://sms.example.com/gw strips /gw: the Worker sees /twilio/..., Twilio signed PUBLIC_URL's.
+      const them = person();
+      const overrides = { ...SANDBOX, PUBLIC_URL: 'https://sms.example.com/gw', INBOUND: HELLO };
+      const res = await reply({ from: them, to: NUMBER, body: 'hi', kind }, overrides);
+      const answer = res.json.contextWrites.to;
+      const verb = kind === 'call' ? `<Say>Hello ${them}</Say>` : `<Message>Hello ${them}</Message>`;
+      expect({ status: answer.status, answer: answer.answer }).toEqual({ status: 200, answer: twimlOf(verb) });
+    });
+  }
 
   it('refuses bad input with a 400 that names the field', async () => {
     expectError(

@@ -33,7 +33,8 @@ const executionCtxOf = (c: Context<AppEnv>) => {
 /**
  * `POST /api/Twilio/sandbox/inbound` (sandbox mode only): the emulator acts as the person and sends the Worker's
  * own `/twilio/messages` (or `/twilio/voice`) a Twilio-signed message or call, delivered to `self` in-process, so a
- * deployed sandbox needs no request to itself. The playground's sandbox inbox replies with it: a STOP here opts
+ * deployed sandbox needs no request to itself. It is signed over PUBLIC_URL and the path, as Twilio signs the URL
+ * it was given, and delivered at the path itself, as a proxy in front of the Worker delivers it. The playground's sandbox inbox replies with it: a STOP here opts
  * the person out as a real one would. The blocks API's admission (body limit, caller key, rate limit) applies.
  */
 export function sandboxApi(self: SelfApp) {
@@ -48,10 +49,13 @@ export function sandboxApi(self: SelfApp) {
   api.post('/sandbox/inbound', validate, async (c) => {
     const person = c.req.valid('json');
     const ctx = sendContext(c);
-    const base = ctx.config.PUBLIC_URL ?? new URL(c.req.url).origin;
-    const url = `${base}${person.kind === 'call' ? VOICE_PATH : MESSAGES_PATH}`;
-    const deliver = async (request: Request) => self.fetch(request, c.env, executionCtxOf(c));
-    return success(c, await postAsThePerson(person, url, ctx, deliver));
+    const path = person.kind === 'call' ? VOICE_PATH : MESSAGES_PATH;
+    const { origin } = new URL(c.req.url);
+    // Twilio signs the URL it was given, PUBLIC_URL's (whose path a proxy may strip); the request itself comes to
+    // this Worker's own path, as through that proxy.
+    const deliver = async (signed: Request) =>
+      self.fetch(new Request(`${origin}${path}`, signed), c.env, executionCtxOf(c));
+    return success(c, await postAsThePerson(person, `${ctx.config.PUBLIC_URL ?? origin}${path}`, ctx, deliver));
   });
   return api;
 }

@@ -149,7 +149,8 @@ const TWILIO_FIXES: Readonly<Record<number, (block: Block) => string>> = {
     `Use a number of your Twilio account that can send SMS as from (with test credentials: ${block.fields.from?.example ?? 'the test number'}), or a messagingServiceSid.`,
   21608: () =>
     'A trial account sends only to verified numbers: verify the To number in the Twilio Console, or upgrade.',
-  21610: () => 'The recipient replied STOP: nothing can be sent to it until it replies START.',
+  21610: () =>
+    "This person opted out of this sender: they replied STOP, were added with addOptOut, or Twilio refused them with 21610. They opt back in by replying START; if they asked to be contacted again, removeOptOut clears the gateway's list (Twilio's own clears only with their START).",
   21614: () => 'SMS needs a mobile number as to.',
   20429: () => 'Twilio is busy: send again after a pause, with an Idempotency-Key so that a retry never sends twice.',
 };

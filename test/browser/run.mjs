@@ -163,7 +163,7 @@ async function replyAsTheRecipient(page, origin) {
       status: 400,
       code: 21610,
       moreInfo: 'https://www.twilio.com/docs/errors/21610',
-      hint: 'The recipient replied STOP: nothing can be sent to it until it replies START.',
+      hint: "This person opted out of this sender: they replied STOP, were added with addOptOut, or Twilio refused them with 21610. They opt back in by replying START; if they asked to be contacted again, removeOptOut clears the gateway's list (Twilio's own clears only with their START).",
       retryable: false,
       source: 'gateway',
     },

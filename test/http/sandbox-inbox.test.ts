@@ -43,7 +43,12 @@ describe('POST /api/Twilio/sandbox/inbound: the playground replies as the recipi
     expect(answer.fields).toMatchObject({ AccountSid: ENV_ACCOUNT, From: them, To: NUMBER, Body: 'STOP' });
     expect(answer.fields.MessageSid).toMatch(/^SM[0-9a-f]{32}$/);
 
-    expectError(await post('sendSms', sms, SANDBOX), 400, REFUSED, { code: 21610, source: 'gateway' });
+    // The hint is true of every way onto the list (a STOP, addOptOut, Twilio's 21610) and says how off it.
+    expectError(await post('sendSms', sms, SANDBOX), 400, REFUSED, {
+      code: 21610,
+      source: 'gateway',
+      hint: /^This person opted out of this sender: they replied STOP, were added with addOptOut, or Twilio refused them with 21610\. They opt back in by replying START; if they asked to be contacted again, removeOptOut /,
+    });
     // Another person, and another sender, are not affected.
     expect((await post('sendSms', { ...sms, to: person() }, SANDBOX)).json.callback).toBe('success');
 

@@ -1,4 +1,5 @@
 import { isPublicTarget } from '../limits/public-target';
+import { readUpTo } from '../limits/read';
 import { API_VERSION, newSid } from '../twilio/api';
 import { segmentCount } from '../twilio/segments';
 import { twilioSignature } from '../twilio/signature';
@@ -7,7 +8,7 @@ import type { SandboxAccount } from './settings';
 
 /** How long the emulator waits for the Worker's answer: Twilio's own webhook timeout. */
 export const INBOUND_TIMEOUT_MS = 15_000;
-/** The most of the Worker's answer the emulator reads back. */
+/** The most of the Worker's answer the emulator reads back, in bytes: the rest is never read. */
 const MAX_ANSWER = 65_536;
 
 /**
@@ -84,7 +85,7 @@ export async function postInbound(
       signal: AbortSignal.timeout(INBOUND_TIMEOUT_MS),
     });
     const res = await (host.deliver ?? fetch)(request);
-    const answer = (await res.text()).slice(0, MAX_ANSWER);
+    const { text: answer } = await readUpTo(res.body, MAX_ANSWER);
     return Response.json({ status: res.status, contentType: res.headers.get('content-type'), answer, fields });
   } catch {
     return Response.json({ status: null, contentType: null, answer: null, fields });

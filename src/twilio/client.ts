@@ -1,5 +1,6 @@
 import { badGateway, type GatewayError, gatewayTimeout, twilioError } from '../errors';
 import { MAX_JSON_DEPTH, nestsDeeper } from '../limits/json';
+import { readUpTo } from '../limits/read';
 import { decodeAnswer, decodeError } from './decode';
 import { basicAuthorization, FORM_TYPE } from './encoding';
 import { OPERATIONS, type Operation, operationPath, type TwilioRequest } from './operations';
@@ -100,29 +101,9 @@ async function readCapped(response: Response, cap: number): Promise<string> {
   }
   const encoding = response.headers.get('content-encoding');
   if (declared !== null && (encoding === null || encoding === 'identity')) return response.text();
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > cap) {
-      await reader.cancel();
-      throw new TooLarge();
-    }
-    chunks.push(value);
-  }
-  const bytes = chunks.length === 1 ? (chunks[0] as Uint8Array) : new Uint8Array(size);
-  if (chunks.length !== 1) {
-    let at = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, at);
-      at += chunk.byteLength;
-    }
-  }
-  return new TextDecoder().decode(bytes);
+  const { text, cut } = await readUpTo(response.body, cap);
+  if (cut) throw new TooLarge();
+  return text;
 }
 
 /** Retry-After in ms (seconds or an HTTP date), or undefined. */

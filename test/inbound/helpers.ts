@@ -1,5 +1,7 @@
+import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { app } from '../../src/http/app';
+import { inboxOf } from '../../src/inbound/store';
 import { twilioSignature } from '../../src/twilio/signature';
 import { ENV_ACCOUNT, ENV_TOKEN, envWith } from '../helpers';
 
@@ -7,6 +9,16 @@ import { ENV_ACCOUNT, ENV_TOKEN, envWith } from '../helpers';
 export const GATEWAY = 'https://gateway.example.com';
 /** The Twilio number that receives, and the one the suite's sends go out from. */
 export const NUMBER = '+15005550006';
+
+/** A receiving number of its own (a test number), so that one test's store and limits meet no other's. */
+export const freshNumber = () => `+1500555${String(Math.floor(Math.random() * 1e4)).padStart(4, '0')}`;
+
+/** How many messages and calls a number's store holds (listInbound lists messages only). */
+export const recordedBy = (to: string) =>
+  runInDurableObject(
+    inboxOf(env, to),
+    (_, state) => state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM received').one().n,
+  );
 
 /** A fresh SID of a message or call. */
 export const sidOf = (prefix: 'SM' | 'CA') => `${prefix}${crypto.randomUUID().replaceAll('-', '')}`;
@@ -25,13 +37,31 @@ export const messageFields = (from: string, body: string, extra: Record<string, 
   ...extra,
 });
 
+/** An incoming call's fields, as Twilio posts them for the Worker's account. */
+export const callFields = (from: string, to = NUMBER) => ({
+  AccountSid: ENV_ACCOUNT,
+  ApiVersion: '2010-04-01',
+  CallSid: sidOf('CA'),
+  CallStatus: 'ringing',
+  Called: to,
+  Caller: from,
+  Direction: 'inbound',
+  From: from,
+  To: to,
+});
+
 export interface WebhookOptions {
   readonly path?: string;
+  /** The URL the Worker receives (GATEWAY and `path` by default), and the one Twilio signed (the same by default). */
+  readonly url?: string;
+  readonly signedUrl?: string;
   /** A signature to send instead of the right one (null: none). */
   readonly signature?: string | null;
   readonly token?: string;
   readonly idempotency?: string;
   readonly env?: Record<string, string | undefined>;
+  /** Bindings to put in place (a RATE_LIMITER). */
+  readonly bindings?: Partial<Env>;
 }
 
 /**
@@ -39,12 +69,12 @@ export interface WebhookOptions {
  * fields, with an idempotency token; awaits the work the answer left (a forward).
  */
 export async function postWebhook(fields: Record<string, string>, options: WebhookOptions = {}) {
-  const url = `${GATEWAY}${options.path ?? '/twilio/messages'}`;
+  const url = options.url ?? `${GATEWAY}${options.path ?? '/twilio/messages'}`;
   const params = new URLSearchParams(fields);
   const signature =
     options.signature !== undefined
       ? options.signature
-      : await twilioSignature(options.token ?? ENV_TOKEN, url, params);
+      : await twilioSignature(options.token ?? ENV_TOKEN, options.signedUrl ?? url, params);
   const headers: Record<string, string> = {
     'Content-Type': 'application/x-www-form-urlencoded',
     'I-Twilio-Idempotency-Token': options.idempotency ?? crypto.randomUUID(),
@@ -55,7 +85,7 @@ export async function postWebhook(fields: Record<string, string>, options: Webho
   const res = await app.request(
     url,
     { method: 'POST', headers, body: params.toString() },
-    envWith(options.env),
+    { ...envWith(options.env), ...options.bindings },
     ctx as unknown as ExecutionContext,
   );
   const text = await res.text();

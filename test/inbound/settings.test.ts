@@ -1,10 +1,7 @@
-import { runInDurableObject } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { inboxOf } from '../../src/inbound/store';
 import { expectError } from '../helpers';
 import { person } from '../optouts/helpers';
-import { messageFields, postWebhook, sidOf, twimlOf } from './helpers';
+import { callFields, freshNumber, messageFields, postWebhook, recordedBy, twimlOf } from './helpers';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -29,31 +26,9 @@ const inbound = (value: unknown, extra: Record<string, string | undefined> = {})
   ...extra,
 });
 
-/** A receiving number of its own per test, so that no test's store (its forwards' queue) meets another's. */
-const number = () => `+1500555${String(Math.floor(Math.random() * 1e4)).padStart(4, '0')}`;
-
-const callFields = (from: string, to: string) => ({
-  AccountSid: messageFields(from, '').AccountSid,
-  ApiVersion: '2010-04-01',
-  CallSid: sidOf('CA'),
-  CallStatus: 'ringing',
-  Called: to,
-  Caller: from,
-  Direction: 'inbound',
-  From: from,
-  To: to,
-});
-
-/** How many messages and calls a number's store holds (listInbound lists messages only). */
-const recordedBy = (to: string) =>
-  runInDurableObject(
-    inboxOf(env, to),
-    (_, state) => state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM received').one().n,
-  );
-
 /** Posts a message (no keyword: a STOP applies even with INBOUND broken) or a call, and what came of it. */
 async function receive(kind: 'messages' | 'voice', settings: Record<string, string | undefined>) {
-  const [from, to] = [person(), number()];
+  const [from, to] = [person(), freshNumber()];
   const fields = kind === 'voice' ? callFields(from, to) : messageFields(from, 'hi', { To: to });
   const answer = await postWebhook(fields, { env: settings, path: `/twilio/${kind}` });
   const json = answer.text.startsWith('{') ? (JSON.parse(answer.text) as Record<string, any>) : {};

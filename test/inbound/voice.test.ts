@@ -1,22 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ENV_ACCOUNT } from '../helpers';
 import { person } from '../optouts/helpers';
-import { postWebhook, sidOf, twimlOf } from './helpers';
+import { callFields, postWebhook, twimlOf } from './helpers';
 
 afterEach(() => vi.restoreAllMocks());
-
-/** An incoming call's fields, as Twilio posts them. */
-const callFields = (from: string, to = '+15005550006') => ({
-  AccountSid: ENV_ACCOUNT,
-  ApiVersion: '2010-04-01',
-  CallSid: sidOf('CA'),
-  CallStatus: 'ringing',
-  Called: to,
-  Caller: from,
-  Direction: 'inbound',
-  From: from,
-  To: to,
-});
 
 const voice = (action: object, more: object = {}) => ({
   INBOUND: JSON.stringify({ voice: { default: action }, ...more }),

@@ -18,7 +18,7 @@ export const sandboxRoutes: readonly Route[] = [
     operationId: 'sandboxInbound',
     summary: 'Sandbox: reply as the recipient',
     description:
-      "Sandbox mode only. The emulator acts as the person: it signs Twilio's fields of an incoming message (or, with kind=call, a call) from `from` to your number `to` with the account's token, as Twilio would, and posts them to this Worker's /twilio/messages (/twilio/voice), under PUBLIC_URL when set. The Worker verifies and acts on it as on any webhook: a STOP opts the person out of `to`, so the next sendSms to them answers 21610. Answers what the webhook answered (its status, type and TwiML) and the fields posted. It spends the stored credentials: a caller key where the Worker has API_KEYS.",
+      "Sandbox mode only. The emulator acts as the person: it signs Twilio's fields of an incoming message (or, with kind=call, a call) from `from` to your number `to` with the account's token, as Twilio would, and hands them to this Worker's /twilio/messages (/twilio/voice) in-process; the URL signed is that path under PUBLIC_URL when set, as Twilio signs the URL it was given. The Worker verifies and acts on it as on any webhook: a STOP opts the person out of `to`, so the next sendSms to them answers 21610. Answers what the webhook answered (its status, type and TwiML) and the fields posted. It spends the stored credentials: a caller key where the Worker has API_KEYS.",
     tags: ['inbound'],
     bodyContent: { 'application/json': { schema: personJson, example: STOP } },
     success: {

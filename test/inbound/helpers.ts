@@ -2,6 +2,8 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { app } from '../../src/http/app';
 import { inboxOf } from '../../src/inbound/store';
+import { type Deliver, emulator, emulatorBindings } from '../../src/sandbox';
+import { basicAuthorization } from '../../src/twilio/encoding';
 import { twilioSignature } from '../../src/twilio/signature';
 import { ENV_ACCOUNT, ENV_TOKEN, envWith } from '../helpers';
 
@@ -103,3 +105,26 @@ export const OPT_OUTS_FAILING = {
 
 /** The TwiML of an answer with these verbs. */
 export const twimlOf = (verbs = '') => `<?xml version="1.0" encoding="UTF-8"?><Response>${verbs}</Response>`;
+
+/**
+ * One emulator call (Sandbox/Inbound.json): the person sends `fields` to the Worker's webhook `path`, as Twilio
+ * would, through `deliver` (the runtime's fetch by default).
+ */
+export async function actAsThePerson(path: string, fields: Record<string, string>, deliver?: Deliver) {
+  const bindings = emulatorBindings(
+    { TWILIO_ACCOUNT_SID: ENV_ACCOUNT, TWILIO_AUTH_TOKEN: ENV_TOKEN },
+    { callbacks: false, waitUntil: () => {}, deliver },
+  );
+  const res = await emulator.fetch(
+    new Request(`https://api.twilio.com/2010-04-01/Accounts/${ENV_ACCOUNT}/Sandbox/Inbound.json`, {
+      method: 'POST',
+      headers: {
+        Authorization: basicAuthorization(ENV_ACCOUNT, ENV_TOKEN),
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ Url: `${GATEWAY}${path}`, ...fields }).toString(),
+    }),
+    bindings,
+  );
+  return { status: res.status, json: (await res.json()) as Record<string, any> };
+}

@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { app } from '../../src/http/app';
 import { emulator, emulatorBindings } from '../../src/sandbox';
-import { basicAuthorization } from '../../src/twilio/encoding';
 import { ENV_ACCOUNT, ENV_TOKEN, envWith, expectError, post } from '../helpers';
 import { person } from '../optouts/helpers';
-import { GATEWAY, NUMBER, twimlOf } from './helpers';
+import { actAsThePerson, NUMBER, twimlOf } from './helpers';
 
 const SANDBOX = { TWILIO_MODE: 'sandbox' };
 const REFUSED = '[HTTP 400] Unable to create record: Attempt to send to unsubscribed recipient';
@@ -16,26 +15,6 @@ function workerAsTheWebhook(overrides: Record<string, string> = {}) {
   vi.spyOn(globalThis, 'fetch').mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) =>
     app.request(new Request(input, init), undefined, envWith({ ...SANDBOX, ...overrides })),
   );
-}
-
-/** One emulator call: the person sends `fields` to the Worker's webhook `path`, as Twilio would. */
-async function actAsThePerson(path: string, fields: Record<string, string>) {
-  const bindings = emulatorBindings(
-    { TWILIO_ACCOUNT_SID: ENV_ACCOUNT, TWILIO_AUTH_TOKEN: ENV_TOKEN },
-    { callbacks: false, waitUntil: () => {} },
-  );
-  const res = await emulator.fetch(
-    new Request(`https://api.twilio.com/2010-04-01/Accounts/${ENV_ACCOUNT}/Sandbox/Inbound.json`, {
-      method: 'POST',
-      headers: {
-        Authorization: basicAuthorization(ENV_ACCOUNT, ENV_TOKEN),
-        'Content-Type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({ Url: `${GATEWAY}${path}`, ...fields }).toString(),
-    }),
-    bindings,
-  );
-  return { status: res.status, json: (await res.json()) as Record<string, any> };
 }
 
 describe('the sandbox end to end: the emulator acts as the person', () => {

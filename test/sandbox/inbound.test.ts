@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emulator, emulatorBindings } from '../../src/sandbox';
-import { basicAuthorization } from '../../src/twilio/encoding';
-import { ENV_ACCOUNT, ENV_TOKEN } from '../helpers';
-import { GATEWAY, NUMBER } from '../inbound/helpers';
+import { actAsThePerson, NUMBER } from '../inbound/helpers';
 import { person } from '../optouts/helpers';
 
 const CHUNK = 16 * 1024;
@@ -25,29 +22,13 @@ function streamingWorker(chunks: number) {
 }
 
 /** The person sends a message to the Worker's webhook through the emulator, which hands it to `deliver`. */
-async function actAsThePerson(deliver: () => Promise<Response>) {
-  const bindings = emulatorBindings(
-    { TWILIO_ACCOUNT_SID: ENV_ACCOUNT, TWILIO_AUTH_TOKEN: ENV_TOKEN },
-    { callbacks: false, waitUntil: () => {}, deliver },
-  );
-  const res = await emulator.fetch(
-    new Request(`https://api.twilio.com/2010-04-01/Accounts/${ENV_ACCOUNT}/Sandbox/Inbound.json`, {
-      method: 'POST',
-      headers: {
-        Authorization: basicAuthorization(ENV_ACCOUNT, ENV_TOKEN),
-        'Content-Type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({ Url: `${GATEWAY}/twilio/messages`, From: person(), To: NUMBER, Body: 'hi' }),
-    }),
-    bindings,
-  );
-  return (await res.json()) as { status: number; answer: string };
-}
+const sendThrough = async (deliver: () => Promise<Response>) =>
+  (await actAsThePerson('/twilio/messages', { From: person(), To: NUMBER, Body: 'hi' }, deliver)).json;
 
 describe("the emulator reads a bounded part of the Worker's answer", () => {
   it('an answer of 64 KB or less is read whole', async () => {
     const { seen, deliver } = streamingWorker(4);
-    const answer = await actAsThePerson(deliver);
+    const answer = await sendThrough(deliver);
     expect({ status: answer.status, length: answer.answer.length, pulled: seen.pulled }).toEqual({
       status: 200,
       length: 4 * CHUNK,
@@ -57,7 +38,7 @@ describe("the emulator reads a bounded part of the Worker's answer", () => {
 
   it('of a 16 MB answer, the first 64 KB are kept and the rest is never read from the stream', async () => {
     const { seen, deliver } = streamingWorker(1024);
-    const answer = await actAsThePerson(deliver);
+    const answer = await sendThrough(deliver);
     expect({ status: answer.status, answer: answer.answer }).toEqual({ status: 200, answer: 'x'.repeat(65_536) });
     // Four chunks fill 64 KB; the fifth shows there is more, and the stream is cancelled there.
     expect(seen.pulled).toBeLessThanOrEqual(6);

@@ -70,9 +70,10 @@ describe('the forward action', () => {
   });
 
   for (const url of ['http://127.0.0.1/hook', 'http://localhost:8080/x', 'http://[::1]/x', 'http://10.0.0.5/x']) {
-    it(`a forward to ${url}, not a public address, is never fetched`, async () => {
+    it(`a forward to ${url}, not a public address, is a configuration error, and never fetched`, async () => {
       const caught = catchForwards();
-      await postWebhook(messageFields(person(), 'hi', { To: '+15005550133' }), { env: forwardTo(url) });
+      const answer = await postWebhook(messageFields(person(), 'hi', { To: '+15005550133' }), { env: forwardTo(url) });
+      expect(answer.status).toBe(500);
       expect(caught).toHaveLength(0);
     });
   }

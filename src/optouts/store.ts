@@ -55,6 +55,17 @@ export class OptOutStore extends DurableObject<Env> {
     if (!columns.some((c) => c.name === 'seq')) {
       sql.exec('ALTER TABLE opt_outs ADD COLUMN seq INTEGER NOT NULL DEFAULT 0');
       sql.exec('ALTER TABLE opt_outs ADD COLUMN removed INTEGER NOT NULL DEFAULT 0');
+      // Such a store kept numbers as they were given: keep them as the check now looks them up (the first wins).
+      for (const { person } of sql.exec<{ person: string }>('SELECT person FROM opt_outs ORDER BY at').toArray()) {
+        const key = personKey(person);
+        if (key === person) continue;
+        sql.exec(
+          'INSERT OR IGNORE INTO opt_outs SELECT ?, at, via, seq, removed FROM opt_outs WHERE person = ?',
+          key,
+          person,
+        );
+        sql.exec('DELETE FROM opt_outs WHERE person = ?', person);
+      }
     }
     sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)');
     this.started = this.meta('started') === 1;
@@ -177,8 +188,17 @@ const tombstone = (person: string): StoredRow => ({ person, at: '', via: '', seq
 /** The binding of the opt-out stores. */
 export type OptOutStores = DurableObjectNamespace<OptOutStore>;
 
+/**
+ * Whether `sender` can have opt-outs: not one with `@`, which would name another sender's replica
+ * (`+1…@enam`) and change one region's copy behind the list.
+ */
+export const isSender = (sender: string) => !sender.includes('@');
+
 /** The home store of one sender: its list, which the opt-out blocks read. */
-export const homeOf = (stores: OptOutStores, sender: string) => stores.get(stores.idFromName(sender));
+export function homeOf(stores: OptOutStores, sender: string) {
+  if (!isSender(sender)) throw new TypeError('an opt-out sender has no @');
+  return stores.get(stores.idFromName(sender));
+}
 
 /** The replica of one sender's list in `region`, placed there. */
 const replicaOf = (stores: OptOutStores, sender: string, region: Region) =>
@@ -197,9 +217,11 @@ export function personKey(address: string): string {
 
 /**
  * Gives a change to every region's replica; the home store has it already. Also when it changed nothing there: a
- * replica that missed it (a write that failed) gets it again, and the others keep it as it is (same number).
+ * replica that missed it (a write that failed) gets it again, and the others keep it as it is (same number). Not
+ * a change the home store never numbered (a START from a person who never opted out): no replica can hold one.
  */
 async function spread(stores: OptOutStores, sender: string, change: Change) {
+  if (change.seq === 0 && change.removed) return;
   await Promise.all(REGIONS.map((region) => replicaOf(stores, sender, region).apply(sender, change)));
 }
 
@@ -236,6 +258,9 @@ export async function optedOutOfAny(
   region: Region = REGIONS[0],
 ): Promise<boolean> {
   const person = personKey(to);
-  const found = await Promise.all(senders.map((sender) => replicaOf(stores, sender, region).has(sender, person)));
+  // A sender with @ has no opt-outs (isSender): it is never read as another's replica either.
+  const found = await Promise.all(
+    senders.filter(isSender).map((sender) => replicaOf(stores, sender, region).has(sender, person)),
+  );
   return found.includes(true);
 }

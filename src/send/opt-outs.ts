@@ -3,10 +3,18 @@ import type { BlockInput } from '../blocks/schema';
 import type { Config } from '../config';
 import { GatewayError, twilioError } from '../errors';
 import { type Place, regionOf } from '../optouts/regions';
-import { addOptOut, homeOf, type OptOutStores, optedOutOfAny, personKey, removeOptOut } from '../optouts/store';
+import {
+  addOptOut,
+  homeOf,
+  isSender,
+  type OptOutStores,
+  optedOutOfAny,
+  personKey,
+  removeOptOut,
+} from '../optouts/store';
 import { type Caller, keyRequired } from './caller';
 import { isOpen } from './credentials';
-import { noOptOutStore } from './refusals';
+import { noOptOutStore, notASender } from './refusals';
 
 /** Twilio's code for a send to a person who opted out (FACTS.md). */
 export const OPTED_OUT = 21610;
@@ -90,6 +98,7 @@ export async function manageOptOuts(
   mayManage(caller, config);
   const stores = env?.OPT_OUT_STORE;
   if (!stores) throw noOptOutStore();
+  if (!sendersOf(input).every(isSender)) throw notASender();
   const sender = String(input.messagingServiceSid ?? input.from);
   const to = typeof input.to === 'string' ? personKey(input.to) : undefined;
   switch (block.action) {

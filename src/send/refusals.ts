@@ -24,5 +24,11 @@ export const unknownOutcome = () =>
 /** An opt-out block on a Worker without the OPT_OUT_STORE binding. */
 export const noOptOutStore = () => gatewayRefusal(501, 'Opt-outs need the OPT_OUT_STORE Durable Object binding');
 
+/** An opt-out block whose sender has an `@` (it would name another sender's regional copy). */
+export const notASender = () =>
+  gatewayRefusal(400, "An opt-out's sender ('from' or 'messagingServiceSid') cannot contain @").hinted(
+    'Name the sender as Twilio does: a number such as +15005550006, a channel address, or a Messaging Service SID.',
+  );
+
 /** listInbound (or an inbound webhook) on a Worker without the INBOX binding. */
 export const noInbox = () => gatewayRefusal(501, 'Inbound messages need the INBOX Durable Object binding');

@@ -117,6 +117,49 @@ describe('the opt-out list: a home store per sender, a replica per region that s
       expect(reopened.change(to, 'remove')).toMatchObject({ changed: true, change: { seq: 1, removed: true } });
     });
   });
+
+  it('such a store’s numbers, kept as they were given, are kept as the check looks them up', async () => {
+    const from = sender();
+    await runInDurableObject(homeOf(stores, from), async (_, state) => {
+      const sql = state.storage.sql;
+      sql.exec('DROP TABLE opt_outs');
+      sql.exec('CREATE TABLE opt_outs (person TEXT PRIMARY KEY, at TEXT NOT NULL, via TEXT NOT NULL)');
+      sql.exec("INSERT INTO opt_outs VALUES ('+1 (415) 555-0166', '2026-12-07T12:00:00.000Z', 'manual')");
+      sql.exec("INSERT INTO opt_outs VALUES ('+1-415-555-0166', '2026-12-07T12:30:00.000Z', 'keyword')");
+      sql.exec("INSERT INTO opt_outs VALUES ('+14155550155', '2026-12-07T12:10:00.000Z', 'keyword')");
+      const reopened = new OptOutStore(state, env);
+      expect(reopened.list(10).optOuts).toEqual([
+        { to: '+14155550155', at: '2026-12-07T12:10:00.000Z', via: 'keyword' },
+        { to: '+14155550166', at: '2026-12-07T12:00:00.000Z', via: 'manual' },
+      ]);
+    });
+    expect(await optedOutOfAny(stores, [from], '+14155550166', 'afr')).toBe(true);
+  });
+
+  it('a START from a person who never opted out changes nothing anywhere, and starts no replica', async () => {
+    const [from, to] = [sender(), person()];
+    expect(await removeOptOut(stores, [from], to)).toBe(false);
+    await runInDurableObject(replica(from, 'me'), async (_, state) => {
+      // The replica object was made by this look only: it never started, and holds no row.
+      expect(state.storage.sql.exec('SELECT count(*) AS n FROM opt_outs').one().n).toBe(0);
+      expect(state.storage.sql.exec("SELECT count(*) AS n FROM meta WHERE key = 'started'").one().n).toBe(0);
+    });
+  });
+
+  it('refuses a sender with @, which would name another sender’s replica', async () => {
+    const [from, to] = [sender(), person()];
+    await addOptOut(stores, [from], to, 'keyword');
+    for (const block of ['removeOptOut', 'addOptOut', 'listOptOuts']) {
+      expectError(
+        await post(block, { from: `${from}@enam`, to }),
+        400,
+        "[HTTP 400] Refused by the gateway: An opt-out's sender ('from' or 'messagingServiceSid') cannot contain @",
+      );
+    }
+    expect(await everywhere(from, to)).toEqual(REGIONS.map(() => true));
+    installFakeTwilio();
+    expectError(await post('sendSms', { ...sms, from, to }), 400, REFUSED, { code: 21610, source: 'gateway' });
+  });
 });
 
 describe('a queued send', () => {

@@ -80,8 +80,8 @@ export async function receiveMessage(fields: URLSearchParams, ctx: MessageContex
   // whose write failed applies it.
   const applying = consent !== undefined && !receipt.keywordApplied;
   if (applying && stores) {
-    if (consent === 'opt-out') await addOptOut(stores, scopes, received.from, 'keyword');
-    else await removeOptOut(stores, scopes, received.from);
+    if (consent === 'opt-out') await addOptOut(stores, scopes, received.from, 'keyword', receipt.receivedAt);
+    else await removeOptOut(stores, scopes, received.from, receipt.receivedAt);
     await inbox.keywordApplied(received.sid);
   }
   if (!settings.ok) throw settings.error;

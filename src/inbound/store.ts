@@ -48,6 +48,8 @@ type Row = { sid: string; received: number; data: string };
 export interface Receipt {
   readonly first: boolean;
   readonly keywordApplied: boolean;
+  /** When the message first arrived (ms since the epoch): a retry's keyword is ordered by it. */
+  readonly receivedAt: number;
 }
 type Pending = { id: string; url: string; body: string; attempts: number; next: number };
 
@@ -80,8 +82,10 @@ export class InboundStore extends DurableObject<Env> {
    */
   async receive(received: Received, forwardTo?: string): Promise<Receipt> {
     const sql = this.ctx.storage.sql;
-    const [seen] = sql.exec<{ applied: number }>('SELECT applied FROM received WHERE sid = ?', received.sid).toArray();
-    if (seen) return { first: false, keywordApplied: seen.applied === 1 };
+    const [seen] = sql
+      .exec<{ applied: number; received: number }>('SELECT applied, received FROM received WHERE sid = ?', received.sid)
+      .toArray();
+    if (seen) return { first: false, keywordApplied: seen.applied === 1, receivedAt: seen.received };
     const now = Date.parse(received.receivedAt);
     const [row] = sql
       .exec<{ id: number }>(
@@ -97,7 +101,7 @@ export class InboundStore extends DurableObject<Env> {
     sql.exec('DELETE FROM received WHERE rowid <= ?', (row?.id ?? 0) - MAX_KEPT);
     if (forwardTo) this.enqueue(received, forwardTo, now);
     await this.schedule();
-    return { first: true, keywordApplied: false };
+    return { first: true, keywordApplied: false, receivedAt: now };
   }
 
   /** Marks the keyword of the message `sid` applied: a retry of that message does not apply it again. */

@@ -12,9 +12,10 @@ export interface Place {
 }
 
 /**
- * The region a request runs in, from its data center's continent; longitude splits North America (west of
- * 100°W), Europe (east of 20°E) and Asia (west of 60°E: the Middle East). Unknown (a local run, Antarctica, Tor):
- * eastern North America, where Twilio's us1 is.
+ * The region a request runs in, from request.cf's continent and longitude: where its caller is, which is where
+ * the Worker runs unless Smart Placement moves it (then the replica read is the caller's). Longitude splits North
+ * America (west of 100°W), Europe (east of 20°E) and Asia (west of 60°E: the Middle East). Unknown (a local run,
+ * Antarctica, Tor): eastern North America, where Twilio's us1 is.
  */
 export function regionOf(place: Place | undefined): Region {
   const longitude = Number(place?.longitude ?? Number.NaN);

@@ -48,7 +48,7 @@ export class OptOutStore extends DurableObject<Env> {
     super(ctx, env);
     const sql = ctx.storage.sql;
     sql.exec(
-      'CREATE TABLE IF NOT EXISTS opt_outs (person TEXT PRIMARY KEY, at TEXT NOT NULL, via TEXT NOT NULL, seq INTEGER NOT NULL DEFAULT 0, removed INTEGER NOT NULL DEFAULT 0)',
+      'CREATE TABLE IF NOT EXISTS opt_outs (person TEXT PRIMARY KEY, at TEXT NOT NULL, via TEXT NOT NULL, seq INTEGER NOT NULL DEFAULT 0, removed INTEGER NOT NULL DEFAULT 0, said INTEGER NOT NULL DEFAULT 0)',
     );
     // A store written before replicas existed has no seq nor removed column yet.
     const columns = sql.exec<{ name: string }>('PRAGMA table_info(opt_outs)').toArray();
@@ -60,12 +60,21 @@ export class OptOutStore extends DurableObject<Env> {
         const key = personKey(person);
         if (key === person) continue;
         sql.exec(
-          'INSERT OR IGNORE INTO opt_outs SELECT ?, at, via, seq, removed FROM opt_outs WHERE person = ?',
+          'INSERT OR IGNORE INTO opt_outs (person, at, via) SELECT ?, at, via FROM opt_outs WHERE person = ?',
           key,
           person,
         );
         sql.exec('DELETE FROM opt_outs WHERE person = ?', person);
       }
+    }
+    // When the person's newest keyword was said (the home store's: a retried older one must not undo it).
+    if (
+      !sql
+        .exec<{ name: string }>('PRAGMA table_info(opt_outs)')
+        .toArray()
+        .some((c) => c.name === 'said')
+    ) {
+      sql.exec('ALTER TABLE opt_outs ADD COLUMN said INTEGER NOT NULL DEFAULT 0');
     }
     sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)');
     this.started = this.meta('started') === 1;
@@ -105,19 +114,31 @@ export class OptOutStore extends DurableObject<Env> {
 
   /**
    * Records an opt-out (one already there keeps its first time and way) or removes one, numbered: the change the
-   * replicas are given, and whether it changed anything.
+   * replicas are given, and whether it changed anything. A keyword's change names when it was said (`said`, ms):
+   * one said before the person's newest keyword (a retry of an older message) changes nothing.
    */
-  change(person: string, opt: { readonly via: OptOutVia } | 'remove'): { change: Change; changed: boolean } {
+  change(
+    person: string,
+    opt: { readonly via: OptOutVia } | 'remove',
+    said?: number,
+  ): { change: Change; changed: boolean } {
     const sql = this.ctx.storage.sql;
     const [row] = sql.exec<StoredRow>('SELECT * FROM opt_outs WHERE person = ?', person).toArray();
     const active = row !== undefined && row.removed === 0;
-    if (opt === 'remove' ? !active : active) return { change: changeOf(row ?? tombstone(person)), changed: false };
+    const stale = said !== undefined && row !== undefined && said < row.said;
+    if (stale || (opt === 'remove' ? !active : active)) {
+      if (row && said !== undefined && said > row.said) {
+        sql.exec('UPDATE opt_outs SET said = ? WHERE person = ?', said, person);
+      }
+      return { change: changeOf(row ?? tombstone(person)), changed: false };
+    }
     const seq = (this.meta('seq') ?? 0) + 1;
     this.setMeta('seq', seq);
     const at = opt === 'remove' ? (row?.at ?? new Date().toISOString()) : new Date().toISOString();
     const via = opt === 'remove' ? (row?.via ?? 'manual') : opt.via;
     const removed = opt === 'remove' ? 1 : 0;
-    sql.exec('INSERT OR REPLACE INTO opt_outs VALUES (?, ?, ?, ?, ?)', person, at, via, seq, removed);
+    const newest = Math.max(row?.said ?? 0, said ?? 0);
+    sql.exec('INSERT OR REPLACE INTO opt_outs VALUES (?, ?, ?, ?, ?, ?)', person, at, via, seq, removed, newest);
     return { change: { person, at, via, seq, removed: removed === 1 }, changed: true };
   }
 
@@ -147,7 +168,7 @@ export class OptOutStore extends DurableObject<Env> {
 
   private keep(c: Change) {
     this.ctx.storage.sql.exec(
-      'INSERT INTO opt_outs VALUES (?, ?, ?, ?, ?) ON CONFLICT (person) DO UPDATE SET at = excluded.at, via = excluded.via, seq = excluded.seq, removed = excluded.removed WHERE excluded.seq > opt_outs.seq',
+      'INSERT INTO opt_outs (person, at, via, seq, removed) VALUES (?, ?, ?, ?, ?) ON CONFLICT (person) DO UPDATE SET at = excluded.at, via = excluded.via, seq = excluded.seq, removed = excluded.removed WHERE excluded.seq > opt_outs.seq',
       c.person,
       c.at,
       c.via,
@@ -179,11 +200,17 @@ export class OptOutStore extends DurableObject<Env> {
 }
 
 type Row = { person: string; at: string; via: string };
-type StoredRow = Row & { seq: number; removed: number };
+type StoredRow = Row & { seq: number; removed: number; said: number };
 
 const shown = (row: Row): OptOut => ({ to: row.person, at: row.at, via: row.via as OptOutVia });
-const changeOf = (row: StoredRow): Change => ({ ...row, removed: row.removed === 1 });
-const tombstone = (person: string): StoredRow => ({ person, at: '', via: '', seq: 0, removed: 1 });
+const changeOf = ({ person, at, via, seq, removed }: StoredRow): Change => ({
+  person,
+  at,
+  via,
+  seq,
+  removed: removed === 1,
+});
+const tombstone = (person: string): StoredRow => ({ person, at: '', via: '', seq: 0, removed: 1, said: 0 });
 
 /** The binding of the opt-out stores. */
 export type OptOutStores = DurableObjectNamespace<OptOutStore>;
@@ -225,24 +252,33 @@ async function spread(stores: OptOutStores, sender: string, change: Change) {
   await Promise.all(REGIONS.map((region) => replicaOf(stores, sender, region).apply(sender, change)));
 }
 
-/** Records an opt-out of `to` for every scope that received it (keywords, the addOptOut block, Twilio's 21610). */
-export async function addOptOut(stores: OptOutStores, senders: readonly string[], to: string, via: OptOutVia) {
+/**
+ * Records an opt-out of `to` for every scope that received it (keywords, the addOptOut block, Twilio's 21610); a
+ * keyword names when it was said (`said`, ms since the epoch), so that a retried older one undoes no newer one.
+ */
+export async function addOptOut(
+  stores: OptOutStores,
+  senders: readonly string[],
+  to: string,
+  via: OptOutVia,
+  said?: number,
+) {
   const person = personKey(to);
   return Promise.all(
     senders.map(async (sender) => {
-      const { change } = await homeOf(stores, sender).change(person, { via });
+      const { change } = await homeOf(stores, sender).change(person, { via }, said);
       await spread(stores, sender, change);
       return shown(change);
     }),
   );
 }
 
-/** Removes the opt-out of `to` from every scope named; true when any had it. */
-export async function removeOptOut(stores: OptOutStores, senders: readonly string[], to: string) {
+/** Removes the opt-out of `to` from every scope named (`said`: as for addOptOut); true when any had it. */
+export async function removeOptOut(stores: OptOutStores, senders: readonly string[], to: string, said?: number) {
   const person = personKey(to);
   const removed = await Promise.all(
     senders.map(async (sender) => {
-      const { change, changed } = await homeOf(stores, sender).change(person, 'remove');
+      const { change, changed } = await homeOf(stores, sender).change(person, 'remove', said);
       await spread(stores, sender, change);
       return changed;
     }),

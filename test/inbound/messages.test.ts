@@ -162,6 +162,32 @@ describe('POST /twilio/messages: retries and races', () => {
     expect(await optedOut(NUMBER, from)).toBe(true);
   });
 
+  it('a retry of a START whose write failed half-way undoes no later STOP: keywords are ordered by arrival', async () => {
+    const from = person();
+    const to = '+15005550128';
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+    await postWebhook(messageFields(from, 'STOP', { To: to }));
+    // The home store takes the START, the regional replicas fail: a 500, and the START is not marked done.
+    const replicasFailing = {
+      OPT_OUT_STORE: {
+        idFromName: (name: string) => env.OPT_OUT_STORE.idFromName(name),
+        get: (id: DurableObjectId, options?: { locationHint?: string }) =>
+          options?.locationHint
+            ? { apply: () => Promise.reject(new Error('a region is unavailable')) }
+            : env.OPT_OUT_STORE.get(id),
+      } as unknown as string,
+    };
+    await tick();
+    const start = messageFields(from, 'START', { To: to });
+    expect((await postWebhook(start, { env: replicasFailing })).status).toBe(500);
+    await tick();
+    await postWebhook(messageFields(from, 'STOP', { To: to }));
+    expect(await optedOut(to, from)).toBe(true);
+    // Twilio retries the START: said before the STOP, it changes nothing.
+    expect((await postWebhook(start)).status).toBe(200);
+    expect(await optedOut(to, from)).toBe(true);
+  });
+
   it('a retry of a STOP whose opt-out write failed applies it, once recorded', async () => {
     const from = person();
     const stop = messageFields(from, 'STOP', { To: '+15005550127' });

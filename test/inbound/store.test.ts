@@ -97,10 +97,16 @@ describe('InboundStore: keywords, once per message', () => {
   it('a retry finds the message recorded, and its keyword applied only once it was marked so', async () => {
     const inbox = freshInbox();
     const stop = message(0, 'STOP');
-    expect(await inbox.receive(stop)).toEqual({ first: true, keywordApplied: false });
-    expect(await inbox.receive(stop)).toEqual({ first: false, keywordApplied: false });
+    // When it first arrived: what orders a retried keyword against later ones.
+    const receivedAt = Date.parse(stop.receivedAt);
+    expect(await inbox.receive(stop)).toEqual({ first: true, keywordApplied: false, receivedAt });
+    expect(await inbox.receive({ ...stop, receivedAt: new Date().toISOString() })).toEqual({
+      first: false,
+      keywordApplied: false,
+      receivedAt,
+    });
     await inbox.keywordApplied(stop.sid);
-    expect(await inbox.receive(stop)).toEqual({ first: false, keywordApplied: true });
+    expect(await inbox.receive(stop)).toEqual({ first: false, keywordApplied: true, receivedAt });
     await runInDurableObject(inbox, (_, state) => state.storage.deleteAlarm());
   });
 
@@ -119,9 +125,10 @@ describe('InboundStore: keywords, once per message', () => {
         JSON.stringify(old),
       );
       const store = new InboundStore(state, env);
-      expect(await store.receive(old)).toEqual({ first: false, keywordApplied: false });
+      const receivedAt = Date.parse(old.receivedAt);
+      expect(await store.receive(old)).toEqual({ first: false, keywordApplied: false, receivedAt });
       store.keywordApplied(old.sid);
-      expect(await store.receive(old)).toEqual({ first: false, keywordApplied: true });
+      expect(await store.receive(old)).toEqual({ first: false, keywordApplied: true, receivedAt });
       await state.storage.deleteAlarm();
     });
   });

@@ -50,7 +50,7 @@ export class OptOutStore extends DurableObject<Env> {
     sql.exec(
       'CREATE TABLE IF NOT EXISTS opt_outs (person TEXT PRIMARY KEY, at TEXT NOT NULL, via TEXT NOT NULL, seq INTEGER NOT NULL DEFAULT 0, removed INTEGER NOT NULL DEFAULT 0, said INTEGER NOT NULL DEFAULT 0)',
     );
-    // A store written before replicas existed has no seq nor removed column yet.
+    // A store written before replicas existed has no seq nor removed column yet, nor one before keyword order said.
     const columns = sql.exec<{ name: string }>('PRAGMA table_info(opt_outs)').toArray();
     if (!columns.some((c) => c.name === 'seq')) {
       sql.exec('ALTER TABLE opt_outs ADD COLUMN seq INTEGER NOT NULL DEFAULT 0');
@@ -68,12 +68,7 @@ export class OptOutStore extends DurableObject<Env> {
       }
     }
     // When the person's newest keyword was said (the home store's: a retried older one must not undo it).
-    if (
-      !sql
-        .exec<{ name: string }>('PRAGMA table_info(opt_outs)')
-        .toArray()
-        .some((c) => c.name === 'said')
-    ) {
+    if (!columns.some((c) => c.name === 'said')) {
       sql.exec('ALTER TABLE opt_outs ADD COLUMN said INTEGER NOT NULL DEFAULT 0');
     }
     sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)');

@@ -28,6 +28,9 @@ export interface Change {
   readonly removed: boolean;
 }
 
+/** How long a change waits for the nine replicas (a replica that starts copies the list first). */
+export const SPREAD_TIMEOUT_MS = 10_000;
+
 /** Rows a replica copies from its home store per call when it starts. */
 const COPY_PAGE = 5000;
 
@@ -244,7 +247,19 @@ export function personKey(address: string): string {
  */
 async function spread(stores: OptOutStores, sender: string, change: Change) {
   if (change.seq === 0 && change.removed) return;
-  await Promise.all(REGIONS.map((region) => replicaOf(stores, sender, region).apply(sender, change)));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // A region that does not answer fails the change in time for Twilio's 15 s (a 500; its retry spreads again).
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('an opt-out replica did not answer in time')), SPREAD_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([
+      Promise.all(REGIONS.map((region) => replicaOf(stores, sender, region).apply(sender, change))),
+      late,
+    ]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
 }
 
 /**

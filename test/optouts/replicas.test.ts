@@ -4,7 +4,15 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { app } from '../../src/http/app';
 import worker from '../../src/index';
 import { REGIONS, regionOf } from '../../src/optouts/regions';
-import { addOptOut, homeOf, OptOutStore, optedOutOfAny, personKey, removeOptOut } from '../../src/optouts/store';
+import {
+  addOptOut,
+  homeOf,
+  OptOutStore,
+  optedOutOfAny,
+  personKey,
+  removeOptOut,
+  SPREAD_TIMEOUT_MS,
+} from '../../src/optouts/store';
 import type { SendMessage } from '../../src/send/queue';
 import { installFakeTwilio } from '../fake-twilio';
 import { CALLER_KEY, expectError, post, queueSpy, sms } from '../helpers';
@@ -24,7 +32,10 @@ const everywhere = (from: string, to: string) =>
 /** A replica's stub, as the store module reaches it. */
 const replica = (from: string, region: string) => stores.get(stores.idFromName(`${from}@${region}`));
 
-afterEach(() => vi.restoreAllMocks());
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
 
 describe('the opt-out list: a home store per sender, a replica per region that sends read', () => {
   it('a change is in every region before it is answered: STOP, then START', async () => {
@@ -59,6 +70,23 @@ describe('the opt-out list: a home store per sender, a replica per region that s
     expect(await optedOutOfAny(stores, [from], people[0] as string, 'apac')).toBe(true);
     expect(await optedOutOfAny(stores, [from], people[1] as string, 'apac')).toBe(true);
     expect(await optedOutOfAny(stores, [from], people[2] as string, 'apac')).toBe(false);
+  });
+
+  it('a change fails, in bounded time, when a region does not answer; the next write spreads it', async () => {
+    const [from, to] = [sender(), person()];
+    vi.useFakeTimers();
+    const hanging = {
+      idFromName: (name: string) => stores.idFromName(name),
+      get: (id: DurableObjectId, options?: DurableObjectNamespaceGetDurableObjectOptions) =>
+        options?.locationHint === 'sam' ? { apply: () => new Promise(() => {}) } : stores.get(id, options),
+    } as unknown as typeof stores;
+    const change = addOptOut(hanging, [from], to, 'keyword');
+    const failed = expect(change).rejects.toThrow('an opt-out replica did not answer in time');
+    await vi.advanceTimersByTimeAsync(SPREAD_TIMEOUT_MS);
+    await failed;
+    vi.useRealTimers();
+    await addOptOut(stores, [from], to, 'keyword');
+    expect(await everywhere(from, to)).toEqual(REGIONS.map(() => true));
   });
 
   it('keeps the newest change of a person when two cross on the way (STOP and START out of order)', async () => {

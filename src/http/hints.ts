@@ -3,7 +3,7 @@ import { type Block, blocks, type Field } from '../blocks';
 import { kinds } from '../blocks/kinds';
 import type { BlockInput } from '../blocks/schema';
 import { badRequest, type GatewayError } from '../errors';
-import { ACCOUNT_SID } from '../twilio/api';
+import { ACCOUNT_SID, E164 } from '../twilio/api';
 
 /**
  * How to fix a refused request, in one place: the mistakes a first-time caller makes with this API and Twilio's
@@ -112,8 +112,6 @@ const requiredExamples = (block: Block) =>
     .join(', ');
 
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-
-const E164 = /^\+[1-9]\d{1,14}$/;
 
 /**
  * The E.164 form of a phone number written another way, or how to make it: spaces, dashes, dots and brackets go;

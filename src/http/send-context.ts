@@ -6,15 +6,23 @@ import { fromStored, sendOnceNamed } from '../send/idempotency';
 import type { SendContext, SendOutcome } from '../send/send';
 import type { AppEnv } from './app-env';
 
-/** `executionCtx.waitUntil`, or a sink where there is no execution context (app.request in tests). */
-export const waitUntilOf = (c: { executionCtx: { waitUntil(promise: Promise<unknown>): void } }) => {
+/** The request's execution context; undefined where there is none (app.request in tests), where Hono throws. */
+export function executionCtxOf(c: Context<AppEnv>) {
   try {
-    const ctx = c.executionCtx;
-    return (p: Promise<unknown>) => ctx.waitUntil(p);
+    return c.executionCtx;
   } catch {
-    return (p: Promise<unknown>) => void p.catch(() => {});
+    return undefined;
   }
+}
+
+/** `executionCtx.waitUntil`, or a sink where there is no execution context (app.request in tests). */
+export const waitUntilOf = (c: Context<AppEnv>) => {
+  const ctx = executionCtxOf(c);
+  return ctx ? (p: Promise<unknown>) => ctx.waitUntil(p) : (p: Promise<unknown>) => void p.catch(() => {});
 };
+
+/** Where the request runs, read from request.cf only when asked (it is decoded on each access). */
+export const placeOf = (c: Context<AppEnv>) => () => c.req.raw.cf as Place | undefined;
 
 /** What the send needs from this request. */
 export function sendContext(c: Context<AppEnv>): SendContext {
@@ -26,7 +34,7 @@ export function sendContext(c: Context<AppEnv>): SendContext {
     // request.cf is decoded on each access: read it only when the edge follows the caller.
     continent:
       config.TWILIO_EDGE === 'auto' ? (c.req.raw.cf as { continent?: string } | undefined)?.continent : undefined,
-    place: () => c.req.raw.cf as Place | undefined,
+    place: placeOf(c),
     // Simulated callbacks go to a caller with a key, or to anyone on a local run (SANDBOX_LOCAL, which npm start
     // sets; never the Host header, which the caller writes): a deployed sandbox is no open relay.
     callbacks: config.SANDBOX_CALLBACKS && (caller.kind === 'key' || config.SANDBOX_LOCAL),

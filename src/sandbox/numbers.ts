@@ -4,6 +4,8 @@
  * credentials. Each check answers Twilio's code and message, or undefined when the value passes.
  */
 
+import { E164 } from '../twilio/api';
+
 /** Twilio's answer to a request it refuses: its code and message (HTTP status 400 unless stated). */
 export interface Refusal {
   readonly code: number;
@@ -11,7 +13,6 @@ export interface Refusal {
   readonly status?: number;
 }
 
-const E164 = /^\+[1-9]\d{1,14}$/;
 const SHORT_CODE = /^\d{3,8}$/;
 const ALPHANUMERIC = /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;
 /** Channels whose address is a phone number (`whatsapp:+15005550006`). */

@@ -27,6 +27,9 @@ export function sidPattern(prefix: string): RegExp {
 /** The SID prefix of each collection's records (a Message is SM, or MM for an MMS). */
 export const RECORD_PREFIX: { readonly [R in Resource]: string } = { Messages: 'SM|MM', Calls: 'CA' };
 
+/** A phone number in E.164: `+`, a country code, at most 15 digits in all. */
+export const E164 = /^\+[1-9]\d{1,14}$/;
+
 /** An account SID. */
 export const ACCOUNT_SID = sidPattern('AC');
 

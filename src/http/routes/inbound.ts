@@ -6,7 +6,6 @@ import { readInbound } from '../../inbound/settings';
 import type { Received } from '../../inbound/store';
 import { TWIML_TYPE } from '../../inbound/twiml';
 import { receiveCall } from '../../inbound/voice';
-import type { Place } from '../../optouts/regions';
 import { readRecipes, recipesDocument } from '../../recipes/document';
 import { matches, renderFields } from '../../recipes/template';
 import { reachable } from '../../send/guard';
@@ -15,7 +14,7 @@ import { noInbox } from '../../send/refusals';
 import type { AppEnv } from '../app-env';
 import { limitBody } from '../middleware/body-limit';
 import { rateLimit } from '../middleware/rate-limit';
-import { sendContext, sendStored, waitUntilOf } from '../send-context';
+import { placeOf, sendContext, sendStored, waitUntilOf } from '../send-context';
 import { verifiedWebhook } from '../twilio-webhook';
 
 /** The webhook paths to give a Twilio number (docs/inbound.md). */
@@ -42,7 +41,7 @@ for (const path of [MESSAGES_PATH, VOICE_PATH]) {
       return c.body(answer, 200, { 'Content-Type': TWIML_TYPE });
     }
     // Read by the message's handling when needed: a STOP applies even when INBOUND is broken.
-    const place = () => c.req.raw.cf as Place | undefined;
+    const place = placeOf(c);
     const { twiml, run } = await receiveMessage(fields, { ...ctx, inbound: () => readInbound(env), place });
     if (run) ctx.waitUntil(runLogged(c, run.recipe, run.received));
     return c.body(twiml, 200, { 'Content-Type': TWIML_TYPE });

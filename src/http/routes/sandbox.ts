@@ -1,5 +1,4 @@
 import { zValidator } from '@hono/zod-validator';
-import type { Context } from 'hono';
 import { Hono } from 'hono/tiny';
 import type * as z from 'zod/mini';
 import { badRequest } from '../../errors';
@@ -8,7 +7,7 @@ import { PERSON_RULES, type PersonMessage, personSchema } from '../../send/perso
 import type { AppEnv } from '../app-env';
 import { success } from '../envelope';
 import { notSandbox } from '../refusals';
-import { sendContext } from '../send-context';
+import { executionCtxOf, sendContext } from '../send-context';
 import { MESSAGES_PATH, VOICE_PATH } from './inbound';
 
 /** The first issue of a refused input, as one documented sentence. */
@@ -21,14 +20,6 @@ function refusal(issues: readonly z.core.$ZodIssue[]) {
 
 /** The Worker's own app, to which the person's signed message is delivered in-process. */
 export type SelfApp = Pick<Hono<AppEnv>, 'fetch'>;
-
-const executionCtxOf = (c: Context<AppEnv>) => {
-  try {
-    return c.executionCtx;
-  } catch {
-    return undefined;
-  }
-};
 
 /**
  * `POST /api/Twilio/sandbox/inbound` (sandbox mode only): the emulator acts as the person and sends the Worker's

@@ -34,6 +34,9 @@ export const noIdempotencyStore = () =>
 /** An asynchronous send on a Worker without the SENDS queue or the REQUESTS binding. */
 export const noAsyncBindings = () => gatewayRefusal(501, 'Asynchronous sends need the SENDS and REQUESTS bindings');
 
+/** A body that is not JSON, for a route that takes JSON only (the sandbox inbox). */
+export const jsonOnly = () => badRequest('Content-Type must be application/json', 415);
+
 /** A hook's body that is neither JSON nor a form. */
 export const notJsonNorForm = () => badRequest('The body is neither JSON nor a form');
 

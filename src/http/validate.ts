@@ -25,6 +25,13 @@ export function issueToError(block: Block, issues: readonly Issue[]): GatewayErr
 const FORM = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/;
 
+/** A request's media type, without its parameters, in lower case ('' when none). */
+export const mediaTypeOf = (c: Context) =>
+  (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+
+/** Whether a media type is JSON (`application/json`, `application/…+json`). */
+export const isJsonType = (type: string) => JSON_TYPE.test(type);
+
 /**
  * The inbound contract of one block, through @hono/zod-validator (the stack's validator): the input of a
  * request, JSON (flat or `{"args": …}`) or a form post, validated against the schema derived from the block
@@ -47,8 +54,8 @@ export function validateBlock(block: Block): (c: Context) => Promise<BlockInput>
     };
   };
   return async (c) => {
-    const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-    const target = JSON_TYPE.test(type) ? 'json' : FORM.has(type) ? 'form' : undefined;
+    const type = mediaTypeOf(c);
+    const target = isJsonType(type) ? 'json' : FORM.has(type) ? 'form' : undefined;
     if (target === undefined) {
       throw framed(block.action, unsupportedMediaType().hinted(CONTENT_TYPE_HINT));
     }

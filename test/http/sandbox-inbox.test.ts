@@ -13,7 +13,7 @@ const HELLO = JSON.stringify({
 const REFUSED = '[HTTP 400] Unable to create record: Attempt to send to unsubscribed recipient';
 
 /** The sandbox inbox: the person replies `body` to `to` (through the real app, with the suite's caller key). */
-function reply(body: Record<string, unknown>, overrides: Record<string, string | undefined> = SANDBOX, key = true) {
+function reply(body: unknown, overrides: Record<string, string | undefined> = SANDBOX, key = true) {
   return send(
     '/api/Twilio/sandbox/inbound',
     {
@@ -103,6 +103,23 @@ describe('POST /api/Twilio/sandbox/inbound: the playground replies as the recipi
       400,
       '[HTTP 400] Unable to create record: Unknown field Body in the sandbox inbox',
     );
+    expectError(
+      await reply([{ from: person(), to: NUMBER, body: 'STOP' }]),
+      400,
+      '[HTTP 400] Unable to create record: The sandbox inbox takes a JSON object: from, to, body',
+    );
+    const form = await send(
+      '/api/Twilio/sandbox/inbound',
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: `from=${encodeURIComponent(person())}&to=${encodeURIComponent(NUMBER)}&body=STOP`,
+      },
+      SANDBOX,
+    );
+    expectError(form, 415, '[HTTP 415] Unable to create record: Content-Type must be application/json', {
+      hint: /application\/json/,
+    });
     expectError(
       await reply({ from: person(), to: NUMBER, body: 'x'.repeat(1601) }),
       400,

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { INBOUND_ANSWER, personSchema } from '../../send/person';
 import type { Route } from '../openapi/operation';
 import { jsonOf, successOf } from '../openapi/schemas';
-import { notSandbox } from '../refusals';
+import { jsonOnly, notSandbox } from '../refusals';
 
 /** The documentation of routes/sandbox.ts, read only by the OpenAPI builder at build time. */
 
@@ -28,6 +28,7 @@ export const sandboxRoutes: readonly Route[] = [
     errors: ['400', '401', '413', '429', '500'],
     ownErrors: {
       404: ['The Worker sends through Twilio (TWILIO_MODE=live): there is no sandbox inbox.', notSandbox().text],
+      415: ['The body is not JSON (Content-Type).', jsonOnly().text],
     },
     keyed: true,
     // Each reply is a new message from the person, as each text they type is.

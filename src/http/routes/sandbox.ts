@@ -6,15 +6,20 @@ import { postAsThePerson } from '../../send/as-the-person';
 import { PERSON_RULES, type PersonMessage, personSchema } from '../../send/person';
 import type { AppEnv } from '../app-env';
 import { success } from '../envelope';
-import { notSandbox } from '../refusals';
+import { jsonOnly, notSandbox } from '../refusals';
 import { executionCtxOf, sendContext } from '../send-context';
+import { isJsonType, mediaTypeOf } from '../validate';
 import { MESSAGES_PATH, VOICE_PATH } from './inbound';
+
+const JSON_HINT = 'Send the body as JSON with the header Content-Type: application/json.';
 
 /** The first issue of a refused input, as one documented sentence. */
 function refusal(issues: readonly z.core.$ZodIssue[]) {
   const [issue] = issues;
   if (issue?.code === 'unrecognized_keys') return badRequest(`Unknown field ${issue.keys[0]} in the sandbox inbox`);
-  const field = String(issue?.path[0] ?? 'body');
+  // No field named: the body is not an object at all.
+  if (issue?.path[0] === undefined) return badRequest('The sandbox inbox takes a JSON object: from, to, body');
+  const field = String(issue.path[0]);
   return badRequest(`The sandbox inbox's ${field} must be ${PERSON_RULES[field as keyof PersonMessage] ?? 'valid'}`);
 }
 
@@ -35,6 +40,8 @@ export function sandboxApi(self: SelfApp) {
   });
   api.post('/sandbox/inbound', async (c, next) => {
     if (c.get('config').TWILIO_MODE !== 'sandbox') throw notSandbox();
+    // Hono's JSON validator reads any other body as {}: it would be refused for a missing field, not its type.
+    if (!isJsonType(mediaTypeOf(c))) throw jsonOnly().hinted(JSON_HINT);
     await next();
   });
   api.post('/sandbox/inbound', validate, async (c) => {
